@@ -1,0 +1,251 @@
+"""The one place the stages are wired: source → segmenter → transcriber → event log → views.
+
+The deciding stages are pure; this module is the shell around them. It paces the source (real time, N
+times real time, or as fast as the CPU allows), runs the transcriber in one worker thread, and writes
+every final event to the log in call-time order. What reaches the log depends only on the audio, never on
+how fast the worker was, so every speed gives the same log apart from wall times.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import BridgeError
+from .events import Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
+from .eventlog import EventLog
+from .segmenter import Cut, Segmenter, SegmenterOptions
+from .source import RATE, Block
+from .transcriber import Recognition, Transcriber
+
+__all__ = ["Pipeline", "PipelineOptions", "Sink", "TranscriptionWorker", "paced"]
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Event], None]
+"""Receives every event as it is emitted: logged events and interim text."""
+
+MAX_PENDING = 8
+"""Final utterances waiting for the transcriber before the source is made to wait."""
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    speed: float | None = None
+    """None: as fast as possible; 1: real time; N: N times real time."""
+    interim: bool = True
+    """Transcribe utterances in progress for live viewers (only when paced)."""
+    segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+
+
+def paced(blocks: Iterable[Block], speed: float | None, *, clock: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None] = time.sleep) -> Iterator[Block]:  # fmt: skip
+    """Yield each block no earlier than its end in call time, divided by `speed`."""
+    start = clock()
+    for block in blocks:
+        if speed is not None:
+            delay = start + block.end / RATE / speed - clock()
+            if delay > 0:
+                sleep(delay)
+        yield block
+
+
+class TranscriptionWorker:
+    """The transcriber on its own thread. Finals are done in order; an early (tentative) or interim
+    request is done only when no final waits, and only the latest of each is kept."""
+
+    def __init__(self, transcriber: Transcriber) -> None:
+        self._transcriber = transcriber
+        self._finals: deque[Cut] = deque()
+        self._tentative: Cut | None = None
+        self._interim: Cut | None = None
+        self._cache: dict[tuple[tuple[int, int], str | None], Recognition] = {}
+        self._previous = ""  # text of the last final, the prompt for the next utterance
+        self._cond = threading.Condition()
+        self._closed = False
+        self.results: queue.Queue[tuple[Cut, Recognition]] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="transcriber", daemon=True)
+        self._thread.start()
+
+    def submit(self, cut: Cut) -> None:
+        with self._cond:
+            if cut.kind == "final":
+                self._finals.append(cut)
+                self._tentative = None
+            elif cut.kind == "tentative":
+                self._tentative = cut
+            else:
+                self._interim = cut
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _next(self) -> Cut | None:
+        with self._cond:
+            while not (self._finals or self._tentative or self._interim or self._closed):
+                self._cond.wait()
+            if self._finals:
+                return self._finals.popleft()
+            for name in ("_tentative", "_interim"):
+                cut = getattr(self, name)
+                if cut is not None:
+                    setattr(self, name, None)
+                    return cut  # type: ignore[no-any-return]
+            return None
+
+    def _run(self) -> None:
+        while (cut := self._next()) is not None:
+            prompt = self._transcriber.prompt_for(self._previous)
+            key = (cut.key, prompt)
+            result = self._cache.pop(key, None) if cut.kind == "final" else None
+            if result is None:
+                try:
+                    result = self._transcriber.transcribe(cut.audio, cut.audio_start / RATE, prompt)
+                except Exception:  # the outermost loop of the thread: keep the call alive
+                    log.exception("transcription failed for the utterance at %.1f s", cut.start / RATE)
+                    result = Recognition("", None)
+            if cut.kind == "final":
+                self._previous = result.text or self._previous
+                self._cache.clear()
+                self.results.put((cut, result))
+            elif cut.kind == "tentative":
+                self._cache[key] = result
+            else:
+                self.results.put((cut, result))
+
+
+class Pipeline:
+    """Runs one incident from a source to its event log."""
+
+    def __init__(
+        self,
+        *,
+        source: Any,
+        transcriber: Transcriber,
+        model: ModelInfo,
+        log_path: Path,
+        options: PipelineOptions,
+        echo: dict[str, Any],
+        sinks: Iterable[Sink] = (),
+        vad: Callable[..., Any] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
+        from .vad import SileroVad
+
+        self.source = source
+        self.options = options
+        self._echo = echo
+        self._model = model
+        self._sinks = list(sinks)
+        self._progress = progress
+        self._segmenter = Segmenter(vad or SileroVad(), options.segmenter)
+        self._worker = TranscriptionWorker(transcriber)
+        self._log = EventLog(log_path)
+        self._pending: deque[Cut] = deque()
+        self._done: dict[tuple[int, int], Recognition] = {}
+        self._warned = 0
+        self.transcripts = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self._log.path
+
+    def run(self) -> SessionEnd:
+        started = time.time()
+        source_info: SourceInfo = self.source.info
+        self._emit(Session(
+            t=0.0, incident=self._log.path.parent.name, started=round(started, 3), version=__version__,
+            model=self._model, source=source_info,
+            options={**self._echo, "segmenter": asdict(self.options.segmenter)},
+        ))  # fmt: skip
+        interim = self.options.interim and self.options.speed is not None
+        consumed, reason, error = 0, "finished", None
+        try:
+            for block in paced(self.source.blocks(), self.options.speed):
+                consumed = block.end
+                for cut in self._segmenter.push(block.mono):
+                    if cut.kind != "interim" or interim:
+                        self._submit(cut)
+                self._collect(wait=False)
+                self._notices(consumed)
+                self._log.sync_if_due()
+                if self._progress:
+                    self._progress(consumed / RATE)
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        except BridgeError as e:
+            reason, error = "failed", e
+            self._emit(Notice(t=round(consumed / RATE, 3), level="error", code="source", message=str(e)))
+        finally:
+            for cut in self._segmenter.finish():
+                self._submit(cut)
+            while self._pending:
+                self._collect(wait=True)
+            self._worker.close()
+            self._notices(consumed)
+        end = self._emit(SessionEnd(t=consumed / RATE, reason=reason, duration=round(consumed / RATE, 3)))
+        self._log.close()
+        if error is not None:
+            raise error
+        return end
+
+    def _submit(self, cut: Cut) -> None:
+        if cut.kind == "final":
+            self._pending.append(cut)
+        self._worker.submit(cut)
+        while len(self._pending) > MAX_PENDING:
+            self._collect(wait=True)
+
+    def _collect(self, *, wait: bool) -> None:
+        """Take what the worker finished; log finals in the order they were cut."""
+        while True:
+            try:
+                cut, result = self._worker.results.get(block=wait and bool(self._pending))
+            except queue.Empty:
+                return
+            wait = False
+            if cut.kind == "interim":
+                if result.text and (not self._pending or cut.start > self._pending[-1].start):
+                    self._broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
+                                            text=result.text))  # fmt: skip
+                continue
+            self._done[cut.key] = result
+            while self._pending and self._pending[0].key in self._done:
+                done = self._pending.popleft()
+                self._final(done, self._done.pop(done.key))
+
+    def _final(self, cut: Cut, result: Recognition) -> None:
+        if not result.text:
+            return
+        self.transcripts += 1
+        self._emit(Transcript(
+            t=round(cut.at / RATE, 3), start=round(cut.start / RATE, 3), end=round(cut.end / RATE, 3),
+            text=result.text, confidence=result.confidence, words=result.words,
+        ))  # fmt: skip
+
+    def _notices(self, consumed: int) -> None:
+        warnings = self.source.warnings
+        for message in warnings[self._warned :]:
+            self._emit(Notice(t=round(consumed / RATE, 3), level="warning", code="source", message=message))
+        self._warned = len(warnings)
+
+    def _emit(self, event: Any) -> Any:
+        event = self._log.append(event)
+        self._broadcast(event)
+        return event
+
+    def _broadcast(self, event: Event) -> None:
+        for sink in self._sinks:
+            sink(event)
