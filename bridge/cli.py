@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .errors import BridgeError, UsageError
+from .segmenter import SegmenterOptions
 
 __all__ = ["main"]
 
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="beam width; 1 is greedy decoding, the fastest (default: 1)")
     replay.add_argument("--threads", type=int, default=2, metavar="N",
                         help="CPU threads for the transcriber (default: 2)")
+    replay.add_argument("--min-silence", type=float, default=SegmenterOptions.min_silence, metavar="S",
+                        help="seconds of silence that end an utterance; shorter is faster, longer gives "
+                        f"Whisper more context (default: {SegmenterOptions.min_silence})")
     replay.add_argument("--no-interim", dest="interim", action="store_false",
                         help="do not transcribe utterances in progress (interim text is only for live views)")
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
@@ -186,7 +190,8 @@ def _replay(args: argparse.Namespace) -> int:
     pipeline = Pipeline(
         source=source, transcriber=transcriber, log_path=out / "events.jsonl",
         model=ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256),
-        options=PipelineOptions(speed=args.speed, interim=args.interim), echo=echo, sinks=[show],
+        options=PipelineOptions(speed=args.speed, interim=args.interim,
+                                segmenter=SegmenterOptions(min_silence=args.min_silence)), echo=echo, sinks=[show],
         progress=progress.update if progress else None,
     )  # fmt: skip
     end = pipeline.run()

@@ -6,7 +6,6 @@ before it. Blocks are the same whatever the replay speed, so every stage downstr
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from .errors import InputError
 from .events import SourceInfo
 
 __all__ = ["RATE", "BLOCK", "Block", "FileSource", "RawSource", "open_source"]
-
-log = logging.getLogger(__name__)
 
 RATE = 16000
 BLOCK = 1600
@@ -92,7 +89,7 @@ class FileSource:
             raise InputError(f"{path} is not audio PyAV can read ({_reason(e)})") from None
         if not self._container.streams.audio:
             self._container.close()
-            raise InputError(f"{path} has no audio stream")
+            raise InputError(f"{path} is not audio: PyAV finds no audio stream in it")
         self._stream = self._container.streams.audio[0]
         self.channels = self._stream.channels or 1
         duration = None
@@ -129,9 +126,16 @@ class FileSource:
         except av.error.FFmpegError as e:
             if decoded == 0:
                 raise InputError(f"{self.path} is not audio PyAV can decode ({_reason(e)})") from None
-            message = f"{self.path} ended early at {decoded:.1f} s ({_reason(e)}); transcribed what decoded"
-            self.warnings.append(message)
-            log.warning(message)
+            self.warnings.append(
+                f"{self.path} ended early at {decoded:.1f} s ({_reason(e)}); transcribed what decoded"
+            )
+            return
+        declared = _declared_wav_seconds(self.path)
+        if declared is not None and declared - decoded > 0.1:
+            self.warnings.append(
+                f"{self.path} ended early at {decoded:.1f} s of the {declared:.1f} s its header declares "
+                "(the recording was cut short); transcribed what decoded"
+            )
 
 
 SampleFormat = Literal["s16le", "f32le"]
@@ -182,6 +186,22 @@ def open_source(
             raise InputError("reading raw PCM from stdin needs --rate (and --channels, --format if not 1, s16le)")
         return RawSource(sys.stdin.buffer, rate=rate, channels=channels, fmt=fmt)
     return FileSource(Path(uri))
+
+
+def _declared_wav_seconds(path: Path) -> float | None:
+    """What a WAV header says the data holds; a recorder killed mid-write leaves more than is there."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    fmt, data = head.find(b"fmt "), head.find(b"data")
+    if fmt < 0 or data < 0:
+        return None
+    byte_rate = int.from_bytes(head[fmt + 16 : fmt + 20], "little")
+    size = int.from_bytes(head[data + 4 : data + 8], "little")
+    if not byte_rate or size in (0, 0xFFFFFFFF):  # streaming writers leave the size unset
+        return None
+    return size / byte_rate
 
 
 def _reason(error: av.error.FFmpegError) -> str:
