@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .errors import BridgeError, UsageError
 from .segmenter import SegmenterOptions
+from .transcriber import TranscriberOptions
 
 __all__ = ["main"]
 
@@ -72,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="names and terms to expect, one per line (responders, services): "
                         "biases recognition toward them")
     replay.add_argument("--language", default="en", help="spoken language (default: en)")
-    replay.add_argument("--beam-size", type=int, default=1, metavar="N",
-                        help="beam width; 1 is greedy decoding, the fastest (default: 1)")
+    replay.add_argument("--beam-size", type=int, default=TranscriberOptions.beam_size, metavar="N",
+                        help="beam width for final text; 1 is greedy, the fastest "
+                        f"(default: {TranscriberOptions.beam_size})")
     replay.add_argument("--threads", type=int, default=2, metavar="N",
                         help="CPU threads for the transcriber (default: 2)")
     replay.add_argument("--min-silence", type=float, default=SegmenterOptions.min_silence, metavar="S",
@@ -156,7 +158,7 @@ def _replay(args: argparse.Namespace) -> int:
     from .models import resolve_whisper
     from .pipeline import Pipeline, PipelineOptions
     from .source import open_source
-    from .transcriber import Transcriber, TranscriberOptions
+    from .transcriber import Transcriber
 
     if args.file != "-" and (args.rate is not None or args.channels != 1):
         raise UsageError("--rate and --channels are for raw PCM on stdin (FILE is -)")

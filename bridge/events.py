@@ -13,7 +13,15 @@ import msgspec
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ActionItem",
+    "Alert",
+    "AlertCleared",
+    "AlertKind",
+    "Category",
+    "CheckMet",
+    "Decision",
     "Event",
+    "Extracted",
     "Interim",
     "LiveMessage",
     "LoggedEvent",
@@ -22,6 +30,8 @@ __all__ = [
     "Session",
     "SessionEnd",
     "SourceInfo",
+    "SpeakerSource",
+    "StatusCheck",
     "Transcript",
     "Word",
     "json_schema",
@@ -74,6 +84,9 @@ class Word(msgspec.Struct, frozen=True, array_like=True):
     probability: float
 
 
+SpeakerSource = Literal["channel", "words", "voice"]
+
+
 class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):
     """A final transcript of one utterance."""
 
@@ -81,6 +94,9 @@ class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):
     end: float
     text: str
     speaker: str | None = None
+    speaker_source: SpeakerSource | None = None
+    """How the speaker was attributed."""
+    speaker_confidence: float | None = None
     channel: int | None = None
     confidence: float | None = None
     """Mean probability of the recognised tokens, 0..1."""
@@ -104,13 +120,97 @@ class Notice(Event, frozen=True, kw_only=True, tag="notice"):
     message: str
 
 
+Category = Literal["mitigation", "investigation", "communication", "follow-up"]
+
+
+class Extracted(Event, frozen=True, kw_only=True):
+    """What every extracted item carries as its evidence."""
+
+    start: float
+    end: float
+    """Call seconds of the words the item came from."""
+    quote: str
+    """Those words."""
+    source: int
+    """`seq` of the transcript event."""
+    by: str | None
+    """Who said it, when known."""
+    confidence: float
+    category: Category | None
+
+
+class Decision(Extracted, frozen=True, kw_only=True, tag="decision"):
+    """The bridge commits to a course of action."""
+
+    text: str
+    """The decision in a few words."""
+
+
+class ActionItem(Extracted, frozen=True, kw_only=True, tag="action_item"):
+    """A task assigned to, or taken on by, a person."""
+
+    owner: str | None
+    task: str
+    due: float | None = None
+    """Call seconds, when a time was given."""
+
+
+class StatusCheck(Extracted, frozen=True, kw_only=True, tag="status_check"):
+    """A commitment to report or regroup by a time."""
+
+    owner: str | None
+    """Who owes the update; None when the whole bridge does."""
+    due: float
+    """Call seconds."""
+
+
+AlertKind = Literal["status_overdue", "long_silence", "responder_quiet", "no_mitigation"]
+
+
+class Alert(Event, frozen=True, kw_only=True, tag="alert"):
+    """A warning for the commander, raised at the call time it belongs at."""
+
+    kind: AlertKind
+    message: str
+    owner: str | None = None
+    ref: int | None = None
+    """`seq` of what the alert is about (the status check, the action item)."""
+    since: float | None = None
+    """Call seconds from which the condition held (the last speech, the owner's last words)."""
+
+
+class CheckMet(Event, frozen=True, kw_only=True, tag="check_met"):
+    """A status check got its update."""
+
+    ref: int
+    """`seq` of the status check."""
+    source: int
+    """`seq` of the transcript that delivered the update."""
+    by: str | None
+    late: float
+    """Seconds after the due time; 0 when on time."""
+
+
+class AlertCleared(Event, frozen=True, kw_only=True, tag="alert_cleared"):
+    """What an alert warned about is over (a late update came, the bridge spoke again)."""
+
+    ref: int
+    """`seq` of the alert."""
+    kind: AlertKind
+    message: str
+    source: int | None = None
+    """`seq` of the event that cleared it, when one did."""
+
+
 class SessionEnd(Event, frozen=True, kw_only=True, tag="end"):
     reason: Literal["finished", "interrupted", "failed"]
     duration: float
     """Call seconds of audio consumed."""
 
 
-LoggedEvent = Session | Transcript | Notice | SessionEnd
+LoggedEvent = (
+    Session | Transcript | Decision | ActionItem | StatusCheck | Alert | CheckMet | AlertCleared | Notice | SessionEnd
+)
 LiveMessage = LoggedEvent | Interim
 
 

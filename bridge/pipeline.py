@@ -112,7 +112,9 @@ class TranscriptionWorker:
             result = self._cache.pop(key, None) if cut.kind == "final" else None
             if result is None:
                 try:
-                    result = self._transcriber.transcribe(cut.audio, cut.audio_start / RATE, prompt)
+                    result = self._transcriber.transcribe(
+                        cut.audio, cut.audio_start / RATE, prompt, interim=cut.kind == "interim"
+                    )
                 except Exception:  # the outermost loop of the thread: keep the call alive
                     log.exception("transcription failed for the utterance at %.1f s", cut.start / RATE)
                     result = Recognition("", None)

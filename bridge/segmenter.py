@@ -35,8 +35,11 @@ class SegmenterOptions:
     """Below this, a window is silence; between the two, it continues what came before."""
     min_silence: float = 0.5
     """Seconds of silence that end an utterance."""
+    pad_before: float = 0.4
+    """Seconds of audio kept before the speech: free, since it has already been heard, and it spares
+    Whisper a clipped first word."""
     pad: float = 0.2
-    """Seconds of audio kept on each side of the speech."""
+    """Seconds of audio kept after the speech; the transcriber can start only once they have passed."""
     min_speech: float = 0.15
     """Utterances with less speech than this are dropped as clicks."""
     max_utterance: float = 15.0
@@ -68,6 +71,7 @@ class Segmenter:
         self.options = o = options or SegmenterOptions()
         self._vad = vad
         self._pad = int(o.pad * RATE)
+        self._pad_before = int(o.pad_before * RATE)
         self._min_silence = int(o.min_silence * RATE)
         self._min_speech = int(o.min_speech * RATE)
         self._max = int(o.max_utterance * RATE)
@@ -164,14 +168,15 @@ class Segmenter:
 
     def _cut(self, kind: Literal["interim", "tentative", "final"], start: int, audio_end: int,
              speech_end: int | None = None) -> Cut:  # fmt: skip
-        audio_start = max(self._floor, start - self._pad, self._audio_from)
+        audio_start = max(self._floor, start - self._pad_before, self._audio_from)
         audio = self._audio[audio_start - self._audio_from : audio_end - self._audio_from].copy()
         end = speech_end if speech_end is not None else min(audio_end, self._now)
         return Cut(kind, start, end, audio_start, audio, self._now)
 
     def _trim(self) -> None:
         """Keep only the audio an utterance may still need."""
-        keep = self._now - self._pad if self._speech_start is None else self._speech_start - self._pad
+        keep = self._now if self._speech_start is None else self._speech_start
+        keep -= self._pad_before
         keep = max(keep, self._audio_from, 0)
         self._audio = self._audio[keep - self._audio_from :]
         self._audio_from = keep

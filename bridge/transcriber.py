@@ -28,9 +28,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TranscriberOptions:
     language: str | None = "en"
-    beam_size: int = 1
-    condition: bool = True
-    """Prompt each utterance with the text before it, as Whisper does within a file."""
+    beam_size: int = 5
+    """For final text; interim text is always greedy, for speed."""
+    condition: bool = False
+    """Prompt each utterance with the text before it, as Whisper does within a file. Off: on bridge
+    calls, the prompt carried one speaker's style and errors into the next speaker's words."""
     hotwords: str | None = None
     """Names and terms to bias recognition toward (--vocab)."""
     word_timestamps: bool = False
@@ -75,11 +77,13 @@ class Transcriber:
             return None
         return " ".join(previous.split()[-self.options.prompt_words :])
 
-    def transcribe(self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None) -> Recognition:
+    def transcribe(
+        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
+    ) -> Recognition:
         """Text of one utterance; word times (if asked for) are in call seconds from `offset`."""
         o = self.options
         segments, _ = self._model.transcribe(
-            audio, language=o.language, beam_size=o.beam_size, temperature=0.0,
+            audio, language=o.language, beam_size=1 if interim else o.beam_size, temperature=0.0,
             condition_on_previous_text=False, initial_prompt=prompt, hotwords=o.hotwords,
             word_timestamps=o.word_timestamps, no_speech_threshold=o.no_speech_threshold,
             log_prob_threshold=o.log_prob_threshold, compression_ratio_threshold=o.compression_ratio_threshold,

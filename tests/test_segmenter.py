@@ -47,7 +47,7 @@ def test_final_is_decided_after_min_silence_and_carries_padding() -> None:
     cuts = run(call(("silence", 1), ("speech", 2), ("silence", 2)))
     final = next(c for c in cuts if c.kind == "final")
     assert abs(final.at / RATE - (final.end / RATE + 0.5)) < 0.04
-    assert final.audio_start == final.start - int(0.2 * RATE)
+    assert final.audio_start == final.start - int(0.4 * RATE)
     assert len(final.audio) == final.end + int(0.2 * RATE) - final.audio_start
 
 

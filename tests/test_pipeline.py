@@ -1,0 +1,97 @@
+"""The whole spine on real audio through the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bridge.eventlog import read_log
+from bridge.events import Event, Interim, ModelInfo, Notice, Session, SessionEnd, Transcript
+from bridge.models import resolve_whisper
+from bridge.pipeline import Pipeline, PipelineOptions
+from bridge.source import open_source
+from bridge.transcriber import Transcriber
+from conftest import REAL_ASR, SAMPLE, wer
+
+pytestmark = pytest.mark.slow
+LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return Transcriber(resolve_whisper("base").path)
+
+
+def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None = None) -> list[Event]:
+    seen: list[Event] = []
+    Pipeline(source=open_source(str(path)), transcriber=transcriber, log_path=out / "events.jsonl",
+             model=ModelInfo(name="base", path="", sha256=None), options=PipelineOptions(speed=speed),
+             echo={"test": True}, sinks=[seen.append]).run()  # fmt: skip
+    return seen
+
+
+def text_of(events: list[Event]) -> str:
+    return " ".join(e.text for e in events if isinstance(e, Transcript))
+
+
+@pytest.mark.parametrize("audio, reference, limit", [
+    ("jfk.flac", "jfk.txt", 0.05),
+    ("OSR_us_000_0034_8k.wav", "OSR_us_000_0034_8k.txt", 0.1),  # 8 kHz telephone band
+    ("picovoice_leopard_test.wav", "picovoice_leopard_test.txt", 0.1),
+])  # fmt: skip
+def test_wer_on_real_recordings(transcriber: Transcriber, tmp_path: Path, audio: str, reference: str,
+                                limit: float) -> None:  # fmt: skip
+    events = replay(REAL_ASR / audio, transcriber, tmp_path)
+    assert wer((REAL_ASR / reference).read_text(), text_of(events)) <= limit
+
+
+def test_wer_on_librivox_utterances(transcriber: Transcriber, tmp_path: Path) -> None:
+    refs, hyps = [], []
+    for wav in sorted(LIBRIVOX.glob("*.wav")):
+        refs.append(wav.with_suffix(".txt").read_text())
+        hyps.append(text_of(replay(wav, transcriber, tmp_path / wav.stem)))
+    assert wer(" ".join(refs), " ".join(hyps)) <= 0.1
+
+
+def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: dict[str, object]) -> None:
+    seen = replay(SAMPLE, transcriber, tmp_path)
+    contents = read_log(tmp_path / "events.jsonl")
+    assert contents.events == [e for e in seen if not isinstance(e, Interim)]  # the log is what was emitted
+    assert not contents.torn
+    assert [e.seq for e in contents.events] == list(range(1, len(contents.events) + 1))
+    session, end = contents.events[0], contents.events[-1]
+    assert isinstance(session, Session) and session.options == {"test": True}
+    assert isinstance(end, SessionEnd) and end.reason == "finished"
+    duration = float(sample_ref["duration"])  # type: ignore[arg-type]
+    assert abs(end.duration - duration) < 0.05
+    lines = sample_ref["lines"]
+    assert isinstance(lines, list)
+    finals = [e for e in contents.events if isinstance(e, Transcript)]
+    assert wer(" ".join(str(line["text"]) for line in lines), text_of(finals)) <= 0.06
+    # Timestamp invariants: inside the audio, ordered, decided after the speech ended.
+    for e in finals:
+        assert 0 <= e.start <= e.end <= duration
+        assert e.end <= e.t <= e.end + 1.0
+    assert [e.start for e in finals] == sorted(e.start for e in finals)
+    assert all(a.end <= b.start for a, b in zip(finals, finals[1:], strict=False))
+    # Every spoken line is covered by a transcript at the right call time.
+    for line in lines:
+        assert any(e.start - 0.3 <= line["start"] and line["end"] <= e.end + 0.3 or
+                   (e.start < line["end"] and e.end > line["start"]) for e in finals), line  # fmt: skip
+    assert not [e for e in contents.events if isinstance(e, Notice)]
+
+
+def test_interim_text_while_speaking_never_logged(transcriber: Transcriber, tmp_path: Path) -> None:
+    seen = replay(REAL_ASR / "jfk.flac", transcriber, tmp_path, speed=2.0)
+    interims = [e for e in seen if isinstance(e, Interim)]
+    finals = [e for e in seen if isinstance(e, Transcript)]
+    assert interims and finals
+    for interim in interims:
+        assert interim.text
+        assert any(f.start == interim.start for f in finals)  # an utterance that went on to be final
+        assert interim.end <= next(f.t for f in finals if f.start == interim.start)
+    logged = (tmp_path / "events.jsonl").read_text()
+    assert '"interim"' not in logged
+    assert all(json.loads(line)["type"] != "interim" for line in logged.splitlines())
