@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,6 +21,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .errors import BridgeError, UsageError
 from .segmenter import SegmenterOptions
+from .monitor import MonitorOptions
 from .transcriber import TranscriberOptions
 
 __all__ = ["main"]
@@ -61,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Replay a recording (any format PyAV decodes, or raw PCM on stdin as `-`) through the "
         "pipeline, print the transcript as it is finalised, and write OUT/events.jsonl.",
     )  # fmt: skip
-    replay.add_argument("file", metavar="FILE", help="audio file, or - for raw PCM on stdin")
+    replay.add_argument("file", metavar="FILE",
+                        help="audio file (any format PyAV decodes), a transcript (.jsonl, or WebVTT as Zoom and "
+                        "Teams export it), or - for raw PCM on stdin")
     replay.add_argument("--out", metavar="DIR", type=Path,
                         help="folder for this incident's log (default: a new folder under incidents/)")
     replay.add_argument("--model", default="base", metavar="NAME",
@@ -70,8 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", type=_speed, default=None, metavar="max|1|N",
                         help="max: as fast as the CPU allows (default); 1: real time; N: N times real time")
     replay.add_argument("--vocab", type=Path, metavar="FILE",
-                        help="names and terms to expect, one per line (responders, services): "
-                        "biases recognition toward them")
+                        help="the roster: names and terms to expect, one per line (responders, services); biases "
+                        "recognition toward them and tells extraction which names are people")
+    replay.add_argument("--patterns", type=Path, metavar="FILE",
+                        help="extra extraction rules (JSON, same keys as bridge/patterns/en.json), added to the "
+                        "built-in ones")
+    timers = replay.add_argument_group("alerts (call seconds)")
+    timers.add_argument("--silence-after", type=float, default=MonitorOptions.silence_after, metavar="S",
+                        help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})")
+    timers.add_argument("--quiet-after", type=float, default=MonitorOptions.quiet_after, metavar="S",
+                        help="warn when the owner of an open action item has said nothing for S seconds "
+                        f"(default: {MonitorOptions.quiet_after:g})")
+    timers.add_argument("--mitigation-after", type=float, default=MonitorOptions.mitigation_after, metavar="S",
+                        help="warn when S seconds into the call no mitigation has been decided "
+                        f"(default: {MonitorOptions.mitigation_after:g})")
     replay.add_argument("--language", default="en", help="spoken language (default: en)")
     replay.add_argument("--beam-size", type=int, default=TranscriberOptions.beam_size, metavar="N",
                         help="beam width for final text; 1 is greedy, the fastest "
@@ -154,58 +170,82 @@ def _models(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .events import Event, Interim, ModelInfo, Notice, Transcript
-    from .models import resolve_whisper
-    from .pipeline import Pipeline, PipelineOptions
+    from .eventlog import EventLog
+    from .events import ModelInfo, SourceInfo
+    from .incident import Incident
+    from .models import resolve_spacy, resolve_whisper
+    from .monitor import Monitor
+    from .pipeline import Pipeline, PipelineOptions, replay_transcript
     from .source import open_source
     from .transcriber import Transcriber
+    from .transcripts import is_transcript, read_transcript
 
     if args.file != "-" and (args.rate is not None or args.channels != 1):
         raise UsageError("--rate and --channels are for raw PCM on stdin (FILE is -)")
-    hotwords = _read_vocab(args.vocab) if args.vocab else None
-    source = open_source(args.file, rate=args.rate, channels=args.channels, fmt=args.sample_format)
-    ref = resolve_whisper(args.model)
+    for name in ("silence_after", "quiet_after", "mitigation_after"):
+        if getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+    roster = _read_vocab(args.vocab) if args.vocab else []
+    text_input = args.file != "-" and is_transcript(Path(args.file))
+    utterances = read_transcript(Path(args.file)) if text_input else None
+    source = None if text_input else open_source(args.file, rate=args.rate, channels=args.channels,
+                                                 fmt=args.sample_format)  # fmt: skip
+    ref = None if text_input else resolve_whisper(args.model)
     out = args.out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    options = TranscriberOptions(language=args.language, beam_size=args.beam_size, hotwords=hotwords,
-                                 cpu_threads=args.threads)  # fmt: skip
-    transcriber = Transcriber(ref.path, options)
-    live = sys.stderr.isatty() and args.speed != 1
-    progress = _Progress(source.info.duration) if live else None
-
-    def show(event: Event) -> None:
-        if progress:
-            progress.clear()
-        if isinstance(event, Transcript):
-            print(f"[{_clock(event.start)}] {event.text}", flush=True)
-        elif isinstance(event, Notice):
-            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
-        elif isinstance(event, Interim) and sys.stdout.isatty():
-            print(f"  … {event.text}", end="\r", flush=True)
-
-    echo = {
-        "file": args.file, "out": str(out), "model": args.model, "speed": args.speed or "max",
-        "language": args.language, "beam_size": args.beam_size, "threads": args.threads,
-        "interim": args.interim, "vocab": str(args.vocab) if args.vocab else None, "hotwords": hotwords,
-        "raw": {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
-        if args.file == "-" else None,
+    if (out / "events.jsonl").exists():
+        raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
+    extractor = _extractor(resolve_spacy(), roster, args.patterns)
+    transcriber = None
+    if ref is not None:
+        options = TranscriberOptions(language=args.language, beam_size=args.beam_size,
+                                     hotwords=", ".join(roster) or None, cpu_threads=args.threads)  # fmt: skip
+        transcriber = Transcriber(ref.path, options)
+    monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
+                                     mitigation_after=args.mitigation_after)  # fmt: skip
+    show = _Terminal(live=sys.stderr.isatty() and args.speed != 1)
+    incident = Incident(EventLog(out / "events.jsonl"), sinks=[show], extractor=extractor,
+                        monitor=Monitor(monitor_options))  # fmt: skip
+    echo: dict[str, Any] = {
+        "file": args.file, "out": str(out), "speed": args.speed or "max", "vocab": str(args.vocab) if args.vocab else None,
+        "roster": roster, "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(monitor_options),
     }  # fmt: skip
-    pipeline = Pipeline(
-        source=source, transcriber=transcriber, log_path=out / "events.jsonl",
-        model=ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256),
-        options=PipelineOptions(speed=args.speed, interim=args.interim,
-                                segmenter=SegmenterOptions(min_silence=args.min_silence)), echo=echo, sinks=[show],
-        progress=progress.update if progress else None,
-    )  # fmt: skip
-    end = pipeline.run()
-    if progress:
-        progress.clear()
+    started = time.time()
+    extractor.started = started
+    if utterances is not None:
+        info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
+        end = replay_transcript(utterances, incident, source=info, echo=echo, speed=args.speed, started=started)
+    else:
+        assert ref is not None and source is not None and transcriber is not None
+        echo |= {"model": args.model, "language": args.language, "beam_size": args.beam_size, "threads": args.threads,
+                 "interim": args.interim, "hotwords": transcriber.options.hotwords,
+                 "raw": {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
+                 if args.file == "-" else None}  # fmt: skip
+        show.duration = source.info.duration
+        pipeline = Pipeline(
+            source=source, transcriber=transcriber, incident=incident,
+            model=ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256),
+            options=PipelineOptions(speed=args.speed, interim=args.interim,
+                                    segmenter=SegmenterOptions(min_silence=args.min_silence)),
+            echo=echo, progress=show.progress, started=started,
+        )  # fmt: skip
+        end = pipeline.run()
+    show.clear()
     what = "interrupted" if end.reason == "interrupted" else "done"
-    print(f"{what}: {pipeline.transcripts} transcripts over {_clock(end.duration)} of audio; "
-          f"log: {pipeline.log_path}")  # fmt: skip
+    print(f"{what}: {incident.transcripts} transcripts over {_clock(end.duration)}; {show.summary()}; "
+          f"log: {incident.log.path}")  # fmt: skip
     return 130 if end.reason == "interrupted" else 0
 
 
-def _read_vocab(path: Path) -> str:
+def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None) -> Any:
+    from .attribution import Speakers
+    from .extractor import Extractor
+    from .language import Analyzer, load_patterns
+
+    people = [term for term in roster if len(term.split()) <= 2 and term[:1].isupper()]
+    return Extractor(Analyzer(spacy_path, load_patterns(patterns)), Speakers(people))
+
+
+def _read_vocab(path: Path) -> list[str]:
     try:
         terms = [line.strip() for line in path.read_text().splitlines()]
     except (OSError, UnicodeDecodeError) as e:
@@ -213,7 +253,7 @@ def _read_vocab(path: Path) -> str:
     terms = [t for t in terms if t and not t.startswith("#")]
     if not terms:
         raise UsageError(f"--vocab {path} lists no names or terms (one per line)")
-    return ", ".join(terms)
+    return terms
 
 
 def _clock(seconds: float) -> str:
@@ -221,14 +261,52 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{s:04.1f}"
 
 
-class _Progress:
-    """A one-line progress bar on stderr, for replays faster than real time."""
+class _Terminal:
+    """What the terminal shows: the transcript as it is finalised, what was extracted, the alerts, and a
+    progress bar on stderr for replays faster than real time."""
 
-    def __init__(self, duration: float | None) -> None:
-        self.duration = duration
+    def __init__(self, *, live: bool) -> None:
+        self.live = live
+        self.duration: float | None = None
         self._shown = 0.0
+        self.counts: dict[str, int] = {}
 
-    def update(self, seconds: float) -> None:
+    def __call__(self, event: Any) -> None:
+        from .events import (ActionItem, Alert, AlertCleared, CheckMet, Decision, Interim, Notice, StatusCheck,
+                             Transcript)  # fmt: skip
+
+        self.clear()
+        kind = type(event).__name__
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if isinstance(event, Transcript):
+            who = f"{event.speaker}: " if event.speaker else ""
+            print(f"[{_clock(event.start)}] {who}{event.text}", flush=True)
+        elif isinstance(event, Decision):
+            print(f"          DECISION  {event.text}", flush=True)
+        elif isinstance(event, ActionItem):
+            due = f" (due {_clock(event.due)})" if event.due is not None else ""
+            print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
+        elif isinstance(event, StatusCheck):
+            print(f"          CHECK     {event.owner or 'the bridge'} owes an update by {_clock(event.due)}", flush=True)
+        elif isinstance(event, Alert):
+            print(f"[{_clock(event.t)}] ALERT   {event.message}", flush=True)
+        elif isinstance(event, AlertCleared):
+            print(f"[{_clock(event.t)}] cleared: {event.message}", flush=True)
+        elif isinstance(event, CheckMet) and event.late:
+            print(f"[{_clock(event.t)}] update came {event.late:.0f} s late", flush=True)
+        elif isinstance(event, Notice):
+            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
+        elif isinstance(event, Interim) and sys.stdout.isatty():
+            print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"{c.get('Decision', 0)} decisions, {c.get('ActionItem', 0)} action items, "
+                f"{c.get('StatusCheck', 0)} status checks, {c.get('Alert', 0)} alerts")  # fmt: skip
+
+    def progress(self, seconds: float) -> None:
+        if not self.live:
+            return
         now = time.monotonic()
         if now - self._shown < 0.2:
             return
@@ -244,8 +322,9 @@ class _Progress:
         sys.stderr.flush()
 
     def clear(self) -> None:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def run() -> Any:  # pragma: no cover - console entry point

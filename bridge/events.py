@@ -84,7 +84,8 @@ class Word(msgspec.Struct, frozen=True, array_like=True):
     probability: float
 
 
-SpeakerSource = Literal["channel", "words", "voice"]
+SpeakerSource = Literal["channel", "words", "voice", "transcript"]
+"""How a speaker was attributed; "transcript": named by the transcript given as input."""
 
 
 class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):

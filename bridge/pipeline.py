@@ -1,9 +1,11 @@
-"""The one place the stages are wired: source → segmenter → transcriber → event log → views.
+"""The one place the stages are wired: source → segmenter → transcriber → incident (extraction, monitor,
+event log) → views.
 
 The deciding stages are pure; this module is the shell around them. It paces the source (real time, N
-times real time, or as fast as the CPU allows), runs the transcriber in one worker thread, and writes
-every final event to the log in call-time order. What reaches the log depends only on the audio, never on
-how fast the worker was, so every speed gives the same log apart from wall times.
+times real time, or as fast as the CPU allows), runs the transcriber in one worker thread, and hands
+final transcripts to the incident in call-time order. Call time for the monitor is held back while speech
+is still being heard or transcribed, so what reaches the log depends only on the audio, never on how fast
+the worker was: every speed gives the same log apart from wall times.
 """
 
 from __future__ import annotations
@@ -15,23 +17,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .errors import BridgeError
-from .events import Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
-from .eventlog import EventLog
+from .events import Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
+from .incident import Incident
 from .segmenter import Cut, Segmenter, SegmenterOptions
 from .source import RATE, Block
 from .transcriber import Recognition, Transcriber
+from .transcripts import Utterance
 
-__all__ = ["Pipeline", "PipelineOptions", "Sink", "TranscriptionWorker", "paced"]
+__all__ = ["Pipeline", "PipelineOptions", "TranscriptionWorker", "paced", "replay_transcript", "session_event"]
 
 log = logging.getLogger(__name__)
-
-Sink = Callable[[Event], None]
-"""Receives every event as it is emitted: logged events and interim text."""
 
 MAX_PENDING = 8
 """Final utterances waiting for the transcriber before the source is made to wait."""
@@ -44,6 +43,14 @@ class PipelineOptions:
     interim: bool = True
     """Transcribe utterances in progress for live viewers (only when paced)."""
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+
+
+def session_event(incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo,
+                  options: dict[str, Any]) -> Session:  # fmt: skip
+    return incident.emit(Session(
+        t=0.0, incident=incident.log.path.parent.name, started=round(started, 3), version=__version__,
+        model=model, source=source, options=options,
+    ))  # fmt: skip
 
 
 def paced(blocks: Iterable[Block], speed: float | None, *, clock: Callable[[], float] = time.monotonic,
@@ -98,11 +105,12 @@ class TranscriptionWorker:
                 self._cond.wait()
             if self._finals:
                 return self._finals.popleft()
-            for name in ("_tentative", "_interim"):
-                cut = getattr(self, name)
-                if cut is not None:
-                    setattr(self, name, None)
-                    return cut  # type: ignore[no-any-return]
+            if self._tentative is not None:
+                cut, self._tentative = self._tentative, None
+                return cut
+            if self._interim is not None:
+                cut, self._interim = self._interim, None
+                return cut
             return None
 
     def _run(self) -> None:
@@ -129,49 +137,30 @@ class TranscriptionWorker:
 
 
 class Pipeline:
-    """Runs one incident from a source to its event log."""
+    """Runs one incident from an audio source."""
 
-    def __init__(
-        self,
-        *,
-        source: Any,
-        transcriber: Transcriber,
-        model: ModelInfo,
-        log_path: Path,
-        options: PipelineOptions,
-        echo: dict[str, Any],
-        sinks: Iterable[Sink] = (),
-        vad: Callable[..., Any] | None = None,
-        progress: Callable[[float], None] | None = None,
-    ) -> None:
+    def __init__(self, *, source: Any, transcriber: Transcriber, model: ModelInfo, incident: Incident,
+                 options: PipelineOptions, echo: dict[str, Any], vad: Callable[..., Any] | None = None,
+                 progress: Callable[[float], None] | None = None, started: float | None = None) -> None:  # fmt: skip
         from .vad import SileroVad
 
+        self._started = started
         self.source = source
         self.options = options
+        self.incident = incident
         self._echo = echo
         self._model = model
-        self._sinks = list(sinks)
         self._progress = progress
         self._segmenter = Segmenter(vad or SileroVad(), options.segmenter)
         self._worker = TranscriptionWorker(transcriber)
-        self._log = EventLog(log_path)
         self._pending: deque[Cut] = deque()
         self._done: dict[tuple[int, int], Recognition] = {}
         self._warned = 0
-        self.transcripts = 0
-
-    @property
-    def log_path(self) -> Path:
-        return self._log.path
 
     def run(self) -> SessionEnd:
-        started = time.time()
-        source_info: SourceInfo = self.source.info
-        self._emit(Session(
-            t=0.0, incident=self._log.path.parent.name, started=round(started, 3), version=__version__,
-            model=self._model, source=source_info,
-            options={**self._echo, "segmenter": asdict(self.options.segmenter)},
-        ))  # fmt: skip
+        started = self._started if self._started is not None else time.time()
+        session_event(self.incident, started=started, model=self._model, source=self.source.info,
+                      options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
         interim = self.options.interim and self.options.speed is not None
         consumed, reason, error = 0, "finished", None
         try:
@@ -182,14 +171,15 @@ class Pipeline:
                         self._submit(cut)
                 self._collect(wait=False)
                 self._notices(consumed)
-                self._log.sync_if_due()
+                self.incident.advance(self._settled(consumed) / RATE)
+                self.incident.sync_if_due()
                 if self._progress:
                     self._progress(consumed / RATE)
         except KeyboardInterrupt:
             reason = "interrupted"
         except BridgeError as e:
             reason, error = "failed", e
-            self._emit(Notice(t=round(consumed / RATE, 3), level="error", code="source", message=str(e)))
+            self.incident.emit(Notice(t=round(consumed / RATE, 3), level="error", code="source", message=str(e)))
         finally:
             for cut in self._segmenter.finish():
                 self._submit(cut)
@@ -197,11 +187,17 @@ class Pipeline:
                 self._collect(wait=True)
             self._worker.close()
             self._notices(consumed)
-        end = self._emit(SessionEnd(t=consumed / RATE, reason=reason, duration=round(consumed / RATE, 3)))
-        self._log.close()
+        end = self.incident.end(consumed / RATE, reason)
         if error is not None:
             raise error
         return end
+
+    def _settled(self, consumed: int) -> int:
+        """Call time up to which nothing more can be heard: speech still open or being transcribed
+        may yet turn out to be the update a deadline is waiting for."""
+        open_since = self._segmenter.speech_start
+        starts = [c.start for c in self._pending] + ([open_since] if open_since is not None else [])
+        return min([consumed, *starts])
 
     def _submit(self, cut: Cut) -> None:
         if cut.kind == "final":
@@ -211,7 +207,7 @@ class Pipeline:
             self._collect(wait=True)
 
     def _collect(self, *, wait: bool) -> None:
-        """Take what the worker finished; log finals in the order they were cut."""
+        """Take what the worker finished; pass finals on in the order they were cut."""
         while True:
             try:
                 cut, result = self._worker.results.get(block=wait and bool(self._pending))
@@ -220,8 +216,8 @@ class Pipeline:
             wait = False
             if cut.kind == "interim":
                 if result.text and (not self._pending or cut.start > self._pending[-1].start):
-                    self._broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
-                                            text=result.text))  # fmt: skip
+                    self.incident.broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
+                                                    text=result.text))  # fmt: skip
                 continue
             self._done[cut.key] = result
             while self._pending and self._pending[0].key in self._done:
@@ -231,8 +227,8 @@ class Pipeline:
     def _final(self, cut: Cut, result: Recognition) -> None:
         if not result.text:
             return
-        self.transcripts += 1
-        self._emit(Transcript(
+        self.incident.advance(cut.start / RATE)
+        self.incident.transcript(Transcript(
             t=round(cut.at / RATE, 3), start=round(cut.start / RATE, 3), end=round(cut.end / RATE, 3),
             text=result.text, confidence=result.confidence, words=result.words,
         ))  # fmt: skip
@@ -240,14 +236,26 @@ class Pipeline:
     def _notices(self, consumed: int) -> None:
         warnings = self.source.warnings
         for message in warnings[self._warned :]:
-            self._emit(Notice(t=round(consumed / RATE, 3), level="warning", code="source", message=message))
+            self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning", code="source", message=message))
         self._warned = len(warnings)
 
-    def _emit(self, event: Any) -> Any:
-        event = self._log.append(event)
-        self._broadcast(event)
-        return event
 
-    def _broadcast(self, event: Event) -> None:
-        for sink in self._sinks:
-            sink(event)
+def replay_transcript(utterances: list[Utterance], incident: Incident, *, source: SourceInfo,
+                      echo: dict[str, Any], speed: float | None = None, started: float | None = None,
+                      ) -> SessionEnd:  # fmt: skip
+    """A transcript instead of audio: the same events, timers and log, on the transcript's call times."""
+    started = started if started is not None else time.time()
+    session_event(incident, started=started, model=None, source=source, options=echo)
+    clock = time.monotonic()
+    reason = "finished"
+    try:
+        for u in utterances:
+            if speed is not None:
+                time.sleep(max(0.0, clock + u.end / speed - time.monotonic()))
+            incident.advance(u.start)
+            incident.transcript(Transcript(t=round(u.end, 3), start=round(u.start, 3), end=round(u.end, 3),
+                                           text=u.text, speaker=u.speaker,
+                                           speaker_source="transcript" if u.speaker else None))  # fmt: skip
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    return incident.end(utterances[-1].end if utterances else 0.0, reason)

@@ -89,8 +89,9 @@ class Segmenter:
         self._floor = 0  # no utterance's audio starts before this (the end of the previous one)
 
     @property
-    def speaking(self) -> bool:
-        return self._speech_start is not None
+    def speech_start(self) -> int | None:
+        """First sample of the speech being heard now, if any."""
+        return self._speech_start
 
     def push(self, audio: np.ndarray) -> list[Cut]:
         self._audio = np.concatenate([self._audio, audio])

@@ -1,0 +1,137 @@
+"""Who is speaking, from the words alone: the one place speaker attribution is decided.
+
+Until voices or channels say who is talking, the words carry most of it on a bridge call, where the
+commander names whoever they address. In order of trust:
+
+1. self-identification ("This is Priya", "Marcus here", "Tom from the edge team");
+2. a continuation: the same voice went on after a short pause (the segmenter cut a line in two);
+3. a reply: the utterance right after someone was addressed by name is most likely theirs;
+4. a report about an open task is most likely from the task's owner ("The failover is complete");
+5. the commander's acts: addressing people, deciding, setting the cadence;
+6. the floor returning to the commander right after a responder answered them.
+
+Each guess carries how it was made and a confidence; the monitor and extraction only read the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .events import SpeakerSource
+from .language import BRIDGE, Sentence
+
+__all__ = ["Attribution", "Speakers"]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speaker: str | None
+    source: SpeakerSource | None
+    confidence: float | None
+
+
+_UNKNOWN = Attribution(None, None, None)
+
+
+@dataclass
+class _Turn:
+    speaker: str | None
+    end: float
+    addressed: str | None
+    replied_to_commander: bool
+
+
+class Speakers:
+    def __init__(self, roster: Iterable[str] = (), *, continuation_gap: float = 0.9, reply_window: float = 15.0,
+                 floor_window: float = 5.0) -> None:  # fmt: skip
+        self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
+        self.commander: str | None = None
+        self._last: _Turn | None = None
+        self._tasks: list[tuple[str, frozenset[str]]] = []  # (owner, content lemmas), newest last
+        self.continuation_gap = continuation_gap
+        self._reply_window = reply_window
+        self._floor_window = floor_window
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Lower-case names known to be people on the call."""
+        return frozenset(self._names)
+
+    def canonical(self, name: str) -> str:
+        """The spelling the roster or the person's own introduction used; Whisper misspells and lowercases."""
+        key = name.strip().lower()
+        if key in self._names:
+            return self._names[key]
+        close = difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)
+        if close:
+            return self._names[close[0]]
+        return " ".join(w[:1].upper() + w[1:] for w in name.split())
+
+    def learn(self, name: str) -> str:
+        canonical = self.canonical(name)
+        self._names.setdefault(canonical.lower(), canonical)
+        return canonical
+
+    def assign(self, owner: str, lemmas: frozenset[str]) -> None:
+        """An open task, so that a later report about it can be told apart by its owner."""
+        if lemmas:
+            self._tasks.append((owner, lemmas))
+
+    def attribute(self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None) -> Attribution:
+        """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn."""
+        last = self._last
+        continuing = last is not None and start - last.end <= self.continuation_gap
+        guess = self._guess(sentences, start, continuing)
+        if known is not None:
+            guess = Attribution(self.learn(known), guess.source, guess.confidence)
+            if any(s.commander_claim for s in sentences):
+                self.commander = guess.speaker
+        addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
+        if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
+            addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
+        replied = bool(last and last.addressed and guess.speaker and not continuing
+                       and guess.speaker.lower() == last.addressed.lower() and last.speaker == self.commander)  # fmt: skip
+        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied)
+        return guess
+
+    def _guess(self, sentences: list[Sentence], start: float, continuing: bool) -> Attribution:
+        for s in sentences:
+            if s.self_id:
+                name = self.learn(s.self_id)
+                if s.commander_claim or any(x.commander_claim for x in sentences):
+                    self.commander = name
+                return Attribution(name, "words", 0.9)
+        last = self._last
+        gap = start - last.end if last else float("inf")
+        if continuing and last and last.speaker:
+            return Attribution(last.speaker, "words", 0.6)
+        if not continuing and last and last.addressed and gap <= self._reply_window and last.addressed != last.speaker:
+            return Attribution(last.addressed, "words", 0.7)
+        owner = self._task_owner(sentences)
+        if owner:
+            return Attribution(owner, "words", 0.5)
+        if self.commander and _commanding(sentences):
+            return Attribution(self.commander, "words", 0.5)
+        if self.commander and last and last.replied_to_commander and gap <= self._floor_window:
+            return Attribution(self.commander, "words", 0.4)
+        return _UNKNOWN
+
+    def _task_owner(self, sentences: list[Sentence]) -> str | None:
+        """The owner of the newest open task that a report (not a request or question) talks about."""
+        if any(s.request or s.question or s.decision for s in sentences):
+            return None
+        said = frozenset().union(*(s.lemmas for s in sentences)) if sentences else frozenset()
+        for owner, lemmas in reversed(self._tasks):
+            if said & lemmas:
+                return owner
+        return None
+
+
+def _commanding(sentences: list[Sentence]) -> bool:
+    """Acts that on a bridge call are the commander's: assigning, deciding, setting the cadence,
+    turning to someone by name."""
+    if any(s.request or s.decision or s.status or s.mitigation_order for s in sentences):
+        return True
+    return any(s.addressee and s.addressee != BRIDGE and not s.self_id for s in sentences)

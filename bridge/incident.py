@@ -1,0 +1,81 @@
+"""One incident's stream of events after the transcriber: the shell around the deciding cores.
+
+Whatever feeds it (the audio pipeline, a transcript file, later a live capture), final transcripts come
+in with their call times. Here each one is attributed to a speaker, logged, mined for decisions, action
+items and status checks, and shown to the monitor; the monitor's alerts are raised as call time advances.
+Every event goes to the log first and then to the sinks (the terminal, the live feed), so every view
+shows what the log holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .eventlog import EventLog
+from .events import Event, LoggedEvent, SessionEnd, Transcript
+
+if TYPE_CHECKING:
+    from .extractor import Extractor
+    from .monitor import Monitor
+
+__all__ = ["Incident", "Sink"]
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Event], None]
+"""Receives every event as it is emitted: logged events and interim text."""
+
+E = TypeVar("E", bound=LoggedEvent)
+
+
+class Incident:
+    def __init__(self, eventlog: EventLog, *, sinks: Iterable[Sink] = (), extractor: Extractor | None = None,
+                 monitor: Monitor | None = None) -> None:  # fmt: skip
+        self.log = eventlog
+        self._sinks = list(sinks)
+        self.extractor = extractor
+        self.monitor = monitor
+        self.transcripts = 0
+
+    def emit(self, event: E) -> E:
+        logged = self.log.append(event)
+        self.broadcast(logged)
+        if self.monitor is not None:
+            for caused in self.monitor.observe(logged):
+                self.emit(caused)
+        return logged
+
+    def broadcast(self, event: Event) -> None:
+        for sink in self._sinks:
+            sink(event)
+
+    def transcript(self, transcript: Transcript) -> None:
+        """A final transcript: attribute, log, extract."""
+        if self.extractor is not None:
+            transcript = self.extractor.attribute(transcript)
+        logged = self.emit(transcript)
+        self.transcripts += 1
+        if self.extractor is not None:
+            for item in self.extractor.extract(logged):
+                self.emit(item)
+
+    def advance(self, now: float) -> None:
+        """Call time has reached `now` with nothing more to hear before it: raise what is due."""
+        if self.monitor is None:
+            return
+        deadline = self.monitor.next_deadline()
+        if deadline is None or deadline > now:
+            return
+        for alert in self.monitor.advance(now):
+            self.emit(alert)
+
+    def end(self, t: float, reason: Any) -> SessionEnd:
+        self.advance(t)
+        end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
+        self.log.close()
+        return end
+
+    def sync_if_due(self) -> None:
+        self.log.sync_if_due()
