@@ -136,10 +136,10 @@ class Extractor:
         return task
 
     def _category(self, text: str) -> Category | None:
-        for category, pattern in self._categories:
-            if pattern.search(text):
-                return category  # type: ignore[return-value]
-        return None
+        """The category of the earliest telling word: "find out why the pods restart" is investigation."""
+        found = [(m.start(), i, category) for i, (category, pattern) in enumerate(self._categories)
+                 if (m := pattern.search(text))]  # fmt: skip
+        return min(found)[2] if found else None  # type: ignore[return-value]
 
     @staticmethod
     def _times(transcript: Transcript, clean: str, s: Sentence) -> tuple[float, float]:

@@ -99,7 +99,8 @@ class Analyzer:
         self.matcher = Matcher(self.nlp.vocab)
         for label, pats in p.data["patterns"].items():
             self.matcher.add(label, pats)
-        self._fillers = re.compile(r"\b(?:" + "|".join(map(re.escape, p.data["fillers"])) + r")\b[,.]?\s*", re.I)
+        fillers = "|".join(map(re.escape, p.data["fillers"]))
+        self._fillers = re.compile(rf"(?:,\s*)?\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I)
         self._self_id = [re.compile(x, re.I) for x in p.data["self_identification"]]
         self._status = [re.compile(x, re.I) for x in p.data["status_phrases"]]
         self._acks = p.words("acknowledgements")
@@ -113,8 +114,9 @@ class Analyzer:
         self._imperative = p.words("imperative_decision_verbs")
 
     def clean(self, text: str) -> str:
-        text = self._fillers.sub("", text)
-        return re.sub(r"\s+", " ", text).strip()
+        """Without fillers ("um, we will, uh, fail over" -> "we will fail over")."""
+        text = self._fillers.sub(" ", text)
+        return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
     def analyze(self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()) -> list[Sentence]:
         """`text` must be cleaned; `names` are lower-case names known to be people on the call."""
@@ -280,7 +282,12 @@ def _topic(sent: Any, start: int) -> frozenset[str]:
 
 
 def _imperative(token: Any) -> bool:
-    return bool(token.pos_ == "VERB" and token.tag_ in ("VB", "VBP") and token.lower_ not in ("let", "need", "have"))
+    """A verb in its base form opening a clause ("ping me", "open a ticket"); the tagger's tag alone is
+    unreliable on imperatives, so the form decides."""
+    word, lemma = token.lower_, token.lemma_.lower()
+    participle = word in (lemma + "ing", lemma + lemma[-1:] + "ing") or (len(lemma) > 2 and word == lemma[:-1] + "ing")
+    base = word == lemma or (token.tag_ == "VBG" and not participle)  # "ping" tagged as a form of "pe"
+    return bool(token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have"))
 
 
 def _verb_after(doc: Any, index: int | None) -> str | None:

@@ -1,0 +1,337 @@
+"""The monitor: the commander's timers (overdue status checks, long silences, quiet responders, no
+mitigation), as a pure core on call time.
+
+It never reads a clock. The shell shows it every logged event (`observe`, including the monitor's own
+alerts once logged, which is how it learns their `seq`), asks it for the alerts due by a call time
+(`advance`), and wakes it at the call time it announces (`next_deadline`). So a recording replayed at any
+speed raises the same alerts at the same call times, and a deadline in the middle of a silence fires on
+time. `now` must be a call time by which all speech before it has been observed (the pipeline holds call
+time back while speech is still being heard or transcribed); otherwise a long line spoken across a deadline
+would first raise an alert and then clear it.
+
+Who owes and who gave an update is decided in one place, `same_speaker`, so that better attribution
+(voices, channels) improves the monitor without rewriting it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import msgspec
+
+from . import replies
+from .events import ActionItem, Alert, AlertCleared, CheckMet, Decision, Event, StatusCheck, Transcript
+
+__all__ = [
+    "AFTER_CHECK_TOLERANCE",
+    "Caused",
+    "Monitor",
+    "MonitorOptions",
+    "clock",
+    "same_speaker",
+    "task_words",
+]
+
+AFTER_CHECK_TOLERANCE = 0.5
+"""Seconds: an update may start this much before the end of the words that set the check (time stamps of
+recognised words are that uncertain)."""
+
+_STOPWORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """the a an and or to of for in on at by with from into is are was were be been it its this that these
+        those we you i our your my me us them they he she please can could will would should now then up out
+        off back next minutes minute seconds two three four five ten report update tell let know when""",
+    )
+)
+"""Words too common to say what a task is about; left out when matching an update to a task."""
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    silence_after: float = 30.0
+    """Seconds without speech before `long_silence` (--silence-after)."""
+    quiet_after: float = 300.0
+    """Seconds an action item's owner may stay silent before `responder_quiet` (--quiet-after)."""
+    mitigation_after: float = 600.0
+    """Call seconds by which a mitigation should be decided, else `no_mitigation` (--mitigation-after)."""
+    grace: float = 1.0
+    """Seconds an alert that counts from the end of speech waits past its deadline. The voice detector
+    places the end of speech up to a few hundred milliseconds before a listener would, and an alarm a
+    second late costs less than one that goes off before its time."""
+
+
+def same_speaker(a: str | None, b: str | None) -> bool:
+    """Whether two attributed speakers are the same person. Unknown (None) is nobody in particular."""
+    if a is None or b is None:
+        return False
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def clock(t: float) -> str:
+    """Call seconds as mm:ss."""
+    whole = int(t)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def task_words(text: str) -> frozenset[str]:
+    """Content words of a task or an update, crudely stemmed, to see whether an update is about a task:
+    "start the rollback" / "the rollback is complete"; "affects our uploads" / "uploads are not affected"."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset(_stem(w) for w in words if len(w) > 2 and w not in _STOPWORDS)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_Pending = tuple[float, tuple[int, int, str], Callable[[], Alert]]
+Caused = CheckMet | AlertCleared
+"""What observing an event can cause."""
+
+
+@dataclass
+class _Raised:
+    """An alert the monitor raised: its `seq` once logged, and a clearing that waits for that seq."""
+
+    alert: Alert
+    seq: int | None = None
+    cleared: AlertCleared | None = None
+
+
+@dataclass
+class _Check:
+    check: StatusCheck
+    raised: _Raised | None = None
+
+
+@dataclass
+class _Owner:
+    """An action item owner: their open items, when they last spoke, and the alert of this quiet stretch."""
+
+    name: str
+    items: list[ActionItem] = field(default_factory=list)
+    last_spoke: float | None = None
+    raised: _Raised | None = None
+
+    def stretch_start(self) -> float:
+        first_item = min(item.t for item in self.items)
+        return first_item if self.last_spoke is None else max(self.last_spoke, first_item)
+
+
+class Monitor:
+    """The timers of one incident: shown every logged event in log order, asked what is due by a call time."""
+
+    def __init__(self, options: MonitorOptions | None = None,
+                 classify: Callable[[str], replies.Reply] = replies.classify) -> None:  # fmt: skip
+        self.options = options or MonitorOptions()
+        self._classify = classify
+        self._checks: list[_Check] = []
+        self._transcripts: list[Transcript] = []
+        self._last_words: dict[str, float] = {}
+        self._owners: list[_Owner] = []
+        self._last_speech: float | None = None
+        self._silence: _Raised | None = None
+        self._mitigated = False
+        self._mitigation: _Raised | None = None
+        self._raised: dict[Alert, _Raised] = {}
+
+    # -- observing ---------------------------------------------------------------------------------
+
+    def observe(self, event: Event) -> list[Caused]:
+        """Take in one logged event; return the events it causes (CheckMet, AlertCleared), at its call time.
+
+        A clearing whose alert has not been logged yet is held, and returned when that alert is observed."""
+        if isinstance(event, Transcript):
+            return self._transcript(event)
+        if isinstance(event, StatusCheck):
+            return self._status_check(event)
+        if isinstance(event, Alert):
+            return self._logged_alert(event)
+        if isinstance(event, ActionItem) and event.owner is not None:
+            self._owner(event.owner).items.append(event)
+        if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
+            return self._mitigation_decided(event)
+        return []
+
+    def _mitigation_decided(self, event: Decision | ActionItem) -> list[Caused]:
+        if self._mitigated:
+            return []
+        self._mitigated = True
+        if self._mitigation is None:
+            return []
+        what = _quote(event.text if isinstance(event, Decision) else event.task)
+        return self._clear(self._mitigation, event, f"Mitigation decided at {clock(event.start)}: '{what}'")
+
+    def _transcript(self, said: Transcript) -> list[Caused]:
+        self._transcripts.append(said)
+        reply = self._classify(said.text) if self._checks or self._owners else "other"
+        out: list[Caused] = []
+        for open_check in list(self._checks):
+            if reply == "update" and self._delivers(open_check.check, said):
+                out += self._met(open_check, said, said.t)
+        if self._last_speech is None or said.end > self._last_speech:
+            if self._silence is not None:
+                gap = said.start - self._last_speech if self._last_speech is not None else 0.0
+                message = f"The bridge spoke again at {clock(said.start)} after {gap:.0f} s of silence"
+                out += self._clear(self._silence, said, message)
+                self._silence = None
+            self._last_speech = said.end
+        if said.speaker is not None:
+            self._last_words[said.speaker] = max(said.end, self._last_words.get(said.speaker, said.end))
+        for owner in self._owners:
+            if not same_speaker(owner.name, said.speaker):
+                continue
+            owner.last_spoke = said.end if owner.last_spoke is None else max(owner.last_spoke, said.end)
+            if owner.raised is not None:
+                out += self._clear(owner.raised, said, f"{owner.name} spoke at {clock(said.start)}")
+                owner.raised = None
+            if reply == "update":
+                done = task_words(said.text)
+                owner.items = [item for item in owner.items if not task_words(item.task) & done]
+        return out
+
+    def _delivers(self, check: StatusCheck, said: Transcript) -> bool:
+        """Whether `said`, which `classify` calls an update, is the update `check` asked for."""
+        if said.seq == check.source or said.start < check.end - AFTER_CHECK_TOLERANCE:
+            return False
+        if check.owner is not None:
+            return same_speaker(said.speaker, check.owner)
+        return said.speaker is None or not same_speaker(said.speaker, check.by)
+
+    def _met(self, open_check: _Check, said: Transcript, t: float) -> list[Caused]:
+        self._checks.remove(open_check)
+        check = open_check.check
+        late = round(max(0.0, said.start - check.due), 3)
+        out: list[Caused] = []
+        if open_check.raised is not None:
+            who = said.speaker or "the bridge"
+            message = f"Update from {who} at {clock(said.start)}, {clock(late)} late"
+            out += self._clear(open_check.raised, said, message)
+        met = CheckMet(t=t, ref=check.seq, source=said.seq, by=said.speaker, late=late)
+        return [met, *out]
+
+    def _status_check(self, check: StatusCheck) -> list[Caused]:
+        self._checks = [
+            c
+            for c in self._checks
+            if not (c.raised is None and c.check.due > check.end and _same_owner(c.check, check))
+        ]
+        open_check = _Check(check)
+        self._checks.append(open_check)
+        for said in self._transcripts:
+            if self._delivers(check, said) and self._classify(said.text) == "update":
+                return self._met(open_check, said, check.t)
+        return []
+
+    def _logged_alert(self, alert: Alert) -> list[Caused]:
+        raised = self._raised.pop(msgspec.structs.replace(alert, seq=0, wall=0.0), None)
+        if raised is None:
+            return []
+        raised.seq = alert.seq
+        if raised.cleared is None:
+            return []
+        return [msgspec.structs.replace(raised.cleared, ref=alert.seq)]
+
+    def _clear(self, raised: _Raised, cause: Event, message: str) -> list[Caused]:
+        """The AlertCleared for `raised`, now if it has been logged, else as soon as it is."""
+        cleared = AlertCleared(t=cause.t, ref=raised.seq or 0, kind=raised.alert.kind, message=message,
+                               source=cause.seq)  # fmt: skip
+        if raised.seq is None:
+            raised.cleared = cleared
+            return []
+        return [cleared]
+
+    def _owner(self, name: str) -> _Owner:
+        for owner in self._owners:
+            if same_speaker(owner.name, name):
+                return owner
+        spoke = max((end for who, end in self._last_words.items() if same_speaker(who, name)), default=None)
+        owner = _Owner(name, last_spoke=spoke)
+        self._owners.append(owner)
+        return owner
+
+    # -- deadlines ---------------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """The earliest call time at which an alert may be due, or None when nothing is pending."""
+        return min((due for due, _, _ in self._pending()), default=None)
+
+    def advance(self, now: float) -> list[Alert]:
+        """Every alert due by call time `now` and not yet raised, in call-time order, each at its due time."""
+        due = sorted((p for p in self._pending() if p[0] <= now), key=lambda p: p[:2])
+        return [raise_alert() for _, _, raise_alert in due]
+
+    def _pending(self) -> list[_Pending]:
+        """Every alert not yet raised: when it is due, its place among alerts due at once, how to raise it."""
+        opts = self.options
+        pending: list[_Pending] = []
+        for open_check in self._checks:
+            if open_check.raised is None:
+                check = open_check.check
+                pending.append((check.due + opts.grace, (0, check.seq, ""), partial(self._raise_overdue, open_check)))
+        if self._last_speech is not None and self._silence is None:
+            pending.append((self._last_speech + opts.silence_after + opts.grace, (1, 0, ""), self._raise_silence))
+        for owner in self._owners:
+            if owner.items and owner.raised is None:
+                due = owner.stretch_start() + opts.quiet_after + opts.grace
+                order = (2, min(item.seq for item in owner.items), owner.name)
+                pending.append((due, order, partial(self._raise_quiet, owner)))
+        if not self._mitigated and self._mitigation is None:
+            pending.append((opts.mitigation_after, (3, 0, ""), self._raise_mitigation))
+        return pending
+
+    def _raise(self, alert: Alert) -> _Raised:
+        raised = _Raised(alert)
+        self._raised[alert] = raised
+        return raised
+
+    def _raise_overdue(self, open_check: _Check) -> Alert:
+        check = open_check.check
+        who = f"No update from {check.owner}" if check.owner is not None else "No bridge update"
+        message = f"{who}: due at {clock(check.due)} ('{_quote(check.quote)}')"
+        alert = Alert(t=check.due + self.options.grace, kind="status_overdue", message=message, owner=check.owner, ref=check.seq,
+                      since=check.end)  # fmt: skip
+        open_check.raised = self._raise(alert)
+        return alert
+
+    def _raise_silence(self) -> Alert:
+        assert self._last_speech is not None
+        since = self._last_speech
+        message = f"Nobody has spoken since {clock(since)} ({self.options.silence_after:.0f} s)"
+        alert = Alert(t=since + self.options.silence_after + self.options.grace, kind="long_silence", message=message,
+                      since=since)  # fmt: skip
+        self._silence = self._raise(alert)
+        return alert
+
+    def _raise_quiet(self, owner: _Owner) -> Alert:
+        item = min(owner.items, key=lambda i: (i.t, i.seq))
+        since = owner.stretch_start()
+        message = f"Nothing from {owner.name} since {clock(since)}; open item: '{_quote(item.task)}'"
+        alert = Alert(t=since + self.options.quiet_after + self.options.grace, kind="responder_quiet", message=message,
+                      owner=owner.name, ref=item.seq, since=since)  # fmt: skip
+        owner.raised = self._raise(alert)
+        return alert
+
+    def _raise_mitigation(self) -> Alert:
+        after = self.options.mitigation_after
+        message = f"{clock(after)} into the call and no mitigation decided yet"
+        alert = Alert(t=after, kind="no_mitigation", message=message, since=0.0)
+        self._mitigation = self._raise(alert)
+        return alert
+
+
+def _same_owner(a: StatusCheck, b: StatusCheck) -> bool:
+    """Whether `b` restates the cadence of `a`: the same owner, or both bridge-wide."""
+    return (a.owner is None and b.owner is None) or same_speaker(a.owner, b.owner)

@@ -1,0 +1,73 @@
+"""The scripted calls the benchmark and the evaluation run on: the bundled sample and ../shared/calls.
+
+Each call comes with its audio, its reference lines (who said what, when) and its gold annotations.
+Shared calls are rendered into .cache/calls/ the first time they are needed (sox and hibari-tts:
+scripts/setup), with the flags the first line of the script asks for.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CACHE", "SAMPLES", "SHARED_CALLS", "Call", "calls"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SHARED_CALLS = ROOT.parent / "shared" / "calls"
+CACHE = ROOT / ".cache" / "calls"
+
+
+@dataclass
+class Call:
+    name: str
+    audio: Path
+    lines: list[dict[str, object]]
+    """The reference lines: `i`, `speaker`, `text`, `start`, `end` (call seconds)."""
+    duration: float
+    gold: dict[str, Any] = field(default_factory=dict)
+    """What a good companion should extract (format: ../shared/calls/README.md)."""
+
+    @property
+    def reference(self) -> str:
+        return " ".join(str(line["text"]) for line in self.lines)
+
+
+def calls(names: list[str]) -> list[Call]:
+    """The calls named (all of them when none are), rendering any shared call not rendered yet."""
+    scripts = sorted(SHARED_CALLS.glob("*.call"))
+    unknown = set(names) - {"sample-call"} - {s.stem for s in scripts}
+    if unknown:
+        known = ", ".join(["sample-call", *(s.stem for s in scripts)])
+        raise SystemExit(f"unknown call {sorted(unknown)[0]!r}; known: {known}")
+    out = []
+    if not names or "sample-call" in names:
+        ref = _load(SAMPLES / "sample-call.ref.json")
+        gold = _load(SAMPLES / "sample-call.gold.json")
+        out.append(Call("sample-call", SAMPLES / "sample-call.opus", ref["lines"], ref["duration"], gold))
+    for script in scripts:
+        name = script.stem
+        if names and name not in names:
+            continue
+        wav, ref_path = CACHE / f"{name}.wav", CACHE / f"{name}.ref.json"
+        if not (wav.exists() and ref_path.exists()):
+            _render(script, CACHE / name)
+        ref = _load(ref_path)
+        out.append(Call(name, wav, ref["lines"], ref["duration"], _load(script.with_suffix(".gold.json"))))
+    return out
+
+
+def _render(script: Path, out: Path) -> None:
+    head = script.read_text().splitlines()[0]
+    flags = ["--stereo"] if "stereo" in head else ["--phone", "--noise", "20"] if "phone" in head else []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "render_call.py"), str(script), str(out), *flags],
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text())

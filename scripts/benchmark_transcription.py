@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Benchmark the spine: streaming transcription against offline faster-whisper on the same audio.
+
+For each call (the bundled sample and the rendered development calls in ../shared/calls), in one run:
+- offline: faster-whisper over the whole file, VAD on, its default beam (the baseline);
+- `bridge replay --speed max` in a subprocess: wall time, peak memory, WER;
+- a real-time replay in this process: delay from the end of each spoken line to its final transcript
+  event, and from any moment of speech to the first text (interim or final) that covers it.
+
+Usage: scripts/benchmark_transcription.py [--model base] [--no-realtime] [CALL ...]
+Calls are rendered into .cache/calls/ on first use (needs sox and hibari-tts: scripts/setup).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from _calls import Call, calls  # noqa: E402
+from _wer import wer  # noqa: E402
+
+from bridge.attribution import Speakers  # noqa: E402
+from bridge.eventlog import EventLog  # noqa: E402
+from bridge.events import Alert, Event, Interim, ModelInfo, Session, Transcript  # noqa: E402
+from bridge.extractor import Extractor  # noqa: E402
+from bridge.incident import Incident  # noqa: E402
+from bridge.language import Analyzer  # noqa: E402
+from bridge.monitor import Monitor  # noqa: E402
+from bridge.models import resolve_spacy, resolve_whisper  # noqa: E402
+from bridge.pipeline import Pipeline, PipelineOptions  # noqa: E402
+from bridge.source import open_source  # noqa: E402
+from bridge.transcriber import Transcriber, TranscriberOptions  # noqa: E402
+
+
+def offline(call: Call, model_path: Path) -> tuple[float, float]:
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(model_path), device="cpu", compute_type="int8", cpu_threads=2)
+    start = time.perf_counter()
+    segments, _ = model.transcribe(str(call.audio), language="en", vad_filter=True)
+    text = " ".join(s.text for s in segments)
+    return wer(call.reference, text), time.perf_counter() - start
+
+
+def full_speed(call: Call, model: str) -> tuple[float, float, float]:
+    """WER, wall seconds and peak RSS (MB) of `bridge replay --speed max` in its own process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "bridge.cli", "replay", str(call.audio), "--model", model,
+                                 "--out", f"{tmp}/o"], stdout=subprocess.DEVNULL)  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            raise SystemExit(f"bridge replay failed on {call.audio}")
+        events = [json.loads(line) for line in Path(f"{tmp}/o/events.jsonl").read_text().splitlines()]
+    text = " ".join(e["text"] for e in events if e["type"] == "transcript")
+    return wer(call.reference, text), elapsed, usage.ru_maxrss / 1024
+
+
+@dataclass
+class Live:
+    started: float = 0.0
+    finals: list[Transcript] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    shown: list[tuple[float, float]] = field(default_factory=list)  # (audio end covered, wall time shown)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Session):
+            self.started = event.started
+        elif isinstance(event, Transcript):
+            self.finals.append(event)
+            self.shown.append((event.end, event.wall))
+        elif isinstance(event, Alert):
+            self.alerts.append(event)
+        elif isinstance(event, Interim):
+            self.shown.append((event.end, time.time()))
+
+
+def real_time(call: Call, transcriber: Transcriber, model: ModelInfo) -> tuple[list[float], list[float], list[float]]:
+    """Per line: end of speech → final event. Per 0.25 s of speech: spoken → first text on screen."""
+    live = Live()
+    with tempfile.TemporaryDirectory() as tmp:
+        incident = Incident(EventLog(Path(tmp) / "events.jsonl"), sinks=[live], monitor=Monitor(),
+                            extractor=Extractor(Analyzer(resolve_spacy()), Speakers()))  # fmt: skip
+        pipeline = Pipeline(source=open_source(str(call.audio)), transcriber=transcriber, model=model,
+                            incident=incident, options=PipelineOptions(speed=1.0), echo={})  # fmt: skip
+        pipeline.run()
+    finals_latency = []
+    for line in call.lines:
+        end = float(line["end"])  # type: ignore[arg-type]
+        covering = [e for e in live.finals if e.start - 0.3 <= end <= e.end + 0.5]
+        if covering:
+            last = min(covering, key=lambda e: abs(e.end - end))
+            finals_latency.append(last.wall - (live.started + end))
+    on_screen = []
+    for line in call.lines:
+        for moment in np.arange(float(line["start"]) + 0.25, float(line["end"]), 0.25):  # type: ignore[arg-type]
+            first = min((wall for covered, wall in live.shown if covered >= moment), default=None)
+            if first is not None:
+                on_screen.append(first - (live.started + moment))
+    alert_delay = [a.wall - (live.started + a.t) for a in live.alerts]
+    return finals_latency, on_screen, alert_delay
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("calls", nargs="*", help="call names (default: the sample and every shared call)")
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--no-realtime", dest="realtime", action="store_false",
+                        help="skip the real-time replays (they take as long as the calls)")
+    args = parser.parse_args()
+    ref = resolve_whisper(args.model)
+    info = ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256)
+    transcriber = Transcriber(ref.path, TranscriberOptions()) if args.realtime else None
+    all_final, all_screen, all_alerts = [], [], []
+    print(f"model {args.model}, int8, 2 threads; WER with Whisper's English normaliser\n")
+    print(f"{'call':20} {'audio':>6} | {'offline WER':>11} {'time':>6} | {'stream WER':>10} {'max-speed':>9} "
+          f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'text p50':>8} {'p95':>5}")  # fmt: skip
+    total_ref, total_off, total_stream = [], [], []
+    for call in calls(args.calls):
+        off_wer, off_time = offline(call, ref.path)
+        s_wer, s_time, peak = full_speed(call, args.model)
+        total_ref.append(len(call.reference.split()))
+        total_off.append(off_wer)
+        total_stream.append(s_wer)
+        latency = "-"
+        if transcriber is not None:
+            finals, screen, alerts = real_time(call, transcriber, info)
+            all_final += finals
+            all_screen += screen
+            all_alerts += alerts
+            latency = (f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(screen, 50):8.2f} "
+                       f"{pct(screen, 95):5.2f}")  # fmt: skip
+        print(f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
+              f"{s_time:8.1f}s {peak:7.0f} | {latency}", flush=True)  # fmt: skip
+    weights = np.array(total_ref, dtype=float)
+    print(f"\nWER, word-weighted over all calls: offline {np.average(total_off, weights=weights):.3f}, "
+          f"streaming {np.average(total_stream, weights=weights):.3f} (target: streaming ≤ offline)")
+    if all_final:
+        print(f"end of speech → final event: p50 {pct(all_final, 50):.2f} s, p95 {pct(all_final, 95):.2f} s "
+              "(target p50 ≤ 0.8, p95 ≤ 1.2)")
+        print(f"speech → first text on screen (interim or final): p50 {pct(all_screen, 50):.2f} s, "
+              f"p95 {pct(all_screen, 95):.2f} s (target ≤ 1 s)")
+        print(f"alert call time → emitted, wall clock: p50 {pct(all_alerts, 50):.2f} s, max {max(all_alerts, default=0):.2f} s"
+              f" over {len(all_alerts)} alerts (target ≤ 0.5 s)")
+    print("targets for --speed max: a 7-minute call in ≤ 30 s, peak memory ≤ 1 GB")
+
+
+if __name__ == "__main__":
+    main()
