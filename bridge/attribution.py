@@ -79,7 +79,9 @@ class Speakers:
         if lemmas:
             self._tasks.append((owner, lemmas))
 
-    def attribute(self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None) -> Attribution:
+    def attribute(
+        self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None
+    ) -> Attribution:
         """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn."""
         last = self._last
         continuing = last is not None and start - last.end <= self.continuation_gap
@@ -92,7 +94,7 @@ class Speakers:
         if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
         replied = bool(last and last.addressed and guess.speaker and not continuing
-                       and guess.speaker.lower() == last.addressed.lower() and last.speaker == self.commander)  # fmt: skip
+                       and same(guess.speaker, last.addressed) and last.speaker == self.commander)  # fmt: skip
         self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied)
         return guess
 
@@ -127,6 +129,10 @@ class Speakers:
             if said & lemmas:
                 return owner
         return None
+
+
+def same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
 
 
 def _commanding(sentences: list[Sentence]) -> bool:

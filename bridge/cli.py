@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .errors import BridgeError, UsageError
-from .segmenter import SegmenterOptions
 from .monitor import MonitorOptions
+from .segmenter import SegmenterOptions
 from .transcriber import TranscriberOptions
 
 __all__ = ["main"]
@@ -63,42 +63,94 @@ def _parser() -> argparse.ArgumentParser:
         description="Replay a recording (any format PyAV decodes, or raw PCM on stdin as `-`) through the "
         "pipeline, print the transcript as it is finalised, and write OUT/events.jsonl.",
     )  # fmt: skip
-    replay.add_argument("file", metavar="FILE",
-                        help="audio file (any format PyAV decodes), a transcript (.jsonl, or WebVTT as Zoom and "
-                        "Teams export it), or - for raw PCM on stdin")
-    replay.add_argument("--out", metavar="DIR", type=Path,
-                        help="folder for this incident's log (default: a new folder under incidents/)")
-    replay.add_argument("--model", default="base", metavar="NAME",
-                        help="Whisper model: a name from `bridge models list`, a CTranslate2 model folder, "
-                        "or a faster-whisper name already in the local cache (default: base)")
-    replay.add_argument("--speed", type=_speed, default=None, metavar="max|1|N",
-                        help="max: as fast as the CPU allows (default); 1: real time; N: N times real time")
-    replay.add_argument("--vocab", type=Path, metavar="FILE",
-                        help="the roster: names and terms to expect, one per line (responders, services); biases "
-                        "recognition toward them and tells extraction which names are people")
-    replay.add_argument("--patterns", type=Path, metavar="FILE",
-                        help="extra extraction rules (JSON, same keys as bridge/patterns/en.json), added to the "
-                        "built-in ones")
+    replay.add_argument(
+        "file",
+        metavar="FILE",
+        help="audio file (any format PyAV decodes), a transcript (.jsonl, or WebVTT as Zoom and "
+        "Teams export it), or - for raw PCM on stdin",
+    )
+    replay.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="folder for this incident's log (default: a new folder under incidents/)",
+    )
+    replay.add_argument(
+        "--model",
+        default="base",
+        metavar="NAME",
+        help="Whisper model: a name from `bridge models list`, a CTranslate2 model folder, "
+        "or a faster-whisper name already in the local cache (default: base)",
+    )
+    replay.add_argument(
+        "--speed",
+        type=_speed,
+        default=None,
+        metavar="max|1|N",
+        help="max: as fast as the CPU allows (default); 1: real time; N: N times real time",
+    )
+    replay.add_argument(
+        "--vocab",
+        type=Path,
+        metavar="FILE",
+        help="the roster: names and terms to expect, one per line (responders, services); biases "
+        "recognition toward them and tells extraction which names are people",
+    )
+    replay.add_argument(
+        "--patterns",
+        type=Path,
+        metavar="FILE",
+        help="extra extraction rules (JSON, same keys as bridge/patterns/en.json), added to the built-in ones",
+    )
     timers = replay.add_argument_group("alerts (call seconds)")
-    timers.add_argument("--silence-after", type=float, default=MonitorOptions.silence_after, metavar="S",
-                        help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})")
-    timers.add_argument("--quiet-after", type=float, default=MonitorOptions.quiet_after, metavar="S",
-                        help="warn when the owner of an open action item has said nothing for S seconds "
-                        f"(default: {MonitorOptions.quiet_after:g})")
-    timers.add_argument("--mitigation-after", type=float, default=MonitorOptions.mitigation_after, metavar="S",
-                        help="warn when S seconds into the call no mitigation has been decided "
-                        f"(default: {MonitorOptions.mitigation_after:g})")
+    timers.add_argument(
+        "--silence-after",
+        type=float,
+        default=MonitorOptions.silence_after,
+        metavar="S",
+        help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})",
+    )
+    timers.add_argument(
+        "--quiet-after",
+        type=float,
+        default=MonitorOptions.quiet_after,
+        metavar="S",
+        help="warn when the owner of an open action item has said nothing for S seconds "
+        f"(default: {MonitorOptions.quiet_after:g})",
+    )
+    timers.add_argument(
+        "--mitigation-after",
+        type=float,
+        default=MonitorOptions.mitigation_after,
+        metavar="S",
+        help="warn when S seconds into the call no mitigation has been decided "
+        f"(default: {MonitorOptions.mitigation_after:g})",
+    )
     replay.add_argument("--language", default="en", help="spoken language (default: en)")
-    replay.add_argument("--beam-size", type=int, default=TranscriberOptions.beam_size, metavar="N",
-                        help="beam width for final text; 1 is greedy, the fastest "
-                        f"(default: {TranscriberOptions.beam_size})")
-    replay.add_argument("--threads", type=int, default=2, metavar="N",
-                        help="CPU threads for the transcriber (default: 2)")
-    replay.add_argument("--min-silence", type=float, default=SegmenterOptions.min_silence, metavar="S",
-                        help="seconds of silence that end an utterance; shorter is faster, longer gives "
-                        f"Whisper more context (default: {SegmenterOptions.min_silence})")
-    replay.add_argument("--no-interim", dest="interim", action="store_false",
-                        help="do not transcribe utterances in progress (interim text is only for live views)")
+    replay.add_argument(
+        "--beam-size",
+        type=int,
+        default=TranscriberOptions.beam_size,
+        metavar="N",
+        help=f"beam width for final text; 1 is greedy, the fastest (default: {TranscriberOptions.beam_size})",
+    )
+    replay.add_argument(
+        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
+    )
+    replay.add_argument(
+        "--min-silence",
+        type=float,
+        default=SegmenterOptions.min_silence,
+        metavar="S",
+        help="seconds of silence that end an utterance; shorter is faster, longer gives "
+        f"Whisper more context (default: {SegmenterOptions.min_silence})",
+    )
+    replay.add_argument(
+        "--no-interim",
+        dest="interim",
+        action="store_false",
+        help="do not transcribe utterances in progress (interim text is only for live views)",
+    )
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
     raw.add_argument("--rate", type=int, metavar="HZ", help="sample rate of the raw input")
     raw.add_argument("--channels", type=int, default=1, metavar="N", help="interleaved channels (default: 1)")
@@ -159,9 +211,9 @@ def _models(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.models_command == "list":
         print(f"{'name':16} {'kind':8} {'status':10} {'size':>8}  {'sha256':14} summary")
         for name, spec in manifest.items():
-            done = models.installed(spec, verify=True)
-            status, size = ("installed", f"{done.size / 1e6:.0f} MB") if done else ("missing", "-")
-            digest = (done.sha256[:12] + "…") if done else "-"
+            found = models.installed(spec, verify=True)
+            status, size = ("installed", f"{found.size / 1e6:.0f} MB") if found else ("missing", "-")
+            digest = (found.sha256[:12] + "…") if found else "-"
             print(f"{name:16} {spec.kind:8} {status:10} {size:>8}  {digest:14} {spec.summary}")
         print(f"\nfolder: {models.models_dir()}; install with `bridge models install NAME`")
         return 0
@@ -206,7 +258,8 @@ def _replay(args: argparse.Namespace) -> int:
     incident = Incident(EventLog(out / "events.jsonl"), sinks=[show], extractor=extractor,
                         monitor=Monitor(monitor_options))  # fmt: skip
     echo: dict[str, Any] = {
-        "file": args.file, "out": str(out), "speed": args.speed or "max", "vocab": str(args.vocab) if args.vocab else None,
+        "file": args.file, "out": str(out), "speed": args.speed or "max",
+        "vocab": str(args.vocab) if args.vocab else None,
         "roster": roster, "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(monitor_options),
     }  # fmt: skip
     started = time.time()
@@ -272,8 +325,17 @@ class _Terminal:
         self.counts: dict[str, int] = {}
 
     def __call__(self, event: Any) -> None:
-        from .events import (ActionItem, Alert, AlertCleared, CheckMet, Decision, Interim, Notice, StatusCheck,
-                             Transcript)  # fmt: skip
+        from .events import (
+            ActionItem,
+            Alert,
+            AlertCleared,
+            CheckMet,
+            Decision,
+            Interim,
+            Notice,
+            StatusCheck,
+            Transcript,  # fmt: skip
+        )
 
         self.clear()
         kind = type(event).__name__
@@ -287,7 +349,10 @@ class _Terminal:
             due = f" (due {_clock(event.due)})" if event.due is not None else ""
             print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
         elif isinstance(event, StatusCheck):
-            print(f"          CHECK     {event.owner or 'the bridge'} owes an update by {_clock(event.due)}", flush=True)
+            print(
+                f"          CHECK     {event.owner or 'the bridge'} owes an update by {_clock(event.due)}",
+                flush=True,
+            )
         elif isinstance(event, Alert):
             print(f"[{_clock(event.t)}] ALERT   {event.message}", flush=True)
         elif isinstance(event, AlertCleared):

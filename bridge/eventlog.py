@@ -18,13 +18,13 @@ from typing import TypeVar
 import msgspec
 
 from .errors import LogError
-from .events import SCHEMA_VERSION, LoggedEvent, Session
+from .events import SCHEMA_VERSION, Event, LoggedEvent, Session
 
 __all__ = ["EventLog", "LogContents", "read_log"]
 
 log = logging.getLogger(__name__)
 
-E = TypeVar("E", bound=LoggedEvent)
+E = TypeVar("E", bound=Event)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(LoggedEvent)
@@ -33,9 +33,7 @@ _decoder = msgspec.json.Decoder(LoggedEvent)
 class EventLog:
     """Appends events to `path`, stamping each with its `seq` and `wall` time."""
 
-    def __init__(
-        self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0
-    ) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0) -> None:
         self.path = path
         self._clock = clock
         self._sync_interval = sync_interval

@@ -48,8 +48,10 @@ class Extractor:
         self._requests: dict[str, _Request] = {}
         self._addressed: tuple[str | None, float, str | None] = (None, float("-inf"), None)
         """(addressee, end, speaker) of the last transcript, carried into a continuation of it."""
-        self._categories = [(cat, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I))
-                            for cat, words in analyzer.patterns.data["categories"].items()]  # fmt: skip
+        self._categories: list[tuple[Category, re.Pattern[str]]] = [
+            (category, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I))
+            for category, words in analyzer.patterns.data["categories"].items()
+        ]
 
     def attribute(self, transcript: Transcript) -> Transcript:
         """The transcript with its speaker, as far as the words tell (a speaker it already has is kept)."""
@@ -79,7 +81,7 @@ class Extractor:
         for s in sentences:
             if s.addressee:
                 addressee = s.addressee
-            person = None if addressee in (None, BRIDGE) else self.speakers.learn(addressee)  # type: ignore[arg-type]
+            person = None if addressee is None or addressee == BRIDGE else self.speakers.learn(addressee)
             start, end = self._times(transcript, clean, s)
             evidence = {"start": start, "end": end, "quote": s.text, "source": transcript.seq, "by": speaker}
             due = round(end + s.time.seconds, 3) if s.time else None
@@ -124,7 +126,9 @@ class Extractor:
         texts = [s.decision or s.text.rstrip(".!") for s in decided]
         main = next((t for t, s in zip(texts, decided, strict=True) if len(t.split()) > 3), texts[-1])
         quote = " ".join(s.text for s in decided)
-        strong = any(s.decision and re.match(r"(?i)decision|the decision|we (?:have )?decided", s.text) for s in decided)
+        strong = any(
+            s.decision and re.match(r"(?i)decision|the decision|we (?:have )?decided", s.text) for s in decided
+        )
         return Decision(t=transcript.t, start=start, end=end, quote=quote, source=transcript.seq, by=speaker,
                         text=main, confidence=0.95 if strong else 0.8, category=self._category(quote))  # fmt: skip
 
@@ -139,7 +143,7 @@ class Extractor:
         """The category of the earliest telling word: "find out why the pods restart" is investigation."""
         found = [(m.start(), i, category) for i, (category, pattern) in enumerate(self._categories)
                  if (m := pattern.search(text))]  # fmt: skip
-        return min(found)[2] if found else None  # type: ignore[return-value]
+        return min(found)[2] if found else None
 
     @staticmethod
     def _times(transcript: Transcript, clean: str, s: Sentence) -> tuple[float, float]:

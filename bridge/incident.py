@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .eventlog import EventLog
-from .events import Event, LoggedEvent, SessionEnd, Transcript
+from .events import Event, SessionEnd, Transcript
 
 if TYPE_CHECKING:
     from .extractor import Extractor
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 Sink = Callable[[Event], None]
 """Receives every event as it is emitted: logged events and interim text."""
 
-E = TypeVar("E", bound=LoggedEvent)
+E = TypeVar("E", bound=Event)
 
 
 class Incident:

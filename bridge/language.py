@@ -118,7 +118,9 @@ class Analyzer:
         text = self._fillers.sub(" ", text)
         return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
-    def analyze(self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()) -> list[Sentence]:
+    def analyze(
+        self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()
+    ) -> list[Sentence]:
         """`text` must be cleaned; `names` are lower-case names known to be people on the call."""
         doc = self.nlp(text)
         matches: dict[int, set[str]] = {}
@@ -161,11 +163,19 @@ class Analyzer:
         if not question and not hedged:
             decision = self._decision(doc, sent, labels, text)
         mitigation_order = bool(
-            not question and not addressee and body and _imperative(body[0]) and body[0].lemma_.lower() in self._imperative
+            not question
+            and not addressee
+            and body
+            and _imperative(body[0])
+            and body[0].lemma_.lower() in self._imperative
         )
         status = (time is not None and any(p.search(text) for p in self._status)
                   and not any(n in lower for n in self.patterns.data["not_status_phrases"]))  # fmt: skip
-        if status and decision and _verb_after(doc, labels.get("WE_WILL")) in ("regroup", "reconvene", "sync", "update"):
+        if (
+            status
+            and decision
+            and _verb_after(doc, labels.get("WE_WILL")) in ("regroup", "reconvene", "sync", "update")
+        ):
             decision = None
         claim = any(c in lower for c in self.patterns.data["commander_claims"])
         lemmas = frozenset(t.lemma_.lower() for t in sent if _topical(t))
@@ -179,11 +189,15 @@ class Analyzer:
 
     def _decision(self, doc: Any, sent: Any, labels: dict[str, int], text: str) -> str | None:
         if "DECISION_MARKER" in labels:
-            after = re.split(r"(?i)\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", text, 1)
+            after = _DECISION_LEAD.split(text, maxsplit=1)
             return _trim(after[-1]) or _trim(text)
         if "WE_WILL" in labels:
             verb = _verb_after(doc, labels["WE_WILL"])
-            if verb and verb not in self._not_decision and (verb in self._decision_verbs or _future(doc, labels["WE_WILL"])):
+            if (
+                verb
+                and verb not in self._not_decision
+                and (verb in self._decision_verbs or _future(doc, labels["WE_WILL"]))
+            ):
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
 
@@ -287,7 +301,9 @@ def _imperative(token: Any) -> bool:
     word, lemma = token.lower_, token.lemma_.lower()
     participle = word in (lemma + "ing", lemma + lemma[-1:] + "ing") or (len(lemma) > 2 and word == lemma[:-1] + "ing")
     base = word == lemma or (token.tag_ == "VBG" and not participle)  # "ping" tagged as a form of "pe"
-    return bool(token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have"))
+    return bool(
+        token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have")
+    )
 
 
 def _verb_after(doc: Any, index: int | None) -> str | None:
@@ -305,10 +321,17 @@ def _future(doc: Any, index: int) -> bool:
     return any(w in ("will", "'ll", "shall", "going", "gon") for w in window)
 
 
-_LEAD = re.compile(r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|"
-                   r"go ahead and|you|i will|i'll|i am going to|i'm going to|i shall|let me|also|just|then|now)\s+)+", re.I)  # fmt: skip
-_TAIL = re.compile(r"\s*(?:,?\s*(?:and|then)\s+(?:report back|give (?:us|me) an update|update (?:us|me)|let (?:us|me) know)\b.*"
-                   r"|\s+please)$", re.I)  # fmt: skip
+_DECISION_LEAD = re.compile(r"\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", re.I)
+_LEAD = re.compile(
+    r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|go ahead and"
+    r"|you|i will|i'll|i am going to|i'm going to|i shall|let me|also|just|then|now)\s+)+",
+    re.I,
+)
+_TAIL = re.compile(
+    r"\s*(?:,?\s*(?:and|then)\s+(?:report back|give (?:us|me) an update|update (?:us|me)|let (?:us|me) know)\b.*"
+    r"|\s+please)$",
+    re.I,
+)
 
 
 def _task(doc: Any, start: int, end: int) -> str:

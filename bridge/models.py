@@ -30,8 +30,8 @@ __all__ = [
     "installed",
     "load_manifest",
     "models_dir",
-    "resolve_whisper",
     "resolve_spacy",
+    "resolve_whisper",
 ]
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ def _from_hf_cache(name: str) -> Path | None:
 
     try:
         return Path(download_model(name, local_files_only=True))
-    except Exception:  # noqa: BLE001 - huggingface_hub raises many kinds for "not cached" and bad names
+    except Exception:
         return None
 
 

@@ -301,7 +301,8 @@ class Monitor:
         check = open_check.check
         who = f"No update from {check.owner}" if check.owner is not None else "No bridge update"
         message = f"{who}: due at {clock(check.due)} ('{_quote(check.quote)}')"
-        alert = Alert(t=check.due + self.options.grace, kind="status_overdue", message=message, owner=check.owner, ref=check.seq,
+        alert = Alert(t=check.due + self.options.grace, kind="status_overdue", message=message, owner=check.owner,
+                      ref=check.seq,
                       since=check.end)  # fmt: skip
         open_check.raised = self._raise(alert)
         return alert

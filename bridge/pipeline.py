@@ -28,7 +28,14 @@ from .source import RATE, Block
 from .transcriber import Recognition, Transcriber
 from .transcripts import Utterance
 
-__all__ = ["Pipeline", "PipelineOptions", "TranscriptionWorker", "paced", "replay_transcript", "session_event"]
+__all__ = [
+    "Pipeline",
+    "PipelineOptions",
+    "TranscriptionWorker",
+    "paced",
+    "replay_transcript",
+    "session_event",
+]
 
 log = logging.getLogger(__name__)
 

@@ -132,9 +132,7 @@ _ING_NOUNS = _set("nothing something anything everything thing morning evening p
 """Words that end in -ing but are not a verb's -ing form."""
 _EVALUATIVE = _set("good better fine healthy normal stable great bad worse ok okay")
 _NEGATIONS = frozenset({"no", "nothing", "none", "not"})
-_COPULAS = _set(
-    "is are was were has have had been be looks look seems seem shows show remains remain stays stay"
-)
+_COPULAS = _set("is are was were has have had been be looks look seems seem shows show remains remain stays stay")
 _IRREGULAR_PAST = _set(
     "went came found saw ran did made took put sent set got left broke caught fell rose shot began brought "
     "hit cut kept held knew thought told built"

@@ -18,7 +18,7 @@ import numpy as np
 from .errors import InputError
 from .events import SourceInfo
 
-__all__ = ["RATE", "BLOCK", "Block", "FileSource", "RawSource", "open_source"]
+__all__ = ["BLOCK", "RATE", "Block", "FileSource", "RawSource", "open_source"]
 
 RATE = 16000
 BLOCK = 1600
@@ -35,12 +35,12 @@ class Block:
     @property
     def mono(self) -> np.ndarray:
         if self.channels.shape[0] == 1:
-            return self.channels[0]
-        return self.channels.mean(axis=0, dtype=np.float32)
+            return np.asarray(self.channels[0])
+        return np.asarray(self.channels.mean(axis=0, dtype=np.float32))
 
     @property
     def end(self) -> int:
-        return self.start + self.channels.shape[1]
+        return self.start + int(self.channels.shape[1])
 
 
 @dataclass
@@ -122,13 +122,11 @@ class FileSource:
             for packet in self._container.demux(self._stream):
                 for frame in packet.decode():
                     decoded += frame.samples / (frame.sample_rate or 1)
-                    yield frame  # type: ignore[misc]
+                    yield frame
         except av.error.FFmpegError as e:
             if decoded == 0:
                 raise InputError(f"{self.path} is not audio PyAV can decode ({_reason(e)})") from None
-            self.warnings.append(
-                f"{self.path} ended early at {decoded:.1f} s ({_reason(e)}); transcribed what decoded"
-            )
+            self.warnings.append(f"{self.path} ended early at {decoded:.1f} s ({_reason(e)}); transcribed what decoded")
             return
         declared = _declared_wav_seconds(self.path)
         if declared is not None and declared - decoded > 0.1:
@@ -167,7 +165,7 @@ class RawSource:
             if not data:
                 continue
             pcm = np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
-            frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format=av_format, layout=layout)
+            frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format=av_format, layout=layout)  # type: ignore[arg-type]
             frame.sample_rate = self.rate
             for out in resampler.resample(frame):
                 yield from blocker.push(out.to_ndarray())

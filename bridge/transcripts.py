@@ -57,9 +57,7 @@ def read_transcript(path: Path) -> list[Utterance]:
     """Every utterance with text, sorted by start. Raises InputError naming the file and line."""
     text = _read_text(path)
     if not text.strip():
-        raise InputError(
-            f"{path} is empty; a transcript needs at least one line of {JSONL_EXAMPLE}, or a cue"
-        )
+        raise InputError(f"{path} is empty; a transcript needs at least one line of {JSONL_EXAMPLE}, or a cue")
     if text.startswith("WEBVTT"):
         utterances = _parse_vtt(path, text)
     elif path.suffix.lower() == ".vtt":
@@ -67,9 +65,7 @@ def read_transcript(path: Path) -> list[Utterance]:
     elif text.lstrip().startswith(("{", "[")) or path.suffix.lower() in SUFFIXES:
         utterances = _parse_jsonl(path, text)
     else:
-        raise InputError(
-            f"{path} is neither JSON lines nor WebVTT; give {JSONL_EXAMPLE} per line, or a .vtt file"
-        )
+        raise InputError(f"{path} is neither JSON lines nor WebVTT; give {JSONL_EXAMPLE} per line, or a .vtt file")
     if not utterances:
         raise InputError(f"{path} holds no spoken text: no line or cue has any")
     return sorted(utterances, key=lambda u: (u.start, u.end))
@@ -110,9 +106,7 @@ def _parse_jsonl(path: Path, text: str) -> list[Utterance]:
             raise InputError(_not_json(path, text, number, e)) from None
         where = f"{path}:{number}"
         if not isinstance(record, dict):
-            raise InputError(
-                f"{where}: a JSON {_json_type(record)}, not an object; write one {JSONL_EXAMPLE} per line"
-            )
+            raise InputError(f"{where}: a JSON {_json_type(record)}, not an object; write one {JSONL_EXAMPLE} per line")
         utterance = _utterance(where, record)
         if utterance is not None:
             utterances.append(utterance)
@@ -260,9 +254,7 @@ def _cue_utterances(cue: _Cue, names_in_prefix: bool) -> list[Utterance]:
             else:
                 runs.append((speaker, [text]))
     return [
-        Utterance(cue.start, cue.end, text, speaker)
-        for speaker, texts in runs
-        if (text := _normalise(" ".join(texts)))
+        Utterance(cue.start, cue.end, text, speaker) for speaker, texts in runs if (text := _normalise(" ".join(texts)))
     ]
 
 

@@ -36,8 +36,8 @@ from bridge.events import Alert, Event, Interim, ModelInfo, Session, Transcript 
 from bridge.extractor import Extractor  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
 from bridge.language import Analyzer  # noqa: E402
-from bridge.monitor import Monitor  # noqa: E402
 from bridge.models import resolve_spacy, resolve_whisper  # noqa: E402
+from bridge.monitor import Monitor  # noqa: E402
 from bridge.pipeline import Pipeline, PipelineOptions  # noqa: E402
 from bridge.source import open_source  # noqa: E402
 from bridge.transcriber import Transcriber, TranscriberOptions  # noqa: E402
@@ -121,8 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("calls", nargs="*", help="call names (default: the sample and every shared call)")
     parser.add_argument("--model", default="base")
-    parser.add_argument("--no-realtime", dest="realtime", action="store_false",
-                        help="skip the real-time replays (they take as long as the calls)")
+    parser.add_argument(
+        "--no-realtime",
+        dest="realtime",
+        action="store_false",
+        help="skip the real-time replays (they take as long as the calls)",
+    )
     args = parser.parse_args()
     ref = resolve_whisper(args.model)
     info = ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256)
@@ -149,15 +153,24 @@ def main() -> None:
         print(f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
               f"{s_time:8.1f}s {peak:7.0f} | {latency}", flush=True)  # fmt: skip
     weights = np.array(total_ref, dtype=float)
-    print(f"\nWER, word-weighted over all calls: offline {np.average(total_off, weights=weights):.3f}, "
-          f"streaming {np.average(total_stream, weights=weights):.3f} (target: streaming ≤ offline)")
+    print(
+        f"\nWER, word-weighted over all calls: offline {np.average(total_off, weights=weights):.3f}, "
+        f"streaming {np.average(total_stream, weights=weights):.3f} (target: streaming ≤ offline)"
+    )
     if all_final:
-        print(f"end of speech → final event: p50 {pct(all_final, 50):.2f} s, p95 {pct(all_final, 95):.2f} s "
-              "(target p50 ≤ 0.8, p95 ≤ 1.2)")
-        print(f"speech → first text on screen (interim or final): p50 {pct(all_screen, 50):.2f} s, "
-              f"p95 {pct(all_screen, 95):.2f} s (target ≤ 1 s)")
-        print(f"alert call time → emitted, wall clock: p50 {pct(all_alerts, 50):.2f} s, max {max(all_alerts, default=0):.2f} s"
-              f" over {len(all_alerts)} alerts (target ≤ 0.5 s)")
+        print(
+            f"end of speech → final event: p50 {pct(all_final, 50):.2f} s, p95 {pct(all_final, 95):.2f} s "
+            "(target p50 ≤ 0.8, p95 ≤ 1.2)"
+        )
+        print(
+            f"speech → first text on screen (interim or final): p50 {pct(all_screen, 50):.2f} s, "
+            f"p95 {pct(all_screen, 95):.2f} s (target ≤ 1 s)"
+        )
+        print(
+            f"alert call time → emitted, wall clock: p50 {pct(all_alerts, 50):.2f} s, "
+            f"max {max(all_alerts, default=0):.2f} s"
+            f" over {len(all_alerts)} alerts (target ≤ 0.5 s)"
+        )
     print("targets for --speed max: a 7-minute call in ≤ 30 s, peak memory ≤ 1 GB")
 
 

@@ -250,9 +250,7 @@ def score_action_items(events: Iterable[LoggedEvent], gold: Gold) -> Score:
             found.add(key)
         else:
             owners = [g.owner for g in gold.action_items if g.line == line]
-            why = (
-                f"owner {item.owner!r}, gold says {' or '.join(map(repr, owners))}" if owners else "no action"
-            )
+            why = f"owner {item.owner!r}, gold says {' or '.join(map(repr, owners))}" if owners else "no action"
             notes.append(f"wrong action item ({why}): {_describe(item, line)}")
     for line, owner in sorted(wanted - found, key=lambda key: key[0]):
         notes.append(f"missed action item for {owner!r}, line {line}: {gold.lines[line].text!r}")
@@ -328,9 +326,7 @@ def overdue_times(gold: Gold) -> list[tuple[float, str | None]]:
 
 def silence_times(gold: Gold, threshold: float) -> list[float]:
     """When a long_silence belongs: every gap of at least `threshold` between lines, at its start + that."""
-    return [
-        a.end + threshold for a, b in itertools.pairwise(gold.lines) if b.start - a.end >= threshold - EPSILON
-    ]
+    return [a.end + threshold for a, b in itertools.pairwise(gold.lines) if b.start - a.end >= threshold - EPSILON]
 
 
 def score_overdue(events: Iterable[LoggedEvent], gold: Gold) -> Score:
@@ -415,9 +411,7 @@ def write_transcript(call: Call, path: Path) -> Path:
     return path
 
 
-def replay(
-    source: Path, out: Path, options: Sequence[str], command: Sequence[str] = BRIDGE
-) -> list[LoggedEvent]:
+def replay(source: Path, out: Path, options: Sequence[str], command: Sequence[str] = BRIDGE) -> list[LoggedEvent]:
     """Run `bridge replay SOURCE --out OUT` and read the events it logged."""
     args = [*command, "replay", str(source), "--out", str(out), "--speed", "max", *options]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -453,9 +447,7 @@ def table(mode: Mode, scores: Mapping[str, CallScore]) -> str:
     rows = [head.rstrip(), sub.rstrip()]
     for name, score in [*scores.items(), ("all calls", total)]:
         cells = (getattr(score, m) for m in MEASURES)
-        rows.append(
-            f"{name[:18]:18}" + "".join(f"  {_num(s.precision)} {_num(s.recall)} {_num(s.f1)}" for s in cells)
-        )
+        rows.append(f"{name[:18]:18}" + "".join(f"  {_num(s.precision)} {_num(s.recall)} {_num(s.f1)}" for s in cells))
     rows.append("")
     rows.append(f"{mode}, all calls     {'P':>5} {'R':>5} {'F1':>5}  {'right':>9}  {'found':>9}  target")
     for measure, label in MEASURES.items():
@@ -488,9 +480,7 @@ def as_json(mode: Mode, scores: Mapping[str, CallScore]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "calls", nargs="*", metavar="CALL", help="call names (default: the sample and every shared call)"
     )
@@ -500,9 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="both",
         help="score from the reference text, from the audio, or both (default: both)",
     )
-    parser.add_argument(
-        "--model", metavar="NAME", help="Whisper model for the audio runs (default: bridge's own)"
-    )
+    parser.add_argument("--model", metavar="NAME", help="Whisper model for the audio runs (default: bridge's own)")
     parser.add_argument(
         "--silence-after",
         type=float,
@@ -535,11 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{mode} {call.name}: {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
     options = {"mode": args.mode, "model": args.model, "silence_after": args.silence_after}
     if args.json:
-        print(
-            json.dumps(
-                {"options": options, **{mode: as_json(mode, results[mode]) for mode in modes}}, indent=1
-            )
-        )
+        print(json.dumps({"options": options, **{mode: as_json(mode, results[mode]) for mode in modes}}, indent=1))
         return 0
     for mode in modes:
         if mode == "text":

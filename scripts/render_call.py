@@ -175,9 +175,7 @@ def main() -> None:
         t += int(ln.gap * RATE)
         starts.append(t)
         start, t = round(t / RATE, 3), t + len(clip)
-        ref.append(
-            {"i": i, "speaker": ln.speaker, "text": ln.text, "start": start, "end": round(t / RATE, 3)}
-        )
+        ref.append({"i": i, "speaker": ln.speaker, "text": ln.text, "start": start, "end": round(t / RATE, 3)})
     n, width = t + RATE, 2 if args.stereo else 1  # one second of tail
     audio = np.zeros((width, n), np.float32)
     for ln, clip, start in zip(lines, clips, starts, strict=True):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, transcripts, write_wav
 
 from bridge.eventlog import read_log
-from conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, transcripts, write_wav
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -100,7 +100,9 @@ def test_same_final_events_at_full_speed_and_at_four_times_real_time(tmp_path: P
     for speed in ("max", "4"):
         done = run_bridge("replay", str(audio), "--speed", speed, "--out", str(tmp_path / speed))
         assert done.returncode == 0, done.stderr
-        runs[speed] = [(e["t"], e["start"], e["end"], e["text"]) for e in transcripts(tmp_path / speed / "events.jsonl")]
+        runs[speed] = [
+            (e["t"], e["start"], e["end"], e["text"]) for e in transcripts(tmp_path / speed / "events.jsonl")
+        ]
     assert len(runs["max"]) >= 8
     assert runs["max"] == runs["4"]
 

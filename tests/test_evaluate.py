@@ -154,9 +154,7 @@ def test_overdue_alerts_within_five_seconds_after_never_before_with_owner() -> N
     for t in (139.5, 145.5):
         assert pr(score_overdue([alert("status_overdue", t, "Priya")], GOLD)) == (0.0, 0.0, 0.0)
     assert pr(score_overdue([alert("status_overdue", 141.0, "Marcus")], GOLD)) == (0.0, 0.0, 0.0)
-    twice = score_overdue(
-        [alert("status_overdue", 141.0, "Priya"), alert("status_overdue", 142.0, "Priya")], GOLD
-    )
+    twice = score_overdue([alert("status_overdue", 141.0, "Priya"), alert("status_overdue", 142.0, "Priya")], GOLD)
     assert (twice.correct, twice.extracted, twice.found, twice.gold) == (1, 2, 1, 1)
     assert pr(score_overdue([alert("long_silence", 141.0)], GOLD)) == (None, 0.0, 0.0)
 
@@ -248,9 +246,7 @@ def test_a_text_run_feeds_the_reference_lines_without_speakers_and_scores_the_lo
     work = tmp_path / "work"
     work.mkdir()
 
-    score = evaluate(
-        call, "text", work, model="tiny.en", silence_after=30.0, command=[sys.executable, str(fake)]
-    )
+    score = evaluate(call, "text", work, model="tiny.en", silence_after=30.0, command=[sys.executable, str(fake)])
 
     called = json.loads((tmp_path / "called.json").read_text())
     assert called["args"][:2] == ["replay", str(work / "sample-call.jsonl")]
@@ -271,9 +267,7 @@ def test_an_audio_run_passes_the_model_and_a_failed_run_says_why(tmp_path: Path)
         "sys.exit('bridge: error: no such option --silence-after')\n"
     )
     with pytest.raises(SystemExit, match="no such option --silence-after"):
-        evaluate(
-            call, "audio", tmp_path, model="tiny.en", silence_after=45.0, command=[sys.executable, str(fail)]
-        )
+        evaluate(call, "audio", tmp_path, model="tiny.en", silence_after=45.0, command=[sys.executable, str(fail)])
     args = json.loads(Path(f"{fail}.args").read_text())
     assert args[:2] == ["replay", str(call.audio)]
     assert args[args.index("--model") + 1] == "tiny.en"

@@ -1,9 +1,9 @@
 import json
 
 import msgspec
+from conftest import ROOT
 
 from bridge.events import Interim, LoggedEvent, Session, SourceInfo, Transcript, json_schema
-from conftest import ROOT
 
 SCHEMA = ROOT / "docs" / "events.schema.json"
 

@@ -103,13 +103,24 @@ CASES: list[tuple[str, set[str]]] = [
     ("We had an update from the vendor.", set()),
     ("Let's wait for five minutes and see.", set()),
     # Multi-sentence utterances
-    ("Good. We will roll back now. Marcus, please start it and report back in two minutes.",
-     {"decision", "action:Marcus@120", "check:Marcus@120"}),
+    (
+        "Good. We will roll back now. Marcus, please start it and report back in two minutes.",
+        {"decision", "action:Marcus@120", "check:Marcus@120"},
+    ),
     ("Kill the batch job. Chen, go ahead and stop it.", {"decision", "action:Chen"}),
-    ("Thanks. Tom, please update the customers. Next update in ten minutes.", {"action:Tom", "check:bridge@600"}),
-    ("Okay. Priya, can you check the error rate? Lena, please draft the notice.", {"action:Priya", "action:Lena"}),
+    (
+        "Thanks. Tom, please update the customers. Next update in ten minutes.",
+        {"action:Tom", "check:bridge@600"},
+    ),
+    (
+        "Okay. Priya, can you check the error rate? Lena, please draft the notice.",
+        {"action:Priya", "action:Lena"},
+    ),
     ("Um, we will, uh, fail over to the replica. Sofia, run the failover.", {"decision", "action:Sofia"}),
-    ("Let's do it. We are moving Europe to the backup CDN. Tom, you own that change.", {"decision", "action:Tom"}),
+    (
+        "Let's do it. We are moving Europe to the backup CDN. Tom, you own that change.",
+        {"decision", "action:Tom"},
+    ),
     ("Good news. The errors are gone. We are declaring the incident mitigated.", {"decision"}),
     ("So the cache is full. I recommend we flush it. What do you think?", set()),
     ("priya please check the replica and report back in 2 minutes", {"action:Priya@120", "check:Priya@120"}),
@@ -156,7 +167,12 @@ def tags(items: list[object], end: float = 20.0) -> set[str]:
 
 
 def _approx(expected: set[str]) -> set[str]:
-    return {t if "@" not in t else t.split("@")[0] + "@" + f"{round(float(t.split('@')[1]), -1 if float(t.split('@')[1]) > 60 else 0):g}" for t in expected}
+    return {
+        t
+        if "@" not in t
+        else t.split("@")[0] + "@" + f"{round(float(t.split('@')[1]), -1 if float(t.split('@')[1]) > 60 else 0):g}"
+        for t in expected
+    }
 
 
 @pytest.mark.parametrize("text, expected", CASES)
@@ -180,7 +196,10 @@ def test_every_item_carries_its_evidence(analyzer: Analyzer) -> None:
     for item in items:
         assert 12.0 <= item.start < item.end <= 20.0  # type: ignore[attr-defined]
         assert item.source == 2 and item.by == "Dana" and 0 < item.confidence <= 1  # type: ignore[attr-defined]
-        assert item.quote and item.quote in "Okay. We will roll back now. Marcus, please start it and report back in two minutes."  # type: ignore[attr-defined]
+        assert (
+            item.quote
+            and item.quote in "Okay. We will roll back now. Marcus, please start it and report back in two minutes."
+        )  # type: ignore[attr-defined]
 
 
 def test_a_request_and_its_acceptance_are_one_item(analyzer: Analyzer) -> None:
@@ -202,7 +221,10 @@ def test_an_acceptance_that_sets_a_deadline_adds_it(analyzer: Analyzer) -> None:
     for seq, (text, at) in enumerate(said, 1):
         t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))
         found += extractor.extract(t)
-    assert [(getattr(i, "owner", None), getattr(i, "due", None)) for i in found] == [("Lena", None), ("Lena", 611.5)]
+    assert [(getattr(i, "owner", None), getattr(i, "due", None)) for i in found] == [
+        ("Lena", None),
+        ("Lena", 611.5),
+    ]
 
 
 def test_spoken_clock_times_resolve_against_the_session_start(analyzer: Analyzer) -> None:

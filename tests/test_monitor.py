@@ -197,16 +197,12 @@ def test_two_checks_due_at_once_both_alert_in_seq_order() -> None:
 
 
 def test_a_newer_check_for_the_same_owner_before_the_old_one_is_due_supersedes_it() -> None:
-    log = replay(
-        [check(10, 100, "Priya"), check(50, 300, "priya"), check(60, 90, None), check(70, 400, None)], 500
-    )
+    log = replay([check(10, 100, "Priya"), check(50, 300, "priya"), check(60, 90, None), check(70, 400, None)], 500)
     assert alerts(log) == [("status_overdue", 300, "priya"), ("status_overdue", 400, None)]
 
 
 def test_a_check_made_after_the_old_one_is_due_does_not_supersede_it() -> None:
-    log = replay(
-        [check(10, 100, "Priya"), check(110, 200, "Priya"), said(250, 255, "Errors are gone.", "Priya")], 300
-    )
+    log = replay([check(10, 100, "Priya"), check(110, 200, "Priya"), said(250, 255, "Errors are gone.", "Priya")], 300)
     assert alerts(log) == [("status_overdue", 100, "Priya"), ("status_overdue", 200, "Priya")]
     assert sorted(m.ref for m in of(log, CheckMet)) == [1, 3]
     assert len(of(log, AlertCleared)) == 2
@@ -414,9 +410,7 @@ def calls() -> list[Any]:
     for gold in sorted(SHARED_CALLS.glob("*.gold.json")):
         name = gold.name.removesuffix(".gold.json")
         ref = RENDERED / f"{name}.ref.json"
-        missing = pytest.mark.skipif(
-            not ref.exists(), reason=f"{name} not rendered (scripts/evaluate.py renders it)"
-        )
+        missing = pytest.mark.skipif(not ref.exists(), reason=f"{name} not rendered (scripts/evaluate.py renders it)")
         found.append(pytest.param(ref, gold, id=name, marks=missing))
     return found
 
@@ -437,10 +431,7 @@ def test_reference_call_raises_the_gold_alerts(ref_path: Path, gold_path: Path) 
     kinds = ("status_overdue", "long_silence")
     got = [(a.t, a.kind, a.owner) for a in of(log, Alert) if a.kind in kinds and a.since != trailing]
     # status_overdue belongs at the line's end plus due_s, long_silence at the gap's start plus the threshold
-    belongs = [
-        (lines[a["after_line"]]["end"] + a.get("due_s", 30), a["kind"], a.get("owner"))
-        for a in gold["alerts"]
-    ]
+    belongs = [(lines[a["after_line"]]["end"] + a.get("due_s", 30), a["kind"], a.get("owner")) for a in gold["alerts"]]
     got.sort(key=lambda a: a[0])
     belongs.sort(key=lambda a: a[0])
     assert [(kind, owner) for _, kind, owner in got] == [(kind, owner) for _, kind, owner in belongs]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
+from conftest import REAL_ASR, SAMPLE, wer
 
 from bridge.eventlog import read_log
 from bridge.events import Event, Interim, ModelInfo, Notice, Session, SessionEnd, Transcript
@@ -13,7 +15,6 @@ from bridge.models import resolve_whisper
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.source import open_source
 from bridge.transcriber import Transcriber
-from conftest import REAL_ASR, SAMPLE, wer
 
 pytestmark = pytest.mark.slow
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
@@ -75,10 +76,10 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
         assert 0 <= e.start <= e.end <= duration
         assert e.end <= e.t <= e.end + 1.0
     assert [e.start for e in finals] == sorted(e.start for e in finals)
-    assert all(a.end <= b.start for a, b in zip(finals, finals[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(finals))
     # Every spoken line is covered by a transcript at the right call time.
     for line in lines:
-        assert any(e.start - 0.3 <= line["start"] and line["end"] <= e.end + 0.3 or
+        assert any((e.start - 0.3 <= line["start"] and line["end"] <= e.end + 0.3) or
                    (e.start < line["end"] and e.end > line["start"]) for e in finals), line  # fmt: skip
     assert not [e for e in contents.events if isinstance(e, Notice)]
 

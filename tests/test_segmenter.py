@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,7 +73,7 @@ def test_interim_at_most_once_per_second_of_speech() -> None:
     cuts = run(call(("speech", 3.5), ("silence", 1)))
     interims = [c for c in cuts if c.kind == "interim"]
     assert len(interims) == 3
-    assert all(b.at - a.at >= RATE for a, b in zip(interims, interims[1:], strict=False))
+    assert all(b.at - a.at >= RATE for a, b in itertools.pairwise(interims))
     assert all(c.start == interims[0].start for c in interims)
 
 
@@ -92,7 +94,7 @@ def test_a_monologue_is_cut_at_its_last_pause_before_the_limit() -> None:
 def test_a_monologue_without_pauses_is_cut_hard_at_the_limit() -> None:
     spans = finals(run(call(("speech", 40), ("silence", 1))))
     assert [round(b - a) for a, b in spans] == [15, 15, 10]
-    assert all(b[0] == a[1] for a, b in zip(spans, spans[1:], strict=False))  # no audio lost or doubled
+    assert all(b[0] == a[1] for a, b in itertools.pairwise(spans))  # no audio lost or doubled
 
 
 def test_speech_running_at_the_end_of_the_stream_is_final() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REAL_ASR, SAMPLE, write_wav
 
 from bridge.errors import InputError
 from bridge.source import BLOCK, RATE, RawSource, open_source
-from conftest import REAL_ASR, SAMPLE, write_wav
 
 
 def decode(path: Path) -> tuple[np.ndarray, list[int]]:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import REAL_ASR, wer
 
 from bridge.models import resolve_whisper
 from bridge.source import open_source
 from bridge.transcriber import Transcriber, collapse_repeats
-from conftest import REAL_ASR, wer
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -38,7 +38,11 @@ def test_real_speech(transcriber: Transcriber) -> None:
 @pytest.mark.parametrize("seconds", [1, 5, 20])
 def test_silence_and_noise_alone_give_no_words(transcriber: Transcriber, seconds: int) -> None:
     rng = np.random.default_rng(seconds)
-    for audio in (np.zeros(16000 * seconds), rng.normal(0, 0.1, 16000 * seconds), rng.normal(0, 0.01, 16000 * seconds)):
+    for audio in (
+        np.zeros(16000 * seconds),
+        rng.normal(0, 0.1, 16000 * seconds),
+        rng.normal(0, 0.01, 16000 * seconds),
+    ):
         result = transcriber.transcribe(audio.astype(np.float32))
         assert result.text == "", result.text
         assert result.confidence is None

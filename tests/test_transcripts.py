@@ -162,14 +162,10 @@ def test_the_sample_reference_read_as_json_lines(tmp_path: Path) -> None:
     lines = json.loads(SAMPLE_REF.read_text())["lines"]
     rows = [{"start": x["start"], "end": x["end"], "text": x["text"]} for x in lines]
     utterances = read_transcript(write(tmp_path, "ref.jsonl", "".join(json.dumps(r) + "\n" for r in rows)))
-    assert [(u.start, u.end, u.text) for u in utterances] == [
-        (x["start"], x["end"], x["text"]) for x in lines
-    ]
+    assert [(u.start, u.end, u.text) for u in utterances] == [(x["start"], x["end"], x["text"]) for x in lines]
 
 
-@given(
-    st.lists(st.tuples(st.floats(0, 1e5), st.floats(0, 60), st.text(min_size=1, max_size=30)), max_size=20)
-)
+@given(st.lists(st.tuples(st.floats(0, 1e5), st.floats(0, 60), st.text(min_size=1, max_size=30)), max_size=20))
 def test_json_lines_come_back_sorted_normalised_and_never_empty(rows: list[tuple[float, float, str]]) -> None:
     import tempfile
 
@@ -230,9 +226,7 @@ OK = '{"start": 1.0, "end": 2.0, "text": "fine"}\n'
     ("t.vtt", "WEBVTT\n\nid\n--> 00:00:02.000\nhi\n", "t.vtt:4: cannot read the cue timing; write it as"),
     ("notes.txt", "hello there\n", "notes.txt is neither JSON lines nor WebVTT"),
 ])  # fmt: skip
-def test_bad_input_is_one_line_naming_the_file_and_line(
-    tmp_path: Path, name: str, content: str, message: str
-) -> None:
+def test_bad_input_is_one_line_naming_the_file_and_line(tmp_path: Path, name: str, content: str, message: str) -> None:
     path = write(tmp_path, name, content)
     with pytest.raises(InputError) as caught:
         read_transcript(path)

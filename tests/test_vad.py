@@ -1,9 +1,9 @@
 import numpy as np
+from conftest import REAL_ASR
 from faster_whisper.vad import get_vad_model
 
 from bridge.source import open_source
 from bridge.vad import WINDOW, SileroVad
-from conftest import REAL_ASR
 
 
 def jfk() -> np.ndarray:
