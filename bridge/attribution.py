@@ -67,6 +67,9 @@ class Speakers:
         close = difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)
         if close:
             return self._names[close[0]]
+        sounds = {n for n in self._names if _soundex(n) == _soundex(key)}
+        if len(sounds) == 1:  # Whisper's "Sophia", "Laina", "Anna" for the roster's Sofia, Lena, Ana
+            return self._names[sounds.pop()]
         return " ".join(w[:1].upper() + w[1:] for w in name.split())
 
     def learn(self, name: str) -> str:
@@ -88,8 +91,8 @@ class Speakers:
         guess = self._guess(sentences, start, continuing)
         if known is not None:
             guess = Attribution(self.learn(known), guess.source, guess.confidence)
-            if any(s.commander_claim for s in sentences):
-                self.commander = guess.speaker
+        if guess.speaker and any(s.commander_claim for s in sentences):
+            self.commander = guess.speaker  # "Omar here." / "I will be incident commander."
         addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
         if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
@@ -129,6 +132,24 @@ class Speakers:
             if said & lemmas:
                 return owner
         return None
+
+
+_SOUNDEX = {c: d for d, letters in enumerate(("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for c in letters}
+
+
+def _soundex(name: str) -> str:
+    """American Soundex: names that sound alike share a code (Sofia, Sophia -> S100)."""
+    letters = [c for c in name.lower() if c.isalpha()]
+    if not letters:
+        return ""
+    code, last = letters[0].upper(), _SOUNDEX.get(letters[0], 0)
+    for c in letters[1:]:
+        digit = _SOUNDEX.get(c, 0)
+        if digit and digit != last:
+            code += str(digit)
+        if c not in "hw":
+            last = digit
+    return (code + "000")[:4]
 
 
 def same(a: str, b: str) -> bool:

@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         "or a faster-whisper name already in the local cache (default: base)",
     )
     replay.add_argument(
+        "--interim-model",
+        default="tiny.en",
+        metavar="NAME",
+        help="a smaller Whisper model for the text of utterances still in progress, so live viewers see words "
+        "sooner; final text always comes from --model (default: tiny.en, or --model when tiny.en is not installed)",
+    )
+    replay.add_argument(
         "--speed",
         type=_speed,
         default=None,
@@ -251,7 +258,8 @@ def _replay(args: argparse.Namespace) -> int:
     if ref is not None:
         options = TranscriberOptions(language=args.language, beam_size=args.beam_size,
                                      hotwords=", ".join(roster) or None, cpu_threads=args.threads)  # fmt: skip
-        transcriber = Transcriber(ref.path, options)
+        interim = _interim_model(args.interim_model, ref.path) if args.interim and args.speed else None
+        transcriber = Transcriber(ref.path, options, interim_path=interim)
     monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
                                      mitigation_after=args.mitigation_after)  # fmt: skip
     show = _Terminal(live=sys.stderr.isatty() and args.speed != 1)
@@ -270,7 +278,7 @@ def _replay(args: argparse.Namespace) -> int:
     else:
         assert ref is not None and source is not None and transcriber is not None
         echo |= {"model": args.model, "language": args.language, "beam_size": args.beam_size, "threads": args.threads,
-                 "interim": args.interim, "hotwords": transcriber.options.hotwords,
+                 "interim": args.interim, "interim_model": args.interim_model, "hotwords": transcriber.options.hotwords,
                  "raw": {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
                  if args.file == "-" else None}  # fmt: skip
         show.duration = source.info.duration
@@ -287,6 +295,18 @@ def _replay(args: argparse.Namespace) -> int:
     print(f"{what}: {incident.transcripts} transcripts over {_clock(end.duration)}; {show.summary()}; "
           f"log: {incident.log.path}")  # fmt: skip
     return 130 if end.reason == "interrupted" else 0
+
+
+def _interim_model(name: str, main: Path) -> Path:
+    from .errors import ModelError
+    from .models import resolve_whisper
+
+    try:
+        return resolve_whisper(name).path
+    except ModelError:
+        if name != "tiny.en":
+            raise
+        return main  # the default is a speed-up, not a requirement
 
 
 def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None) -> Any:

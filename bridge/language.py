@@ -101,7 +101,7 @@ class Analyzer:
             self.matcher.add(label, pats)
         fillers = "|".join(map(re.escape, p.data["fillers"]))
         self._fillers = re.compile(rf"(?:,\s*)?\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I)
-        self._self_id = [re.compile(x, re.I) for x in p.data["self_identification"]]
+        self._self_id = [re.compile(x) for x in p.data["self_identification"]]
         self._status = [re.compile(x, re.I) for x in p.data["status_phrases"]]
         self._acks = p.words("acknowledgements")
         self._not_names = p.words("not_names")
@@ -141,7 +141,7 @@ class Analyzer:
         lower = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
         words = lower.split()
         addressee, body_start = self._addressee(sent, names)
-        self_id = self._self_identification(text)
+        self_id = self._self_identification(text, names)
         time = find_time(text, said_at)
         question = text.endswith("?") or (bool(words) and words[0] in self._openers and "REQUEST" not in labels
                                           and len(words) > 2 and not text.endswith("."))  # fmt: skip
@@ -213,9 +213,9 @@ class Analyzer:
             head, rest = tokens[i : i + n], tokens[i + n :]
             if len(head) < n or not self._is_name(head, names):
                 continue
-            if not rest or rest[0].text == "," or rest[0].lower_ in _DIRECT:
+            if not rest or rest[0].text in (",", ".", "!", ":") or rest[0].lower_ in _DIRECT:
                 name = " ".join(t.text for t in head)
-                body = rest[1:] if rest and rest[0].text == "," else rest
+                body = rest[1:] if rest and rest[0].is_punct else rest
                 return self._who(name), body[0].i if body else sent.end
         for j, t in enumerate(tokens):
             if t.lower_ in ("thanks", "thank"):
@@ -242,11 +242,16 @@ class Analyzer:
                 return False
         return True
 
-    def _self_identification(self, text: str) -> str | None:
+    def _self_identification(self, text: str, names: frozenset[str]) -> str | None:
         for pattern in self._self_id:
             for m in pattern.finditer(text):
                 name = m["name"]
-                if name.lower() not in self._not_self and name.lower() not in self._acks and name[:1].isalpha():
+                known = name.lower() in names
+                if (
+                    (known or name[:1].isupper())
+                    and name.lower() not in self._not_self
+                    and name.lower() not in self._acks
+                ):
                     return name[:1].upper() + name[1:]
         return None
 

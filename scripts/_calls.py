@@ -8,6 +8,7 @@ scripts/setup), with the flags the first line of the script asks for.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class Call:
     duration: float
     gold: dict[str, Any] = field(default_factory=dict)
     """What a good companion should extract (format: ../shared/calls/README.md)."""
+    roster: list[str] = field(default_factory=list)
+    """The people on the call, as a commander would list them for --vocab (the script's voices)."""
 
     @property
     def reference(self) -> str:
@@ -48,7 +51,8 @@ def calls(names: list[str]) -> list[Call]:
     if not names or "sample-call" in names:
         ref = _load(SAMPLES / "sample-call.ref.json")
         gold = _load(SAMPLES / "sample-call.gold.json")
-        out.append(Call("sample-call", SAMPLES / "sample-call.opus", ref["lines"], ref["duration"], gold))
+        roster = _roster(SAMPLES / "sample-call.call")
+        out.append(Call("sample-call", SAMPLES / "sample-call.opus", ref["lines"], ref["duration"], gold, roster))
     for script in scripts:
         name = script.stem
         if names and name not in names:
@@ -57,8 +61,13 @@ def calls(names: list[str]) -> list[Call]:
         if not (wav.exists() and ref_path.exists()):
             _render(script, CACHE / name)
         ref = _load(ref_path)
-        out.append(Call(name, wav, ref["lines"], ref["duration"], _load(script.with_suffix(".gold.json"))))
+        gold = _load(script.with_suffix(".gold.json"))
+        out.append(Call(name, wav, ref["lines"], ref["duration"], gold, _roster(script)))
     return out
+
+
+def _roster(script: Path) -> list[str]:
+    return re.findall(r"^#\s*voice\s+([^=\s]+)=", script.read_text(), re.M)
 
 
 def _render(script: Path, out: Path) -> None:

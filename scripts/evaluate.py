@@ -5,7 +5,8 @@ For each call (the bundled sample and ../shared/calls), up to two runs of `bridg
   text   the reference lines as a JSON-lines transcript (start, end, text; no speaker), which judges
          extraction and the monitor on their own;
   audio  the rendered recording, end to end.
-Each run's events.jsonl is scored against the call's gold (../shared/calls/README.md) and printed as
+Both runs get the call's roster (the script's voices) as --vocab, as a commander would list the people on
+the bridge. Each run's events.jsonl is scored against the call's gold (../shared/calls/README.md) and printed as
 precision, recall and F1 per call and in total, then the totals beside the targets.
 
 Scoring. An extracted item belongs to the reference line its [start, end] overlaps the most (none: no
@@ -424,6 +425,10 @@ def replay(source: Path, out: Path, options: Sequence[str], command: Sequence[st
 def evaluate(call: Call, mode: Mode, workdir: Path, *, model: str | None, silence_after: float,
              command: Sequence[str] = BRIDGE) -> CallScore:  # fmt: skip
     options = ["--silence-after", f"{silence_after:g}"]
+    if call.roster:
+        roster = workdir / f"{call.name}.roster.txt"
+        roster.write_text("\n".join(call.roster) + "\n")
+        options += ["--vocab", str(roster)]
     if mode == "text":
         source = write_transcript(call, workdir / f"{call.name}.jsonl")
     else:
