@@ -9,9 +9,25 @@ from pathlib import Path
 import pytest
 from conftest import REAL_ASR, SAMPLE, wer
 
-from bridge.eventlog import read_log
-from bridge.events import Event, Interim, ModelInfo, Notice, Session, SessionEnd, Transcript
-from bridge.models import resolve_whisper
+from bridge.attribution import Speakers
+from bridge.eventlog import EventLog, read_log
+from bridge.events import (
+    ActionItem,
+    Alert,
+    Decision,
+    Event,
+    Interim,
+    ModelInfo,
+    Notice,
+    Session,
+    SessionEnd,
+    Transcript,
+)
+from bridge.extractor import Extractor
+from bridge.incident import Incident
+from bridge.language import Analyzer
+from bridge.models import resolve_spacy, resolve_whisper
+from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.source import open_source
 from bridge.transcriber import Transcriber
@@ -25,11 +41,14 @@ def transcriber() -> Transcriber:
     return Transcriber(resolve_whisper("base").path)
 
 
-def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None = None) -> list[Event]:
+def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None = None,
+           roster: tuple[str, ...] = ()) -> list[Event]:  # fmt: skip
     seen: list[Event] = []
-    Pipeline(source=open_source(str(path)), transcriber=transcriber, log_path=out / "events.jsonl",
+    extractor = Extractor(Analyzer(resolve_spacy()), Speakers(roster))
+    incident = Incident(EventLog(out / "events.jsonl"), sinks=[seen.append], extractor=extractor, monitor=Monitor())
+    Pipeline(source=open_source(str(path)), transcriber=transcriber, incident=incident,
              model=ModelInfo(name="base", path="", sha256=None), options=PipelineOptions(speed=speed),
-             echo={"test": True}, sinks=[seen.append]).run()  # fmt: skip
+             echo={"test": True}).run()  # fmt: skip
     return seen
 
 
@@ -63,7 +82,7 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
     assert not contents.torn
     assert [e.seq for e in contents.events] == list(range(1, len(contents.events) + 1))
     session, end = contents.events[0], contents.events[-1]
-    assert isinstance(session, Session) and session.options == {"test": True}
+    assert isinstance(session, Session) and session.options["test"] is True
     assert isinstance(end, SessionEnd) and end.reason == "finished"
     duration = float(sample_ref["duration"])  # type: ignore[arg-type]
     assert abs(end.duration - duration) < 0.05
@@ -96,3 +115,20 @@ def test_interim_text_while_speaking_never_logged(transcriber: Transcriber, tmp_
     logged = (tmp_path / "events.jsonl").read_text()
     assert '"interim"' not in logged
     assert all(json.loads(line)["type"] != "interim" for line in logged.splitlines())
+
+
+def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_path: Path) -> None:
+    seen = replay(SAMPLE, transcriber, tmp_path, roster=("Rosa", "Victor", "Maya", "Leo"))
+    decisions = [e for e in seen if isinstance(e, Decision)]
+    items = [(e.owner, e.due is not None) for e in seen if isinstance(e, ActionItem)]
+    alerts = [(e.kind, e.owner, round(e.t)) for e in seen if isinstance(e, Alert)]
+    assert len(decisions) == 4
+    assert sorted(items, key=str) == sorted([("Leo", True), ("Victor", True), ("Maya", True), ("Leo", False),
+                                             ("Maya", False), ("Rosa", False)], key=str)  # fmt: skip
+    # Maya's two-minute update is missed (due 186.6 s); the two silences are 37 s and 61 s long.
+    assert [(k, o) for k, o, _ in alerts] == [
+        ("long_silence", None),
+        ("long_silence", None),
+        ("status_overdue", "Maya"),
+    ]
+    assert 186 <= alerts[2][2] <= 191

@@ -1,0 +1,95 @@
+"""Speakers from words: each rule of bridge/attribution.py on short exchanges, through the real analyzer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.attribution import Speakers, _soundex
+from bridge.language import Analyzer
+from bridge.models import resolve_spacy
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(resolve_spacy())
+
+
+def attribute(
+    analyzer: Analyzer, lines: list[tuple[float, float, str]], roster: tuple[str, ...] = ()
+) -> list[str | None]:
+    speakers = Speakers(roster)
+    out = []
+    for start, end, text in lines:
+        sentences = analyzer.analyze(analyzer.clean(text), names=speakers.names)
+        out.append(speakers.attribute(sentences, start, end).speaker)
+    return out
+
+
+def test_self_identification_and_the_commander(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [
+        (0, 4, "Hi all, this is Dana, I am the incident commander."),
+        (6, 9, "Marcus here, from payments."),
+        (11, 14, "Tom from the edge team. The CDN is degraded."),
+        (16, 19, "Thanks. We will fail over to the backup CDN."),
+    ])  # fmt: skip
+    assert said == ["Dana", "Marcus", "Tom", "Dana"]
+
+
+def test_a_reply_comes_from_the_person_addressed(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [
+        (0, 3, "This is Dana, incident commander."),
+        (5, 8, "Priya, what is the error rate?"),
+        (10, 12, "About twelve percent."),
+    ])  # fmt: skip
+    assert said[2] == "Priya"
+
+
+def test_a_short_pause_continues_the_same_voice(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [
+        (0, 3, "This is Dana, incident commander."),
+        (5, 6, "Priya."),
+        (6.6, 9, "please check the replica lag."),
+    ])  # fmt: skip
+    assert said == ["Dana", "Dana", "Dana"]
+
+
+def test_a_report_about_an_open_task_is_from_its_owner(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Raj", "Sofia"])
+    for start, end, text in [(0, 3, "This is Omar, incident commander."),
+                             (5, 9, "Raj, can you turn down the retry rate?")]:  # fmt: skip
+        speakers.attribute(analyzer.analyze(text, names=speakers.names), start, end)
+    speakers.assign("Raj", frozenset({"retry", "rate"}))
+    report = analyzer.analyze("The retry rate change is deployed.", names=speakers.names)
+    assert speakers.attribute(report, 60, 62).speaker == "Raj"
+
+
+def test_the_floor_returns_to_the_commander(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [
+        (0, 3, "This is Dana, incident commander."),
+        (5, 8, "Marcus, open a ticket for the review."),
+        (9, 10, "Will do."),
+        (11.5, 14, "I will send a summary to leadership."),
+    ])  # fmt: skip
+    assert said == ["Dana", "Dana", "Marcus", "Dana"]
+
+
+def test_nothing_to_go_on_is_unknown(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [(0, 3, "The error rate is climbing."), (40, 42, "It is still high.")])
+    assert said == [None, None]
+
+
+def test_common_words_are_not_names(analyzer: Analyzer) -> None:
+    said = attribute(analyzer, [
+        (0, 3, "It is doing full table scans."),
+        (10, 13, "Next, update on the bridge in two minutes."),
+        (20, 23, "I'm looking at the logs."),
+    ])  # fmt: skip
+    assert said == [None, None, None]
+
+
+def test_misheard_names_take_the_roster_spelling() -> None:
+    speakers = Speakers(["Sofia", "Lena", "Ana", "Dana", "Daniel"])
+    assert [speakers.canonical(n) for n in ["Sophia", "laina", "Anna", "Priya"]] == ["Sofia", "Lena", "Ana", "Priya"]
+    assert [_soundex(n) for n in ["Robert", "Rupert", "Ashcraft", "Tymczak", "Pfister"]] == [
+        "R163", "R163", "A261", "T522", "P236",
+    ]  # fmt: skip
