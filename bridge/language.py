@@ -112,6 +112,7 @@ class Analyzer:
         self._decision_verbs = p.words("decision_verbs")
         self._not_decision = p.words("not_decision_verbs")
         self._imperative = p.words("imperative_decision_verbs")
+        self._not_tasks = p.words("not_tasks")
 
     def clean(self, text: str) -> str:
         """Without fillers ("um, we will, uh, fail over" -> "we will fail over")."""
@@ -150,13 +151,13 @@ class Analyzer:
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
         request, task_at = None, None
         if "REQUEST" in labels and addressee != BRIDGE:
-            request, task_at = _task(doc, labels["REQUEST"], sent.end), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]):
-            request, task_at = _task(doc, body[0].i, sent.end), body[0].i
+            request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee), labels["REQUEST"]
+        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?"):
+            request, task_at = self._task(doc, body[0].i, sent.end, addressee), body[0].i
         commitment = None
         if "COMMITMENT" in labels:
-            commitment, task_at = _task(doc, labels["COMMITMENT"], sent.end), labels["COMMITMENT"]
-            if commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role, not a task
+            commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None), labels["COMMITMENT"]
+            if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
                 commitment, task_at = None, None
         hedged = any(w in self._hedges for w in words) and "DECISION_MARKER" not in labels
         decision = None
@@ -192,14 +193,23 @@ class Analyzer:
             after = _DECISION_LEAD.split(text, maxsplit=1)
             return _trim(after[-1]) or _trim(text)
         if "WE_WILL" in labels:
-            verb = _verb_after(doc, labels["WE_WILL"])
-            if (
-                verb
-                and verb not in self._not_decision
-                and (verb in self._decision_verbs or _future(doc, labels["WE_WILL"]))
-            ):
+            verb = _main_verb(doc, labels["WE_WILL"])
+            if verb is None:
+                return None
+            lemma = verb.lemma_.lower()
+            if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
+
+    def _task(self, doc: Any, start: int, end: int, addressee: str | None) -> str | None:
+        """The task in a few words, or None when what was said is no task ("Go ahead, FLIGHT")."""
+        task = _task(doc, start, end)
+        if addressee:
+            task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
+        words = task.lower().split()
+        if len(words) < 2 or task.lower() in self._not_tasks or (words[:2] == ["go", "ahead"] and len(words) < 3):
+            return None
+        return task
 
     def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:
         """A name said to someone, and where the words to them begin: "Priya, can you ...",
@@ -309,6 +319,20 @@ def _imperative(token: Any) -> bool:
     return bool(
         token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have")
     )
+
+
+def _main_verb(doc: Any, index: int) -> Any:
+    """The verb a "we will" / "let's" match commits to, if it heads the sentence: "I don't know how long
+    we'll keep that up" reports a doubt, not a decision."""
+    for t in doc[index : index + 8]:
+        if t.pos_ == "VERB" and t.lower_ not in ("going", "gon", "let", "'s"):
+            head = t.head
+            if t.dep_ == "ROOT" or (t.dep_ in ("conj", "xcomp") and head.dep_ == "ROOT"):
+                return t
+            if t.dep_ in ("ccomp", "xcomp") and head.lemma_.lower() in ("let", "go"):
+                return t
+            return None
+    return None
 
 
 def _verb_after(doc: Any, index: int | None) -> str | None:

@@ -84,6 +84,15 @@ CASES: list[tuple[str, set[str]]] = [
     ("I can confirm the deploy went out at noon.", set()),
     ("Will do.", set()),
     ("On it.", set()),
+    # Radio-loop talk (after the Apollo 13 Flight Director loop): floor handoffs and predictions
+    ("Go ahead, FLIGHT.", set()),
+    ("Got that, Jack?", set()),
+    ("Can you tell?", set()),
+    ("Okay, let's be clear what we're doing here.", set()),
+    ("As soon as you take that amplifier off we're going to lose data.", set()),
+    ("I don't know how long we'll be able to keep that up.", set()),
+    ("Standby, we'll take a look.", set()),
+    ("We're using the entry batteries, too.", set()),
     # Status checks
     ("Next update in two minutes.", {"check:bridge@120"}),
     ("next update in 5 minutes", {"check:bridge@300"}),
