@@ -19,6 +19,8 @@ __all__ = [
     "AlertKind",
     "Category",
     "CheckMet",
+    "CommandAction",
+    "Correction",
     "Decision",
     "Event",
     "Extracted",
@@ -203,6 +205,32 @@ class AlertCleared(Event, frozen=True, kw_only=True, tag="alert_cleared"):
     """`seq` of the event that cleared it, when one did."""
 
 
+CommandAction = Literal["acknowledge", "received", "snooze", "confirm", "dismiss", "edit", "rename"]
+
+
+class Correction(Event, frozen=True, kw_only=True, tag="correction"):
+    """The commander acted from the overlay; every view applies it to what `ref` points at.
+
+    acknowledge: an alert was seen (its banner goes). received: a status check got its update.
+    snooze: a status check's deadline moves to `until` (call seconds). confirm / dismiss: an extracted
+    decision or action item is right / wrong (a dismissed item is left out of every view). edit: new
+    `text`, `owner` or `due` for a decision, action item or status check. rename: `speaker` is really
+    called `name` from now on (`ref` is the transcript it was noticed on).
+    """
+
+    action: CommandAction
+    ref: int
+    """`seq` of the event acted on."""
+    text: str | None = None
+    owner: str | None = None
+    due: float | None = None
+    until: float | None = None
+    speaker: str | None = None
+    name: str | None = None
+    by: str = "commander"
+    """Who acted: the commander, or a shared viewer allowed control."""
+
+
 class SessionEnd(Event, frozen=True, kw_only=True, tag="end"):
     reason: Literal["finished", "interrupted", "failed"]
     duration: float
@@ -210,7 +238,17 @@ class SessionEnd(Event, frozen=True, kw_only=True, tag="end"):
 
 
 LoggedEvent = (
-    Session | Transcript | Decision | ActionItem | StatusCheck | Alert | CheckMet | AlertCleared | Notice | SessionEnd
+    Session
+    | Transcript
+    | Decision
+    | ActionItem
+    | StatusCheck
+    | Alert
+    | CheckMet
+    | AlertCleared
+    | Correction
+    | Notice
+    | SessionEnd
 )
 LiveMessage = LoggedEvent | Interim
 

@@ -10,6 +10,7 @@ shows what the log holds.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,14 +39,24 @@ class Incident:
         self.extractor = extractor
         self.monitor = monitor
         self.transcripts = 0
+        self.history: list[Event] = []
+        """Every logged event, in order (`history[seq - 1]`): what a late viewer catches up from."""
+        self.lock = threading.RLock()
+        """Held while an event is logged and shown: the pipeline and the live feed both emit."""
 
     def emit(self, event: E) -> E:
-        logged = self.log.append(event)
-        self.broadcast(logged)
-        if self.monitor is not None:
-            for caused in self.monitor.observe(logged):
-                self.emit(caused)
-        return logged
+        with self.lock:
+            logged = self.log.append(event)
+            self.history.append(logged)
+            self.broadcast(logged)
+            if self.monitor is not None:
+                for caused in self.monitor.observe(logged):
+                    self.emit(caused)
+            return logged
+
+    def add_sink(self, sink: Sink) -> None:
+        with self.lock:
+            self._sinks.append(sink)
 
     def broadcast(self, event: Event) -> None:
         for sink in self._sinks:
@@ -53,23 +64,25 @@ class Incident:
 
     def transcript(self, transcript: Transcript) -> None:
         """A final transcript: attribute, log, extract."""
-        if self.extractor is not None:
-            transcript = self.extractor.attribute(transcript)
-        logged = self.emit(transcript)
-        self.transcripts += 1
-        if self.extractor is not None:
-            for item in self.extractor.extract(logged):
-                self.emit(item)
+        with self.lock:
+            if self.extractor is not None:
+                transcript = self.extractor.attribute(transcript)
+            logged = self.emit(transcript)
+            self.transcripts += 1
+            if self.extractor is not None:
+                for item in self.extractor.extract(logged):
+                    self.emit(item)
 
     def advance(self, now: float) -> None:
         """Call time has reached `now` with nothing more to hear before it: raise what is due."""
         if self.monitor is None:
             return
-        deadline = self.monitor.next_deadline()
-        if deadline is None or deadline > now:
-            return
-        for alert in self.monitor.advance(now):
-            self.emit(alert)
+        with self.lock:
+            deadline = self.monitor.next_deadline()
+            if deadline is None or deadline > now:
+                return
+            for alert in self.monitor.advance(now):
+                self.emit(alert)
 
     def end(self, t: float, reason: Any) -> SessionEnd:
         self.advance(t)
