@@ -48,6 +48,7 @@ class Speakers:
                  floor_window: float = 5.0) -> None:  # fmt: skip
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
         self.commander: str | None = None
+        self._aliases: dict[str, str] = {}
         self._last: _Turn | None = None
         self._tasks: list[tuple[str, frozenset[str]]] = []  # (owner, content lemmas), newest last
         self.continuation_gap = continuation_gap
@@ -59,9 +60,21 @@ class Speakers:
         """Lower-case names known to be people on the call."""
         return frozenset(self._names)
 
+    def rename(self, old: str, new: str) -> None:
+        """The commander says `old` is really `new`: from now on every guess of `old` says `new`."""
+        self._aliases[old.strip().lower()] = new.strip()
+        self.learn(new)
+        if self.commander and same(self.commander, old):
+            self.commander = new
+        self._tasks = [(new if same(owner, old) else owner, lemmas) for owner, lemmas in self._tasks]
+        if self._last is not None and self._last.speaker and same(self._last.speaker, old):
+            self._last.speaker = new
+
     def canonical(self, name: str) -> str:
         """The spelling the roster or the person's own introduction used; Whisper misspells and lowercases."""
         key = name.strip().lower()
+        if key in self._aliases:
+            return self._aliases[key]
         if key in self._names:
             return self._names[key]
         close = difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)
@@ -89,6 +102,8 @@ class Speakers:
         last = self._last
         continuing = last is not None and start - last.end <= self.continuation_gap
         guess = self._guess(sentences, start, continuing)
+        if guess.speaker is not None:
+            guess = Attribution(self.canonical(guess.speaker), guess.source, guess.confidence)
         if known is not None:
             guess = Attribution(self.learn(known), guess.source, guess.confidence)
         if guess.speaker and any(s.commander_claim for s in sentences):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .eventlog import EventLog
-from .events import Event, SessionEnd, Transcript
+from .events import Correction, Event, SessionEnd, Transcript
 
 if TYPE_CHECKING:
     from .extractor import Extractor
@@ -48,6 +48,8 @@ class Incident:
         with self.lock:
             logged = self.log.append(event)
             self.history.append(logged)
+            if isinstance(logged, Correction) and logged.action == "rename" and self.extractor is not None:
+                self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
             self.broadcast(logged)
             if self.monitor is not None:
                 for caused in self.monitor.observe(logged):

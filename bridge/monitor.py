@@ -23,7 +23,7 @@ from functools import partial
 import msgspec
 
 from . import replies
-from .events import ActionItem, Alert, AlertCleared, CheckMet, Decision, Event, StatusCheck, Transcript
+from .events import ActionItem, Alert, AlertCleared, CheckMet, Correction, Decision, Event, StatusCheck, Transcript
 
 __all__ = [
     "AFTER_CHECK_TOLERANCE",
@@ -159,6 +159,8 @@ class Monitor:
             return self._status_check(event)
         if isinstance(event, Alert):
             return self._logged_alert(event)
+        if isinstance(event, Correction):
+            return self._correction(event)
         if isinstance(event, ActionItem) and event.owner is not None:
             self._owner(event.owner).items.append(event)
         if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
@@ -234,6 +236,40 @@ class Monitor:
             if self._delivers(check, said) and self._classify(said.text) == "update":
                 return self._met(open_check, said, check.t)
         return []
+
+    def _correction(self, c: Correction) -> list[Caused]:
+        """The commander's word overrides the monitor's: a check marked received is met, a snoozed one gets
+        a new deadline, an edited one a new owner or due, a dismissed action item is no longer watched."""
+        open_check = next((oc for oc in self._checks if oc.check.seq == c.ref), None)
+        out: list[Caused] = []
+        if open_check is not None and c.action in ("received", "snooze", "edit"):
+            check = open_check.check
+            if c.action == "received":
+                self._checks.remove(open_check)
+                if open_check.raised is not None:
+                    out += self._clear(open_check.raised, c, "Marked received by the commander")
+                return [CheckMet(t=c.t, ref=check.seq, source=c.seq, by=None, late=round(max(0.0, c.t - check.due), 3)),
+                        *out]  # fmt: skip
+            due = c.until if c.action == "snooze" else c.due
+            due = check.due if due is None else due
+            new_owner = c.owner if c.action == "edit" and c.owner is not None else check.owner
+            open_check.check = msgspec.structs.replace(check, due=due, owner=new_owner)
+            if open_check.raised is not None and due > c.t:
+                out += self._clear(open_check.raised, c, f"Snoozed by the commander until {clock(due)}")
+                open_check.raised = None
+            return out
+        for owner in list(self._owners):
+            item = next((i for i in owner.items if i.seq == c.ref), None)
+            if item is None:
+                continue
+            if c.action == "dismiss" or (c.action == "edit" and c.owner is not None):
+                owner.items.remove(item)
+                if not owner.items and owner.raised is not None:
+                    out += self._clear(owner.raised, c, f"No open items for {owner.name}")
+                    owner.raised = None
+            if c.action == "edit" and c.owner is not None:
+                self._owner(c.owner).items.append(msgspec.structs.replace(item, owner=c.owner, t=c.t))
+        return out
 
     def _logged_alert(self, alert: Alert) -> list[Caused]:
         raised = self._raised.pop(msgspec.structs.replace(alert, seq=0, wall=0.0), None)

@@ -93,3 +93,12 @@ def test_misheard_names_take_the_roster_spelling() -> None:
     assert [_soundex(n) for n in ["Robert", "Rupert", "Ashcraft", "Tymczak", "Pfister"]] == [
         "R163", "R163", "A261", "T522", "P236",
     ]  # fmt: skip
+
+
+def test_a_rename_applies_from_then_on(analyzer: Analyzer) -> None:
+    speakers = Speakers()
+    first = analyzer.analyze("This is Pria from the database team.", names=speakers.names)
+    assert speakers.attribute(first, 0, 3).speaker == "Pria"
+    speakers.rename("Pria", "Priya")
+    again = analyzer.analyze("Pria here. The replica caught up.", names=speakers.names)
+    assert speakers.attribute(again, 60, 63).speaker == "Priya"

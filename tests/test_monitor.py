@@ -24,6 +24,7 @@ from bridge.events import (
     AlertCleared,
     Category,
     CheckMet,
+    Correction,
     Decision,
     Event,
     StatusCheck,
@@ -450,3 +451,32 @@ def test_alerts_counted_from_speech_wait_out_the_grace_period() -> None:
     late_but_in_grace = replay([said(0, 10, "Hello."), check(10, 25, "Priya"),
                                 said(25.5, 28, "The rollback is done.", "Priya")], 100, options)  # fmt: skip
     assert [kind for kind, _, _ in alerts(late_but_in_grace)] == ["long_silence"]
+
+
+def correction(t: float, action: str, ref: int, **fields: Any) -> Correction:
+    return Correction(t=t, action=action, ref=ref, **fields)  # type: ignore[arg-type]
+
+
+def test_the_commanders_corrections_override_the_timers() -> None:
+    log = Log(Monitor(only()))
+    log.emit(said(0, 10, "Hello."))
+    received, snoozed = log.emit(check(10, 70, "Priya")), log.emit(check(12, 72, "Marcus"))
+    log.emit(correction(30, "received", received.seq))
+    log.emit(correction(31, "snooze", snoozed.seq, until=200.0))
+    log.advance(150)
+    assert alerts(log.events) == []
+    log.advance(250)
+    assert alerts(log.events) == [("status_overdue", 200.0, "Marcus")]
+    met = of(log.events, CheckMet)
+    assert [(m.ref, m.late) for m in met] == [(received.seq, 0.0)]
+
+
+def test_an_edited_owner_owes_the_update_and_a_dismissed_item_is_not_watched() -> None:
+    log = Log(Monitor(only(quiet=60)))
+    asked = log.emit(check(10, 70, "Pria"))
+    log.emit(correction(11, "edit", asked.seq, owner="Priya"))
+    task = log.emit(item(12, "Marcus", "start the rollback"))
+    log.emit(correction(13, "dismiss", task.seq))
+    log.emit(said(40, 45, "The error rate is back to normal.", "Priya"))
+    log.advance(500)
+    assert alerts(log.events) == []
