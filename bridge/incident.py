@@ -41,6 +41,8 @@ class Incident:
         self.transcripts = 0
         self.history: list[Event] = []
         """Every logged event, in order (`history[seq - 1]`): what a late viewer catches up from."""
+        self.call_time = 0.0
+        """Call seconds of audio consumed so far: when the commander's actions happen."""
         self.lock = threading.RLock()
         """Held while an event is logged and shown: the pipeline and the live feed both emit."""
 

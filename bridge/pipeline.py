@@ -173,6 +173,7 @@ class Pipeline:
         try:
             for block in paced(self.source.blocks(), self.options.speed):
                 consumed = block.end
+                self.incident.call_time = consumed / RATE
                 for cut in self._segmenter.push(block.mono):
                     if cut.kind != "interim" or interim:
                         self._submit(cut)
@@ -259,6 +260,7 @@ def replay_transcript(utterances: list[Utterance], incident: Incident, *, source
         for u in utterances:
             if speed is not None:
                 time.sleep(max(0.0, clock + u.end / speed - time.monotonic()))
+            incident.call_time = u.end
             incident.advance(u.start)
             incident.transcript(Transcript(t=round(u.end, 3), start=round(u.start, 3), end=round(u.end, 3),
                                            text=u.text, speaker=u.speaker,

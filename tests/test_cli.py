@@ -139,3 +139,20 @@ def test_kill_9_loses_at_most_the_last_second(tmp_path: Path) -> None:
     contents = read_log(log)
     assert len(contents.events) >= seen.count(b"\n") >= 7
     assert [e.seq for e in contents.events] == list(range(1, len(contents.events) + 1))
+
+
+@pytest.mark.slow
+def test_the_sample_call_raises_the_same_events_at_full_speed_and_at_eight_times_real_time(tmp_path: Path) -> None:
+    from conftest import SAMPLE
+
+    def events(speed: str) -> list[tuple[object, ...]]:
+        out = tmp_path / speed
+        done = run_bridge("replay", str(SAMPLE), "--speed", speed, "--vocab", "samples/roster.txt", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        logged = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+        return [tuple(v for k, v in e.items() if k not in ("wall", "started", "options")) for e in logged[1:]]
+
+    fast, paced = events("max"), events("8")
+    assert fast == paced
+    kinds = [e[0] for e in fast]
+    assert kinds.count("alert") == 3 and kinds.count("decision") == 4 and kinds.count("status_check") == 3
