@@ -172,6 +172,25 @@ def _parser() -> argparse.ArgumentParser:
     install = models_cmd.add_parser("install", help="download, assemble and verify models")
     install.add_argument("names", nargs="+", metavar="NAME", help="model names from `bridge models list`")
 
+    timeline = commands.add_parser(
+        "timeline", help="draft the post-mortem from an incident's event log",
+        description="The post-mortem draft: summary, impact, timeline, decisions, action items, follow-ups and "
+        "status cadence, every entry with its call time and quote, and prompts for what only people know.",
+    )  # fmt: skip
+    timeline.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    timeline.add_argument("--format", choices=["md", "json", "html"], default="md", help="default: md")
+    timeline.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    transcript = commands.add_parser("transcript", help="export an incident's transcript with speakers")
+    transcript.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    transcript.add_argument("--format", choices=["vtt", "srt", "txt"], default="txt", help="default: txt")
+    transcript.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    update = commands.add_parser(
+        "update", help="draft a stakeholder update from an incident's current state",
+        description="What is affected, what is being done, what was decided, what is not known yet, and "
+        "when the next update comes.",
+    )  # fmt: skip
+    update.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    update.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
     commands.add_parser("schema", help="print the JSON Schema of the events in the log and the feed")
     return parser
 
@@ -188,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args)
         if args.command == "models":
             return _models(args, parser)
+        if args.command in ("timeline", "transcript", "update"):
+            return _view(args)
         if args.command == "schema":
             from .events import json_schema
 
@@ -293,8 +314,35 @@ def _replay(args: argparse.Namespace) -> int:
     show.clear()
     what = "interrupted" if end.reason == "interrupted" else "done"
     print(f"{what}: {incident.transcripts} transcripts over {_clock(end.duration)}; {show.summary()}; "
-          f"log: {incident.log.path}")  # fmt: skip
+          f"log: {incident.log.path}; post-mortem draft: {incident.log.path.parent / 'postmortem.md'}")  # fmt: skip
     return 130 if end.reason == "interrupted" else 0
+
+
+def render_view(events: list[Any], command: str, fmt: str) -> str:
+    """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update."""
+    from . import exports, postmortem, timeline, update
+
+    if command == "update":
+        return update.stakeholder_update(events)
+    if command == "transcript":
+        return {"vtt": exports.to_vtt, "srt": exports.to_srt, "txt": exports.to_txt}[fmt](events)
+    drafted = timeline.build(events)
+    return {"md": postmortem.to_markdown, "json": timeline.to_json, "html": postmortem.to_html}[fmt](drafted)
+
+
+def _view(args: argparse.Namespace) -> int:
+    from .folder import load
+
+    text = render_view(load(args.dir), args.command, getattr(args, "format", "md"))
+    if args.output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return 0
+    try:
+        args.output.write_text(text)
+    except OSError as e:
+        raise UsageError(f"cannot write {args.output}: {e.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
 
 
 def _interim_model(name: str, main: Path) -> Path:

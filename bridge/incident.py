@@ -89,9 +89,15 @@ class Incident:
                 self.emit(alert)
 
     def end(self, t: float, reason: Any) -> SessionEnd:
+        """Close the log and write the post-mortem draft beside it."""
+        from .postmortem import to_markdown
+        from .timeline import build
+
         self.advance(t)
         end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
         self.log.close()
+        draft = self.log.path.parent / "postmortem.md"
+        draft.write_text(to_markdown(build(self.history)))  # type: ignore[arg-type]
         return end
 
     def sync_if_due(self) -> None:
