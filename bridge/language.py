@@ -151,12 +151,12 @@ class Analyzer:
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
         request, task_at = None, None
         if "REQUEST" in labels and addressee != BRIDGE:
-            request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee), labels["REQUEST"]
+            request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
         elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?"):
-            request, task_at = self._task(doc, body[0].i, sent.end, addressee), body[0].i
+            request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
         commitment = None
         if "COMMITMENT" in labels:
-            commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None), labels["COMMITMENT"]
+            commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
                 commitment, task_at = None, None
         hedged = any(w in self._hedges for w in words) and "DECISION_MARKER" not in labels
@@ -201,9 +201,12 @@ class Analyzer:
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
 
-    def _task(self, doc: Any, start: int, end: int, addressee: str | None) -> str | None:
-        """The task in a few words, or None when what was said is no task ("Go ahead, FLIGHT")."""
+    def _task(self, doc: Any, start: int, end: int, addressee: str | None, time: SpokenTime | None) -> str | None:
+        """The task in a few words, or None when what was said is no task ("Go ahead, FLIGHT"). The deadline
+        is left out: it is the item's `due`."""
         task = _task(doc, start, end)
+        if time is not None:
+            task = _trim(re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I))
         if addressee:
             task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
         words = task.lower().split()
