@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -53,19 +52,27 @@ def offline(call: Call, model_path: Path) -> tuple[float, float]:
     return wer(call.reference, text), time.perf_counter() - start
 
 
+# Linux counts a child's peak memory from the moment it was forked, so a child of this (large) process
+# would report at least this process's size: start the replay from a small Python that reports it.
+_LAUNCH = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(done.returncode)"
+)
+
+
 def full_speed(call: Call, model: str) -> tuple[float, float, float]:
     """WER, wall seconds and peak RSS (MB) of `bridge replay --speed max` in its own process."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "bridge.cli", "replay", str(call.audio), "--model", model,
-                                 "--out", f"{tmp}/o"], stdout=subprocess.DEVNULL)  # fmt: skip
-        _, status, usage = os.wait4(proc.pid, 0)
+        command = [sys.executable, "-m", "bridge.cli", "replay", str(call.audio), "--model", model, "--out", f"{tmp}/o"]
+        done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], capture_output=True, text=True)
         elapsed = time.perf_counter() - start
-        if status != 0:
-            raise SystemExit(f"bridge replay failed on {call.audio}")
+        if done.returncode != 0:
+            raise SystemExit(f"bridge replay failed on {call.audio}: {done.stderr.strip()[-300:]}")
+        peak_kb = int(done.stdout.split()[-1])
         events = [json.loads(line) for line in Path(f"{tmp}/o/events.jsonl").read_text().splitlines()]
     text = " ".join(e["text"] for e in events if e["type"] == "transcript")
-    return wer(call.reference, text), elapsed, usage.ru_maxrss / 1024
+    return wer(call.reference, text), elapsed, peak_kb / 1024
 
 
 @dataclass
