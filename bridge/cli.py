@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -158,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not transcribe utterances in progress (interim text is only for live views)",
     )
+    _serve_options(replay.add_argument_group("live view (the overlay in a browser)"), replay=True)
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
     raw.add_argument("--rate", type=int, metavar="HZ", help="sample rate of the raw input")
     raw.add_argument("--channels", type=int, default=1, metavar="N", help="interleaved channels (default: 1)")
@@ -191,11 +193,76 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     update.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     update.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    serve = commands.add_parser(
+        "serve", help="serve a finished incident's overlay and timeline, read-only",
+        description="Serve the overlay, the feed and the post-mortem draft of a finished incident, read-only.",
+    )  # fmt: skip
+    serve.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    _serve_options(serve, replay=False)
     commands.add_parser("schema", help="print the JSON Schema of the events in the log and the feed")
     return parser
 
 
+def _serve_options(group: Any, *, replay: bool) -> None:
+    if replay:
+        group.add_argument(
+            "--serve", action="store_true", help="serve the live overlay and feed while replaying, then until Ctrl-C"
+        )
+    group.add_argument(
+        "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)"
+    )
+    group.add_argument("--port", type=int, default=8765, help="port for the page and the feed (default: 8765)")
+    group.add_argument("--share", metavar="ADDRESS",
+                       help="also serve other viewers on ADDRESS (e.g. 0.0.0.0): they need the random token printed "
+                       "in the URL and are read-only unless --allow-control")  # fmt: skip
+    if replay:
+        group.add_argument("--allow-control", action="store_true",
+                           help="let shared viewers act (acknowledge, edit) as the commander does")  # fmt: skip
+
+
+def _views(history: Sequence[Any]) -> dict[str, Any]:
+    """The documents the overlay server draws from the log as it stands."""
+
+    def view(command: str, fmt: str, content_type: str) -> Any:
+        return lambda: (content_type, render_view(list(history), command, fmt).encode())
+
+    return {
+        "/timeline.md": view("timeline", "md", "text/markdown; charset=utf-8"),
+        "/timeline.html": view("timeline", "html", "text/html; charset=utf-8"),
+        "/update.txt": view("update", "txt", "text/plain; charset=utf-8"),
+        "/transcript.vtt": view("transcript", "vtt", "text/vtt; charset=utf-8"),
+    }
+
+
+def _feed(target: Any, args: argparse.Namespace) -> Any:
+    from .feed import Feed
+
+    share = args.share is not None
+    feed = Feed(target, host=args.share if share else args.host, port=args.port, share=share,
+                allow_control=getattr(args, "allow_control", False), read_only=not hasattr(target, "emit"),
+                views=_views(target.history if hasattr(target, "emit") else target.events))  # fmt: skip
+    url = feed.start()
+    print(f"overlay: {feed.local_url}" + (f"  (shared: {url})" if share else ""), flush=True)
+    return feed
+
+
+def _serve_until_interrupted(feed: Any) -> None:
+    print("serving until Ctrl-C", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        feed.stop()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a session as Ctrl-C does: cleanly
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -209,6 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args, parser)
         if args.command in ("timeline", "transcript", "update"):
             return _view(args)
+        if args.command == "serve":
+            from .eventlog import LogContents
+            from .folder import load
+
+            events = load(args.dir)
+            _serve_until_interrupted(_feed(LogContents(events, torn=False), args))
+            return 0
         if args.command == "schema":
             from .events import json_schema
 
@@ -291,6 +365,9 @@ def _replay(args: argparse.Namespace) -> int:
         "vocab": str(args.vocab) if args.vocab else None,
         "roster": roster, "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(monitor_options),
     }  # fmt: skip
+    feed = _feed(incident, args) if args.serve else None
+    if feed is not None:
+        incident.add_sink(feed)
     started = time.time()
     extractor.started = started
     if utterances is not None:
@@ -312,6 +389,9 @@ def _replay(args: argparse.Namespace) -> int:
         )  # fmt: skip
         end = pipeline.run()
     show.clear()
+    if feed is not None:
+        _serve_until_interrupted(feed)
+    incident.close()
     what = "interrupted" if end.reason == "interrupted" else "done"
     print(f"{what}: {incident.transcripts} transcripts over {_clock(end.duration)}; {show.summary()}; "
           f"log: {incident.log.path}; post-mortem draft: {incident.log.path.parent / 'postmortem.md'}")  # fmt: skip

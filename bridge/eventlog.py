@@ -53,10 +53,10 @@ class EventLog:
         return self._seq
 
     def append(self, event: E) -> E:
-        self._seq += 1
-        event = msgspec.structs.replace(event, seq=self._seq, wall=round(self._clock(), 3))
+        event = msgspec.structs.replace(event, seq=self._seq + 1, wall=round(self._clock(), 3))
         self._file.write(_encoder.encode(event) + b"\n")
         self._file.flush()
+        self._seq += 1  # only once written: a failed write leaves no gap
         self._dirty = True
         self.sync_if_due()
         return event
@@ -70,6 +70,10 @@ class EventLog:
         os.fsync(self._file.fileno())
         self._dirty = False
         self._synced_at = self._clock()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     def close(self) -> None:
         if not self._file.closed:

@@ -37,7 +37,7 @@ from websockets.http11 import Request, Response
 from .commands import CommandError, command_id, validate
 from .errors import BridgeError, UsageError
 from .eventlog import LogContents
-from .events import SCHEMA_VERSION, Event, Interim, Session, SessionEnd
+from .events import SCHEMA_VERSION, Event, Interim, Session
 from .incident import Incident
 
 __all__ = [
@@ -81,7 +81,7 @@ class Hello(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="he
     started: float | None
     """Unix time at call time 0; null until the session has begun."""
     live: bool
-    """Whether events may still come (false once the call has ended, and for a finished incident)."""
+    """Whether events may still come: false once the call has ended, and for an incident served from its log."""
 
 
 class Ack(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="ack"):
@@ -320,8 +320,8 @@ class _Client:
 class Feed:
     """Serves `incident` live (or a finished incident's log, read-only) at `start()`'s URL until `stop()`.
 
-    Register it as a sink (`incident.add_sink(feed)`). `now` gives the incident's current call time, for
-    the commander's corrections; it is called from a worker thread while the incident's lock is held.
+    Register it as a sink (`incident.add_sink(feed)`). The commander's corrections happen at `now()`, by
+    default `incident.call_time`; it is called from a worker thread while the incident's lock is held.
     """
 
     def __init__(self, incident: Incident | LogContents, *, host: str = "127.0.0.1", port: int = 8765,
@@ -338,7 +338,7 @@ class Feed:
         self.token = secrets.token_urlsafe(24) if share else None
         self.static_dir = static_dir
         self.views = dict(views or {})
-        self._now = now or self._last_call_time
+        self._now = now or self._call_time
         self._port = port
         self._queue_limit, self._max_size, self._close_timeout = queue_limit, max_size, close_timeout
         self._rate, self._burst = rate, burst
@@ -384,6 +384,8 @@ class Feed:
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(socks, ready),), name="feed", daemon=True)
         self._thread.start()
         ready.wait()
+        if self._loop is None:
+            raise UsageError(f"the live feed could not start on port {self._port}; see the log above")
         return self.url
 
     def stop(self) -> None:
@@ -419,8 +421,8 @@ class Feed:
             raise UsageError(f"cannot serve on {host}:{port}: {e.strerror}; choose another --port or --host") from None
         return socks
 
-    def _last_call_time(self) -> float:
-        return max((e.t for e in self._history[-20:]), default=0.0)
+    def _call_time(self) -> float:
+        return self._incident.call_time if self._incident is not None else 0.0
 
     # -- the loop's side --
 
@@ -594,8 +596,8 @@ class Feed:
         incident = self._incident
         assert incident is not None
         with incident.lock:
-            if incident.history and isinstance(incident.history[-1], SessionEnd):
-                raise CommandError("the call has ended; its log takes no more corrections")
+            if incident.log.closed:
+                raise CommandError("this incident is closed; its log takes no more corrections")
             correction = validate(message, incident.history, self._now())
             return incident.emit(msgspec.structs.replace(correction, by=by))
 
@@ -607,9 +609,9 @@ class Feed:
         history = self._history
         session = history[0] if history and isinstance(history[0], Session) else None
         name = session.incident if session else self._incident.log.path.parent.name if self._incident else ""
-        ended = bool(history) and isinstance(history[-1], SessionEnd)
+        live = self._incident is not None and not self._incident.ended
         return Hello(incident=name, last_seq=len(history), role=role, started=session.started if session else None,
-                     live=not (self.read_only or ended))  # fmt: skip
+                     live=live)  # fmt: skip
 
 
 def _congested(ws: ServerConnection) -> bool:

@@ -41,6 +41,7 @@ class Incident:
         self.transcripts = 0
         self.history: list[Event] = []
         """Every logged event, in order (`history[seq - 1]`): what a late viewer catches up from."""
+        self.ended = False
         self.call_time = 0.0
         """Call seconds of audio consumed so far: when the commander's actions happen."""
         self.lock = threading.RLock()
@@ -50,8 +51,11 @@ class Incident:
         with self.lock:
             logged = self.log.append(event)
             self.history.append(logged)
-            if isinstance(logged, Correction) and logged.action == "rename" and self.extractor is not None:
-                self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
+            if isinstance(logged, Correction):
+                if logged.action == "rename" and self.extractor is not None:
+                    self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
+                if self.ended:
+                    self._write_draft()  # corrected after the call: the draft follows
             self.broadcast(logged)
             if self.monitor is not None:
                 for caused in self.monitor.observe(logged):
@@ -89,16 +93,23 @@ class Incident:
                 self.emit(alert)
 
     def end(self, t: float, reason: Any) -> SessionEnd:
-        """Close the log and write the post-mortem draft beside it."""
+        """The call is over: log its end and write the post-mortem draft beside the log. The log stays open
+        for the commander's corrections until `close`."""
+        self.advance(t)
+        end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
+        self.ended = True
+        self._write_draft()
+        return end
+
+    def close(self) -> None:
+        with self.lock:
+            self.log.close()
+
+    def _write_draft(self) -> None:
         from .postmortem import to_markdown
         from .timeline import build
 
-        self.advance(t)
-        end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
-        self.log.close()
-        draft = self.log.path.parent / "postmortem.md"
-        draft.write_text(to_markdown(build(self.history)))  # type: ignore[arg-type]
-        return end
+        (self.log.path.parent / "postmortem.md").write_text(to_markdown(build(self.history)))  # type: ignore[arg-type]
 
     def sync_if_due(self) -> None:
         self.log.sync_if_due()

@@ -39,6 +39,8 @@ class TranscriberOptions:
     word_timestamps: bool = False
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
+    sure_no_speech: float = 0.9
+    """A segment the model thinks this likely to be silence is dropped whatever it says."""
     reject_log_prob: float = -1.5
     """A segment this unsure is dropped whatever its no-speech probability."""
     compression_ratio_threshold: float = 2.4
@@ -126,7 +128,9 @@ class Transcriber:
         o = self.options
         if not re.search(r"\w", text):
             return "no words"
-        if no_speech > o.no_speech_threshold and logprob < o.log_prob_threshold:
+        if no_speech > o.no_speech_threshold and (logprob < o.log_prob_threshold or len(text.split()) <= 3):
+            return "no speech"  # Whisper's "You" / "Thank you." on silence: sure of little, likely nothing said
+        if no_speech > o.sure_no_speech:
             return "no speech"
         if logprob < o.reject_log_prob:
             return "unsure"

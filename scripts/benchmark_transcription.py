@@ -106,6 +106,7 @@ def real_time(
         pipeline = Pipeline(source=open_source(str(call.audio)), transcriber=transcriber, model=model,
                             incident=incident, options=PipelineOptions(speed=1.0), echo={})  # fmt: skip
         pipeline.run()
+        incident.close()
     finals_latency = []
     for line in call.lines:
         end = float(line["end"])  # type: ignore[arg-type]

@@ -49,6 +49,7 @@ def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None 
     Pipeline(source=open_source(str(path)), transcriber=transcriber, incident=incident,
              model=ModelInfo(name="base", path="", sha256=None), options=PipelineOptions(speed=speed),
              echo={"test": True}).run()  # fmt: skip
+    incident.close()
     return seen
 
 

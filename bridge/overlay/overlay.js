@@ -202,18 +202,15 @@
         }
         break;
       }
-      case "confirm":
-        if (target && "confirmed" in target) {
-          target.confirmed = true;
-          target.dismissed = false;
-        }
+      case "confirm": // as bridge/corrections.py: a dismissal stands, a later confirm does not bring it back
+        if (target && "confirmed" in target) target.confirmed = true;
         break;
       case "dismiss":
         if (target && "dismissed" in target) target.dismissed = true;
         break;
       case "edit":
         if (!target || !("edited" in target)) break;
-        if (str(ev.text) != null) {
+        if (str(ev.text)) {
           if ("task" in target) target.task = ev.text;
           else if ("text" in target) target.text = ev.text;
         }
@@ -221,9 +218,19 @@
         if (num(ev.due) != null && "due" in target) target.due = num(ev.due);
         target.edited = true;
         break;
-      case "rename":
-        if (str(ev.speaker) != null && str(ev.name) != null) s.renames.set(fold_(ev.speaker), ev.name);
+      case "rename": {
+        const name = str(ev.name);
+        if (!name) break;
+        if (str(ev.speaker)) {
+          // A -> B, then B -> C: A and B are both C (as bridge/corrections.py names them).
+          for (const [key, to] of s.renames) if (sameName(to, ev.speaker)) s.renames.set(key, name);
+          s.renames.set(fold_(ev.speaker), name);
+        } else {
+          const line = s.transcripts.find((x) => x.seq === ref); // an unattributed line, named
+          if (line) line.speaker = name;
+        }
         break;
+      }
       default:
         break;
     }
@@ -237,13 +244,19 @@
 
   /** A name as the commander last called it (renames apply to every view, earlier lines included). */
   function displayName(s, name) {
-    let out = name;
-    const seen = new Set();
-    while (out != null && s.renames.has(fold_(out)) && !seen.has(fold_(out))) {
-      seen.add(fold_(out));
-      out = s.renames.get(fold_(out));
-    }
-    return out;
+    if (name == null) return name;
+    const to = s.renames.get(fold_(name));
+    return to != null ? to : name;
+  }
+
+  /** `text` (an alert's message) with every renamed name replaced as a whole word, in one pass (so that a
+   * new name that contains an old one, Sofia -> Sofia R, is not replaced again). */
+  function renamedText(s, text) {
+    if (!s.renames.size) return text;
+    const olds = [...s.renames.keys()].sort((a, b) => b.length - a.length);
+    const alternatives = olds.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "\\s+"));
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+    return text.replace(pattern, (found) => displayName(s, found));
   }
 
   /** The view model: plain data, in the order the page shows it. */
@@ -255,19 +268,24 @@
       .map((c) => ({ seq: c.seq, owner: name(c.owner), due: c.due, quote: c.quote, by: name(c.by), t: c.t,
         snoozed: !!c.snoozed, alert: c.overdueAlert }));
 
+    // What depended on a dismissed item goes with it: the alerts raised about it.
+    const gone = (ref) => {
+      const x = ref != null && (s.decisions.get(ref) || s.items.get(ref) || s.checks.get(ref));
+      return !!(x && x.dismissed);
+    };
     const alerts = [...s.alerts.values()]
-      .filter((a) => !a.acked)
+      .filter((a) => !a.acked && !gone(a.ref))
       .sort((a, b) => (a.cleared ? 1 : 0) - (b.cleared ? 1 : 0) || b.seq - a.seq)
       .map((a) => {
         const check = a.ref != null ? s.checks.get(a.ref) : null;
         return {
           seq: a.seq,
           kind: a.kind,
-          message: a.message,
+          message: renamedText(s, a.message),
           owner: name(a.owner),
           t: a.t,
           since: a.kind === "status_overdue" && check ? check.due : a.since,
-          resolved: a.cleared ? { t: a.cleared.t, message: a.cleared.message } : null,
+          resolved: a.cleared ? { t: a.cleared.t, message: renamedText(s, a.cleared.message) } : null,
         };
       });
 
