@@ -105,7 +105,7 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
 
 
 def test_interim_text_while_speaking_never_logged(transcriber: Transcriber, tmp_path: Path) -> None:
-    seen = replay(REAL_ASR / "jfk.flac", transcriber, tmp_path, speed=2.0)
+    seen = replay(REAL_ASR / "jfk.flac", transcriber, tmp_path, speed=1.0)
     interims = [e for e in seen if isinstance(e, Interim)]
     finals = [e for e in seen if isinstance(e, Transcript)]
     assert interims and finals
