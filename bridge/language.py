@@ -212,6 +212,8 @@ class Analyzer:
         words = task.lower().split()
         if len(words) < 2 or task.lower() in self._not_tasks or (words[:2] == ["go", "ahead"] and len(words) < 3):
             return None
+        if words[0] == "see" or " ".join(words[:3]) == "tell you what":  # "See that it's dropping", an idiom
+            return None
         return task
 
     def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:

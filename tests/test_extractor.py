@@ -93,6 +93,9 @@ CASES: list[tuple[str, set[str]]] = [
     ("I don't know how long we'll be able to keep that up.", set()),
     ("Standby, we'll take a look.", set()),
     ("We're using the entry batteries, too.", set()),
+    ("Okay, I'll tell you what.", set()),
+    ("See that the pressure is still going down there, EECOM.", set()),
+    ("Turn battery A off, CAPCOM.", {"action:CAPCOM"}),
     # Status checks
     ("Next update in two minutes.", {"check:bridge@120"}),
     ("next update in 5 minutes", {"check:bridge@300"}),
