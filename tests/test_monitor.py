@@ -8,7 +8,6 @@ before showing it, as the pipeline does by holding call time back while speech i
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from bridge.monitor import Monitor, MonitorOptions, clock, same_speaker, task_wo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CALLS = ROOT.parent / "shared" / "calls"
-RENDERED = ROOT / ".cache" / "calls"
 FAR = 10_000.0
 
 
@@ -401,24 +399,17 @@ def test_speaker_comparison_and_clock() -> None:
 
 
 def calls() -> list[Any]:
-    found = [
-        pytest.param(
-            ROOT / "samples" / "sample-call.ref.json",
-            ROOT / "samples" / "sample-call.gold.json",
-            id="sample-call",
-        )
-    ]
-    for gold in sorted(SHARED_CALLS.glob("*.gold.json")):
-        name = gold.name.removesuffix(".gold.json")
-        ref = RENDERED / f"{name}.ref.json"
-        missing = pytest.mark.skipif(not ref.exists(), reason=f"{name} not rendered (scripts/evaluate.py renders it)")
-        found.append(pytest.param(ref, gold, id=name, marks=missing))
-    return found
+    """The sample call, and each shared call (rendered on first use: its line times come from the voices)."""
+    names = ["sample-call", *(g.name.removesuffix(".gold.json") for g in sorted(SHARED_CALLS.glob("*.gold.json")))]
+    return [pytest.param(name, id=name, marks=() if name == "sample-call" else pytest.mark.slow) for name in names]
 
 
-@pytest.mark.parametrize(("ref_path", "gold_path"), calls())
-def test_reference_call_raises_the_gold_alerts(ref_path: Path, gold_path: Path) -> None:
-    ref, gold = json.loads(ref_path.read_text()), json.loads(gold_path.read_text())
+@pytest.mark.parametrize("name", calls())
+def test_reference_call_raises_the_gold_alerts(name: str) -> None:
+    from _calls import calls as scripted_calls
+
+    (call,) = scripted_calls([name])
+    ref, gold = {"lines": call.lines, "duration": call.duration}, call.gold
     lines = ref["lines"]
     events: list[Event] = []
     for line in lines:
