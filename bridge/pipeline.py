@@ -100,6 +100,11 @@ class TranscriptionWorker:
                 self._interim = cut
             self._cond.notify()
 
+    def withdraw_tentative(self) -> None:
+        """The speaker went on: a tentative request not yet started would be wasted work."""
+        with self._cond:
+            self._tentative = None
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -168,15 +173,23 @@ class Pipeline:
         started = self._started if self._started is not None else time.time()
         session_event(self.incident, started=started, model=self._model, source=self.source.info,
                       options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
-        interim = self.options.interim and self.options.speed is not None
+        watched = self.options.speed is not None
+        interim = self.options.interim and watched
         consumed, reason, error = 0, "finished", None
         try:
             for block in paced(self.source.blocks(), self.options.speed):
                 consumed = block.end
                 self.incident.call_time = consumed / RATE
                 for cut in self._segmenter.push(block.mono):
-                    if cut.kind != "interim" or interim:
+                    # Early and interim text only help someone watching; at full speed they are wasted work.
+                    if (
+                        cut.kind == "final"
+                        or (cut.kind == "tentative" and watched)
+                        or (cut.kind == "interim" and interim)
+                    ):
                         self._submit(cut)
+                if not self._segmenter.pausing:
+                    self._worker.withdraw_tentative()
                 self._collect(wait=False)
                 self._notices(consumed)
                 self.incident.advance(self._settled(consumed) / RATE)

@@ -89,6 +89,11 @@ class Segmenter:
         self._floor = 0  # no utterance's audio starts before this (the end of the previous one)
 
     @property
+    def pausing(self) -> bool:
+        """Speech is open but silent: a tentative cut may yet become final."""
+        return self._silence_start is not None
+
+    @property
     def speech_start(self) -> int | None:
         """First sample of the speech being heard now, if any."""
         return self._speech_start

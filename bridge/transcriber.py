@@ -100,7 +100,7 @@ class Transcriber:
             condition_on_previous_text=False, initial_prompt=prompt, hotwords=o.hotwords,
             word_timestamps=o.word_timestamps, no_speech_threshold=o.no_speech_threshold,
             log_prob_threshold=o.log_prob_threshold, compression_ratio_threshold=o.compression_ratio_threshold,
-            vad_filter=False,
+            vad_filter=False, without_timestamps=not o.word_timestamps,
         )  # fmt: skip
         texts, logprobs, lengths, dropped = [], [], [], []
         words: list[Word] = []
