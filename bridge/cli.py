@@ -9,7 +9,6 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import signal
 import sys
 import time
@@ -23,6 +22,7 @@ from . import __version__
 from .errors import BridgeError, UsageError
 from .monitor import MonitorOptions
 from .segmenter import SegmenterOptions
+from .terminal import Terminal, clock
 from .transcriber import TranscriberOptions
 
 __all__ = ["main"]
@@ -357,7 +357,7 @@ def _replay(args: argparse.Namespace) -> int:
         transcriber = Transcriber(ref.path, options, interim_path=interim)
     monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
                                      mitigation_after=args.mitigation_after)  # fmt: skip
-    show = _Terminal(live=sys.stderr.isatty() and args.speed != 1)
+    show = Terminal(live=sys.stderr.isatty() and args.speed != 1)
     incident = Incident(EventLog(out / "events.jsonl"), sinks=[show], extractor=extractor,
                         monitor=Monitor(monitor_options))  # fmt: skip
     echo: dict[str, Any] = {
@@ -393,7 +393,7 @@ def _replay(args: argparse.Namespace) -> int:
         _serve_until_interrupted(feed)
     incident.close()
     what = "interrupted" if end.reason == "interrupted" else "done"
-    print(f"{what}: {incident.transcripts} transcripts over {_clock(end.duration)}; {show.summary()}; "
+    print(f"{what}: {incident.transcripts} transcripts over {clock(end.duration)}; {show.summary()}; "
           f"log: {incident.log.path}; post-mortem draft: {incident.log.path.parent / 'postmortem.md'}")  # fmt: skip
     return 130 if end.reason == "interrupted" else 0
 
@@ -455,89 +455,6 @@ def _read_vocab(path: Path) -> list[str]:
     if not terms:
         raise UsageError(f"--vocab {path} lists no names or terms (one per line)")
     return terms
-
-
-def _clock(seconds: float) -> str:
-    minutes, s = divmod(seconds, 60)
-    return f"{int(minutes):02d}:{s:04.1f}"
-
-
-class _Terminal:
-    """What the terminal shows: the transcript as it is finalised, what was extracted, the alerts, and a
-    progress bar on stderr for replays faster than real time."""
-
-    def __init__(self, *, live: bool) -> None:
-        self.live = live
-        self.duration: float | None = None
-        self._shown = 0.0
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, event: Any) -> None:
-        from .events import (
-            ActionItem,
-            Alert,
-            AlertCleared,
-            CheckMet,
-            Decision,
-            Interim,
-            Notice,
-            StatusCheck,
-            Transcript,  # fmt: skip
-        )
-
-        self.clear()
-        kind = type(event).__name__
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        if isinstance(event, Transcript):
-            who = f"{event.speaker}: " if event.speaker else ""
-            print(f"[{_clock(event.start)}] {who}{event.text}", flush=True)
-        elif isinstance(event, Decision):
-            print(f"          DECISION  {event.text}", flush=True)
-        elif isinstance(event, ActionItem):
-            due = f" (due {_clock(event.due)})" if event.due is not None else ""
-            print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
-        elif isinstance(event, StatusCheck):
-            print(
-                f"          CHECK     {event.owner or 'the bridge'} owes an update by {_clock(event.due)}",
-                flush=True,
-            )
-        elif isinstance(event, Alert):
-            print(f"[{_clock(event.t)}] ALERT   {event.message}", flush=True)
-        elif isinstance(event, AlertCleared):
-            print(f"[{_clock(event.t)}] cleared: {event.message}", flush=True)
-        elif isinstance(event, CheckMet) and event.late:
-            print(f"[{_clock(event.t)}] update came {event.late:.0f} s late", flush=True)
-        elif isinstance(event, Notice):
-            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
-        elif isinstance(event, Interim) and sys.stdout.isatty():
-            print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
-
-    def summary(self) -> str:
-        c = self.counts
-        return (f"{c.get('Decision', 0)} decisions, {c.get('ActionItem', 0)} action items, "
-                f"{c.get('StatusCheck', 0)} status checks, {c.get('Alert', 0)} alerts")  # fmt: skip
-
-    def progress(self, seconds: float) -> None:
-        if not self.live:
-            return
-        now = time.monotonic()
-        if now - self._shown < 0.2:
-            return
-        self._shown = now
-        width = max(10, min(40, shutil.get_terminal_size().columns - 30))
-        if self.duration:
-            done = min(1.0, seconds / self.duration)
-            bar = "#" * int(done * width) + "-" * (width - int(done * width))
-            line = f"[{bar}] {_clock(seconds)} / {_clock(self.duration)}"
-        else:
-            line = f"{_clock(seconds)} of audio"
-        sys.stderr.write("\r" + line)
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
 
 
 def run() -> Any:  # pragma: no cover - console entry point

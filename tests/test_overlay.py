@@ -532,6 +532,9 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     seqs = play_call(feed)
     page.goto(feed.page_url())
     expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+    # the drafts the server makes from the log open from the header
+    expect(page.locator("#update-link")).to_have_attribute("href", re.compile(r"/update\.txt"))
+    expect(page.locator("#timeline-link")).to_have_attribute("href", re.compile(r"/timeline\.html"))
 
     # decisions, newest first, with their call time and the quote on hover
     decisions = page.locator("#decisions li.decision")

@@ -380,6 +380,12 @@
   let commandCounter = 0;
   const ui = { expanded: new Set() };
 
+  // The documents the server draws from the log; a shared viewer's links carry its token.
+  for (const id of ["update-link", "timeline-link"]) {
+    const link = document.getElementById(id);
+    if (link && token != null) link.href += `?token=${encodeURIComponent(token)}`;
+  }
+
   function feedUrl() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}/ws` + (token != null ? `?token=${encodeURIComponent(token)}` : "");
