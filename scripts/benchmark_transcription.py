@@ -147,7 +147,9 @@ def main() -> None:
     args = parser.parse_args()
     ref = resolve_whisper(args.model)
     info = ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256)
-    transcriber = Transcriber(ref.path, TranscriberOptions()) if args.realtime else None
+    # as `bridge replay --speed 1` runs it: the final text from --model, interim text from tiny.en
+    interim = resolve_whisper("tiny.en").path
+    transcriber = Transcriber(ref.path, TranscriberOptions(), interim_path=interim) if args.realtime else None
     all_final, all_screen, all_progress, all_alerts = [], [], [], []
     print(f"model {args.model}, int8, 2 threads; WER with Whisper's English normaliser\n")
     print(f"{'call':20} {'audio':>6} | {'offline WER':>11} {'time':>6} | {'stream WER':>10} {'max-speed':>9} "
