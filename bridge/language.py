@@ -197,6 +197,8 @@ class Analyzer:
             if verb is None:
                 return None
             lemma = verb.lemma_.lower()
+            if not any(c.dep_ in _COMPLEMENTS for c in verb.children):
+                return None  # "We'll do." (Whisper's "Will do.") commits to nothing
             if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
@@ -324,6 +326,11 @@ def _imperative(token: Any) -> bool:
     return bool(
         token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have")
     )
+
+
+_COMPLEMENTS = frozenset(
+    {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}
+)
 
 
 def _main_verb(doc: Any, index: int) -> Any:

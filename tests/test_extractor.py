@@ -94,6 +94,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("Standby, we'll take a look.", set()),
     ("We're using the entry batteries, too.", set()),
     ("Okay, I'll tell you what.", set()),
+    ("We'll do.", set()),
     ("See that the pressure is still going down there, EECOM.", set()),
     ("Turn battery A off, CAPCOM.", {"action:CAPCOM"}),
     # Status checks
