@@ -1,19 +1,18 @@
 """The live feed: the overlay page and the incident's events over a websocket, on one port.
 
-The protocol is in docs/protocol.md. The deciding parts come first and touch no socket, clock or thread:
-who may fetch what and as whom (`Policy`), what each client is owed and in which order (`Subscriber`), how
-often a client may speak (`RateLimit`). `Feed` is the shell around them: an asyncio loop on its own
-thread, running the `websockets` server. The pipeline hands it events through `Feed.__call__` (a sink),
-which never blocks: it encodes the event once and passes it to the loop, which fans it out to a bounded
-queue per client; a client too far behind is disconnected and catches up when it reconnects.
+The protocol is in docs/protocol.md. The deciding parts touch no socket, clock or thread and live beside
+this module: who may fetch what and as whom (access.py, `Policy`), what each client is owed and in which
+order (fanout.py, `Subscriber`), how often a client may speak (`RateLimit`). `Feed` is the shell around
+them: an asyncio loop on its own thread, running the `websockets` server. The pipeline hands it events
+through `Feed.__call__` (a sink), which never blocks: it encodes the event once and passes it to the loop,
+which fans it out to a bounded queue per client; a client too far behind is disconnected and catches up
+when it reconnects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import ipaddress
 import logging
 import mimetypes
 import re
@@ -21,12 +20,11 @@ import secrets
 import socket
 import threading
 import weakref
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import msgspec
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
@@ -34,10 +32,12 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
 from .commands import CommandError, command_id, validate
 from .errors import BridgeError, UsageError
 from .eventlog import LogContents
 from .events import SCHEMA_VERSION, Event, Interim, Session
+from .fanout import ClientError, RateLimit, Subscriber
 from .incident import Incident
 
 __all__ = [
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 OVERLAY = Path(__file__).parent / "overlay"
 TOO_FAR_BEHIND = (4000, "too far behind; reconnect and catch up")
 
-Role = Literal["commander", "viewer"]
 View = Callable[[], tuple[str, bytes]]
 """Renders a page on request: (content type, body)."""
 
@@ -97,194 +96,6 @@ class ErrorReply(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", ta
 
 class CatchUp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type", tag="catch_up"):
     after: Annotated[int, msgspec.Meta(ge=0)]
-
-
-class ClientError(BridgeError):
-    """A client's message the feed refuses; the text goes back to that client."""
-
-
-# -- who may connect, and as whom -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Admission:
-    role: Role
-    by: str
-    """Who acts, as `Correction.by`."""
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The feed's security decisions for one request, as data in and a verdict out.
-
-    Without a token (the default) every client must be on this machine. With one (share mode), a client
-    elsewhere must present it; a client on this machine without it is the commander. A request that relies
-    on being local must name this server in `Host` (a page from another site that rebinds its DNS name to
-    127.0.0.1 does not); a browser's websocket handshake must come from this server's own pages (`Origin`).
-    """
-
-    host: str
-    port: int
-    token: str | None = None
-    allow_control: bool = False
-    read_only: bool = False
-
-    @property
-    def local_hosts(self) -> frozenset[str]:
-        names = ["127.0.0.1", "localhost", "[::1]"]
-        if not _is_wildcard(self.host):
-            names.append(_bracket(self.host))
-        return frozenset(f"{name.lower()}:{self.port}" for name in names)
-
-    def admit(self, *, query: str, host: str | None, origins: Sequence[str], peer: str,
-              websocket: bool) -> Admission | Refusal:  # fmt: skip
-        given = parse_qs(query).get("token", [None])[0]
-        token_ok = self.token is not None and given is not None and _same(given, self.token)
-        local = _is_loopback(peer)
-        if self.token is not None and not token_ok and not local:
-            why = "a wrong token" if given is not None else "no token"
-            return Refusal(403, f"{why}: open the URL the commander shared, with its ?token=")
-        host = (host or "").lower()
-        if not token_ok and host not in self.local_hosts:
-            return Refusal(403, f"Host {host!r} is not this server; open http://127.0.0.1:{self.port}/")
-        if websocket and origins:
-            allowed = {f"http://{h}" for h in self.local_hosts} | ({f"http://{host}"} if token_ok else set())
-            if len(origins) > 1 or origins[0].lower() not in allowed:
-                return Refusal(403, f"origin {', '.join(origins)} may not open this feed")
-        if self.read_only or (token_ok and not self.allow_control):
-            return Admission("viewer", "viewer")
-        if token_ok and not local:
-            return Admission("commander", f"viewer@{peer}")
-        return Admission("commander", "commander")
-
-
-def _same(given: str, token: str) -> bool:
-    return hmac.compare_digest(given.encode(), token.encode())
-
-
-def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
-        return None
-    return ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
-
-
-def _is_loopback(address: str) -> bool:
-    ip = _ip(address)
-    return address == "localhost" if ip is None else ip.is_loopback
-
-
-def _is_wildcard(address: str) -> bool:
-    ip = _ip(address)
-    return ip is not None and ip.is_unspecified
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
-
-
-# -- what each client is owed -----------------------------------------------------------------------
-
-
-class Subscriber:
-    """One client's place in the stream, and its outbox of encoded messages, without I/O.
-
-    A client gets nothing but replies until it asks to catch up; from then on, every logged event after
-    the `seq` it gave, each once and in order, with interim text among them. `history` is the incident's
-    (`history[seq - 1]`, appended to by another thread); an event is offered after it is in `history`,
-    so what the catch-up copied is not offered again, and what it missed comes live. Catch-up and replies
-    are not counted against `limit`: only live messages the client has not taken yet are.
-    """
-
-    def __init__(self, history: Sequence[Event], encode: Callable[[Event], bytes], limit: int = 1000) -> None:
-        self.limit = limit
-        self.last_seq: int | None = None
-        """`seq` of the last logged event put in the outbox; None until the client catches up."""
-        self._history = history
-        self._encode = encode
-        self._outbox: deque[tuple[bytes, bool]] = deque()
-        self._live = 0
-
-    @property
-    def caught_up(self) -> bool:
-        return self.last_seq is not None
-
-    def catch_up(self, after: int) -> int:
-        """Queue every logged event after `after`; how many. Once per connection."""
-        if self.last_seq is not None:
-            raise ClientError("already caught up; a reconnecting client catches up on its new connection")
-        start = min(max(after, 0), len(self._history))
-        backlog = self._history[start:]
-        self._outbox.extend((self._encode(event), False) for event in backlog)
-        self.last_seq = start + len(backlog)
-        return len(backlog)
-
-    def offer(self, event: Event, frame: bytes) -> bool:
-        """A live event, encoded as `frame`; False when the client has fallen more than `limit` behind."""
-        if self.last_seq is None:
-            return True
-        if isinstance(event, Interim):
-            self._push(frame)
-        elif event.seq > self.last_seq:
-            for missed in self._history[self.last_seq : event.seq - 1]:
-                self._push(self._encode(missed))
-            self._push(frame)
-            self.last_seq = event.seq
-        return self._live <= self.limit
-
-    def reply(self, frame: bytes) -> None:
-        self._outbox.append((frame, False))
-
-    def pop(self) -> bytes | None:
-        if not self._outbox:
-            return None
-        frame, live = self._outbox.popleft()
-        self._live -= live
-        return frame
-
-    def clear(self) -> None:
-        self._outbox.clear()
-        self._live = 0
-
-    def __len__(self) -> int:
-        return len(self._outbox)
-
-    def _push(self, frame: bytes) -> None:
-        self._outbox.append((frame, True))
-        self._live += 1
-
-
-@dataclass
-class RateLimit:
-    """A token bucket: `rate` messages a second, bursts of `burst`; after `strikes` refusals in a row, "close"."""
-
-    rate: float = 10.0
-    burst: float = 20.0
-    strikes: int = 20
-    _tokens: float = field(init=False)
-    _at: float | None = field(default=None, init=False)
-    _refused: int = field(default=0, init=False)
-
-    def __post_init__(self) -> None:
-        self._tokens = self.burst
-
-    def take(self, now: float) -> Literal["ok", "refuse", "close"]:
-        if self._at is not None:
-            self._tokens = min(self.burst, self._tokens + max(0.0, now - self._at) * self.rate)
-        self._at = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            self._refused = 0
-            return "ok"
-        self._refused += 1
-        return "close" if self._refused > self.strikes else "refuse"
 
 
 # -- the shell --------------------------------------------------------------------------------------
@@ -329,7 +140,7 @@ class Feed:
                  static_dir: Path = OVERLAY, views: Mapping[str, View] | None = None,
                  now: Callable[[], float] | None = None, queue_limit: int = 1000, max_size: int = 64 * 1024,
                  rate: float = 10.0, burst: float = 20.0, close_timeout: float = 5.0) -> None:  # fmt: skip
-        if not share and not _is_loopback(host):
+        if not share and not is_loopback(host):
             raise UsageError(f"{host} is not a loopback address; share the feed to serve other machines (--share)")
         self._incident = incident if isinstance(incident, Incident) else None
         self._history: Sequence[Event] = incident.history if isinstance(incident, Incident) else incident.events
@@ -368,9 +179,9 @@ class Feed:
     def url(self) -> str:
         """The URL to print: with the token when shared."""
         if not self.share:
-            return f"http://{_bracket(self.host)}:{self._port}/"
-        host = _reachable_address() if _is_wildcard(self.host) else self.host
-        return f"http://{_bracket(host)}:{self._port}/?token={self.token}"
+            return f"http://{bracket(self.host)}:{self._port}/"
+        host = _reachable_address() if is_wildcard(self.host) else self.host
+        return f"http://{bracket(host)}:{self._port}/?token={self.token}"
 
     @property
     def clients(self) -> int:
@@ -405,13 +216,13 @@ class Feed:
 
     def _bind(self) -> list[socket.socket]:
         hosts = [self.host]
-        if self.share and not _is_loopback(self.host) and not _is_wildcard(self.host):
+        if self.share and not is_loopback(self.host) and not is_wildcard(self.host):
             hosts.append("127.0.0.1")  # the commander's own view, without the token
         socks: list[socket.socket] = []
         port = self._port
         try:
             for host in hosts:
-                ip = _ip(host)
+                ip = ip_address(host)
                 family = socket.AF_INET6 if ip is not None and ip.version == 6 else socket.AF_INET
                 socks.append(socket.create_server((host, port), family=family))
                 port = socks[0].getsockname()[1]
