@@ -64,9 +64,11 @@ class _Names:
 
     def in_text(self, text: str) -> str:
         """`text` (an alert's message) with every renamed name replaced as a whole word."""
-        for old, new in self._to.items():
-            text = re.sub(rf"\b{re.escape(old)}\b", new, text, flags=re.IGNORECASE)
-        return text
+        if not self._to:
+            return text
+        # One pass: after Sophia -> Sofia and Sofia -> Sofia R, "Sophia" must not become "Sofia R R".
+        names = "|".join(re.escape(old) for old in sorted(self._to, key=len, reverse=True))
+        return re.sub(rf"\b(?:{names})\b", lambda m: self._to[_key(m.group(0))], text, flags=re.IGNORECASE)
 
     def __bool__(self) -> bool:
         return bool(self._to)
