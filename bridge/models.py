@@ -31,6 +31,7 @@ __all__ = [
     "load_manifest",
     "models_dir",
     "resolve_spacy",
+    "resolve_voice",
     "resolve_whisper",
 ]
 
@@ -241,3 +242,14 @@ def resolve_spacy(name: str = "en_core_web_sm") -> Path:
     if done is None:
         raise ModelError(f"the spaCy pipeline {name!r} is not installed; run `bridge models install {name}`")
     return done.path
+
+
+def resolve_voice(name: str = "voice") -> Path:
+    """The speaker-embedding weights file (bridge.voiceprint reads it)."""
+    spec = load_manifest().get(name)
+    if spec is None or spec.kind != "voice":
+        raise ModelError(f"unknown voice model {name!r}; `bridge models list` shows the known ones")
+    done = installed(spec)
+    if done is None:
+        raise ModelError(f"the voice model {name!r} is not installed; run `bridge models install {name}`")
+    return done.path / spec.sources[0].files[0].name
