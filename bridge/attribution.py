@@ -41,6 +41,7 @@ class _Turn:
     end: float
     addressed: str | None
     replied_to_commander: bool
+    channel: int | None = None
 
 
 class Speakers:
@@ -51,6 +52,7 @@ class Speakers:
         self._aliases: dict[str, str] = {}
         self._last: _Turn | None = None
         self._tasks: list[tuple[str, frozenset[str]]] = []  # (owner, content lemmas), newest last
+        self._pinned: dict[str, int] = {}  # lower-case name → the channel that person alone speaks on
         self.continuation_gap = continuation_gap
         self._reply_window = reply_window
         self._floor_window = floor_window
@@ -95,17 +97,24 @@ class Speakers:
         if lemmas:
             self._tasks.append((owner, lemmas))
 
-    def attribute(
-        self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None
-    ) -> Attribution:
-        """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn."""
+    def attribute(self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None,
+                  channel: int | None = None, pinned: bool = False) -> Attribution:  # fmt: skip
+        """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn.
+        `pinned`: the known speaker is alone on this channel, so nobody else's words are heard on it."""
         last = self._last
-        continuing = last is not None and start - last.end <= self.continuation_gap
+        continuing = last is not None and last.channel == channel and start - last.end <= self.continuation_gap
         guess = self._guess(sentences, start, continuing)
         if guess.speaker is not None:
-            guess = Attribution(self.canonical(guess.speaker), guess.source, guess.confidence)
+            name = self.canonical(guess.speaker)
+            guess = Attribution(name, guess.source, guess.confidence)
+            elsewhere = self._pinned.get(name.lower())
+            if elsewhere is not None and elsewhere != channel:
+                guess = _UNKNOWN  # that person has a channel of their own, and it is not this one
         if known is not None:
-            guess = Attribution(self.learn(known), guess.source, guess.confidence)
+            name = self.learn(known)
+            guess = Attribution(name, guess.source, guess.confidence)
+            if pinned and channel is not None:
+                self._pinned[name.lower()] = channel
         if guess.speaker and any(s.commander_claim for s in sentences):
             self.commander = guess.speaker  # "Omar here." / "I will be incident commander."
         addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
@@ -113,7 +122,7 @@ class Speakers:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
         replied = bool(last and last.addressed and guess.speaker and not continuing
                        and same(guess.speaker, last.addressed) and last.speaker == self.commander)  # fmt: skip
-        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied)
+        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied, channel)
         return guess
 
     def _guess(self, sentences: list[Sentence], start: float, continuing: bool) -> Attribution:

@@ -71,95 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         "Teams export it), or - for raw PCM on stdin",
     )
     replay.add_argument(
-        "--out",
-        metavar="DIR",
-        type=Path,
-        help="folder for this incident's log (default: a new folder under incidents/)",
-    )
-    replay.add_argument(
-        "--model",
-        default="base",
-        metavar="NAME",
-        help="Whisper model: a name from `bridge models list`, a CTranslate2 model folder, "
-        "or a faster-whisper name already in the local cache (default: base)",
-    )
-    replay.add_argument(
-        "--interim-model",
-        default="tiny.en",
-        metavar="NAME",
-        help="a smaller Whisper model for the text of utterances still in progress, so live viewers see words "
-        "sooner; final text always comes from --model (default: tiny.en, or --model when tiny.en is not installed)",
-    )
-    replay.add_argument(
         "--speed",
         type=_speed,
         default=None,
         metavar="max|1|N",
         help="max: as fast as the CPU allows (default); 1: real time; N: N times real time",
     )
-    replay.add_argument(
-        "--vocab",
-        type=Path,
-        metavar="FILE",
-        help="the roster: names and terms to expect, one per line (responders, services); biases "
-        "recognition toward them and tells extraction which names are people",
-    )
-    replay.add_argument(
-        "--patterns",
-        type=Path,
-        metavar="FILE",
-        help="extra extraction rules (JSON, same keys as bridge/patterns/en.json), added to the built-in ones",
-    )
-    timers = replay.add_argument_group("alerts (call seconds)")
-    timers.add_argument(
-        "--silence-after",
-        type=float,
-        default=MonitorOptions.silence_after,
-        metavar="S",
-        help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})",
-    )
-    timers.add_argument(
-        "--quiet-after",
-        type=float,
-        default=MonitorOptions.quiet_after,
-        metavar="S",
-        help="warn when the owner of an open action item has said nothing for S seconds "
-        f"(default: {MonitorOptions.quiet_after:g})",
-    )
-    timers.add_argument(
-        "--mitigation-after",
-        type=float,
-        default=MonitorOptions.mitigation_after,
-        metavar="S",
-        help="warn when S seconds into the call no mitigation has been decided "
-        f"(default: {MonitorOptions.mitigation_after:g})",
-    )
-    replay.add_argument("--language", default="en", help="spoken language (default: en)")
-    replay.add_argument(
-        "--beam-size",
-        type=int,
-        default=TranscriberOptions.beam_size,
-        metavar="N",
-        help=f"beam width for final text; 1 is greedy, the fastest (default: {TranscriberOptions.beam_size})",
-    )
-    replay.add_argument(
-        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
-    )
-    replay.add_argument(
-        "--min-silence",
-        type=float,
-        default=SegmenterOptions.min_silence,
-        metavar="S",
-        help="seconds of silence that end an utterance; shorter is faster, longer gives "
-        f"Whisper more context (default: {SegmenterOptions.min_silence})",
-    )
-    replay.add_argument(
-        "--no-interim",
-        dest="interim",
-        action="store_false",
-        help="do not transcribe utterances in progress (interim text is only for live views)",
-    )
-    _serve_options(replay.add_argument_group("live view (the overlay in a browser)"), replay=True)
+    _session_arguments(replay)
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
     raw.add_argument("--rate", type=int, metavar="HZ", help="sample rate of the raw input")
     raw.add_argument("--channels", type=int, default=1, metavar="N", help="interleaved channels (default: 1)")
@@ -201,6 +119,101 @@ def _parser() -> argparse.ArgumentParser:
     _serve_options(serve, replay=False)
     commands.add_parser("schema", help="print the JSON Schema of the events in the log and the feed")
     return parser
+
+
+def _session_arguments(parser: argparse.ArgumentParser) -> None:
+    """What every transcribing session takes, from a recording or a live capture."""
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="folder for this incident's log (default: a new folder under incidents/)",
+    )
+    parser.add_argument(
+        "--model",
+        default="base",
+        metavar="NAME",
+        help="Whisper model: a name from `bridge models list`, a CTranslate2 model folder, "
+        "or a faster-whisper name already in the local cache (default: base)",
+    )
+    parser.add_argument(
+        "--interim-model",
+        default="tiny.en",
+        metavar="NAME",
+        help="a smaller Whisper model for the text of utterances still in progress, so live viewers see words "
+        "sooner; final text always comes from --model (default: tiny.en, or --model when tiny.en is not installed)",
+    )
+    parser.add_argument(
+        "--vocab",
+        type=Path,
+        metavar="FILE",
+        help="the roster: names and terms to expect, one per line (responders, services); biases "
+        "recognition toward them and tells extraction which names are people",
+    )
+    parser.add_argument(
+        "--patterns",
+        type=Path,
+        metavar="FILE",
+        help="extra extraction rules (JSON, same keys as bridge/patterns/en.json), added to the built-in ones",
+    )
+    timers = parser.add_argument_group("alerts (call seconds)")
+    timers.add_argument(
+        "--silence-after",
+        type=float,
+        default=MonitorOptions.silence_after,
+        metavar="S",
+        help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})",
+    )
+    timers.add_argument(
+        "--quiet-after",
+        type=float,
+        default=MonitorOptions.quiet_after,
+        metavar="S",
+        help="warn when the owner of an open action item has said nothing for S seconds "
+        f"(default: {MonitorOptions.quiet_after:g})",
+    )
+    timers.add_argument(
+        "--mitigation-after",
+        type=float,
+        default=MonitorOptions.mitigation_after,
+        metavar="S",
+        help="warn when S seconds into the call no mitigation has been decided "
+        f"(default: {MonitorOptions.mitigation_after:g})",
+    )
+    parser.add_argument("--language", default="en", help="spoken language (default: en)")
+    parser.add_argument(
+        "--beam-size",
+        type=int,
+        default=TranscriberOptions.beam_size,
+        metavar="N",
+        help=f"beam width for final text; 1 is greedy, the fastest (default: {TranscriberOptions.beam_size})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
+    )
+    parser.add_argument(
+        "--min-silence",
+        type=float,
+        default=SegmenterOptions.min_silence,
+        metavar="S",
+        help="seconds of silence that end an utterance; shorter is faster, longer gives "
+        f"Whisper more context (default: {SegmenterOptions.min_silence})",
+    )
+    parser.add_argument(
+        "--no-interim",
+        dest="interim",
+        action="store_false",
+        help="do not transcribe utterances in progress (interim text is only for live views)",
+    )
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="CHANNEL=NAME",
+        help="transcribe each channel on its own; everything heard on CHANNEL (an index from 0, or a device "
+        "label) is NAME speaking, e.g. --channel 0=Omar for a stereo recording with the commander on the left",
+    )
+    _serve_options(parser.add_argument_group("live view (the overlay in a browser)"), replay=True)
 
 
 def _serve_options(group: Any, *, replay: bool) -> None:
@@ -323,79 +336,129 @@ def _models(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+class _Session:
+    """What a transcribing command sets up from its options: the incident, its views and its transcriber."""
+
+    def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
+        from .eventlog import EventLog
+        from .incident import Incident
+        from .models import resolve_spacy, resolve_whisper
+        from .monitor import Monitor
+        from .transcriber import Transcriber
+
+        for name in ("silence_after", "quiet_after", "mitigation_after"):
+            if getattr(args, name) <= 0:
+                raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        self.args = args
+        self.roster = _read_vocab(args.vocab) if args.vocab else []
+        self.model = resolve_whisper(args.model) if audio else None
+        out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        if (out / "events.jsonl").exists():
+            raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
+        self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns)
+        self.transcriber = None
+        if self.model is not None:
+            options = TranscriberOptions(language=args.language, beam_size=args.beam_size,
+                                         hotwords=", ".join(self.roster) or None, cpu_threads=args.threads)  # fmt: skip
+            watched = live or getattr(args, "speed", None) is not None
+            interim = _interim_model(args.interim_model, self.model.path) if args.interim and watched else None
+            self.transcriber = Transcriber(self.model.path, options, interim_path=interim)
+        self.monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
+                                              mitigation_after=args.mitigation_after)  # fmt: skip
+        self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
+        self.incident = Incident(EventLog(out / "events.jsonl"), sinks=[self.show], extractor=self.extractor,
+                                 monitor=Monitor(self.monitor_options))  # fmt: skip
+        self.echo: dict[str, Any] = {
+            "out": str(out), "vocab": str(args.vocab) if args.vocab else None, "roster": self.roster,
+            "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(self.monitor_options),
+        }  # fmt: skip
+        if self.transcriber is not None:
+            self.echo |= {"model": args.model, "language": args.language, "beam_size": args.beam_size,
+                          "threads": args.threads, "interim": args.interim, "interim_model": args.interim_model,
+                          "hotwords": self.transcriber.options.hotwords, "channels": args.channel}  # fmt: skip
+        self.feed = _feed(self.incident, args) if args.serve else None
+        if self.feed is not None:
+            self.incident.add_sink(self.feed)
+        self.started = time.time()
+        self.extractor.started = self.started
+
+    def pipeline(self, source: Any, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()) -> Any:
+        """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
+        from .events import ModelInfo
+        from .pipeline import Pipeline, PipelineOptions
+
+        assert self.model is not None and self.transcriber is not None
+        args = self.args
+        self.show.duration = source.info.duration
+        return Pipeline(
+            source=source, transcriber=self.transcriber, incident=self.incident,
+            model=ModelInfo(name=self.model.name, path=str(self.model.path), sha256=self.model.sha256),
+            options=PipelineOptions(speed=speed, interim=args.interim, live=live,
+                                    segmenter=SegmenterOptions(min_silence=args.min_silence),
+                                    channels=_channels(args.channel, source.info.channels or 1, labels)),
+            echo=self.echo, progress=self.show.progress, started=self.started,
+        )  # fmt: skip
+
+    def finish(self, end: Any) -> int:
+        """The call is over: serve the views until Ctrl-C if asked, close the log, say where it all is."""
+        self.show.clear()
+        if self.feed is not None:
+            _serve_until_interrupted(self.feed)
+        self.incident.close()
+        log_path = self.incident.log.path
+        what = "interrupted" if end.reason == "interrupted" else "done"
+        print(f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration)}; {self.show.summary()}; "
+              f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}")  # fmt: skip
+        return 130 if end.reason == "interrupted" else 0
+
+
+def _channels(specs: Sequence[str], count: int, labels: Sequence[str] = ()) -> dict[int, str | None] | None:
+    """--channel CHANNEL=NAME options as the pipeline's channel plan: None (mix everything into one) when
+    there are none; otherwise every channel on its own, named where a NAME was given."""
+    if not specs:
+        return None
+    plan: dict[int, str | None] = dict.fromkeys(range(count))
+    for spec in specs:
+        channel, sep, name = spec.partition("=")
+        channel = channel.strip()
+        if channel in labels:
+            index = list(labels).index(channel)
+        elif channel.isdigit():
+            index = int(channel)
+        else:
+            known = f"a device label ({', '.join(labels)}) or " if labels else ""
+            raise UsageError(f"--channel {spec}: CHANNEL must be {known}a channel index from 0")
+        if not sep or not name.strip():
+            raise UsageError(f"--channel {spec}: give the speaker's name, e.g. --channel {channel}=Omar")
+        plan[index] = name.strip()
+    return plan
+
+
 def _replay(args: argparse.Namespace) -> int:
-    from .eventlog import EventLog
-    from .events import ModelInfo, SourceInfo
-    from .incident import Incident
-    from .models import resolve_spacy, resolve_whisper
-    from .monitor import Monitor
-    from .pipeline import Pipeline, PipelineOptions, replay_transcript
+    from .events import SourceInfo
+    from .pipeline import replay_transcript
     from .source import open_source
-    from .transcriber import Transcriber
     from .transcripts import is_transcript, read_transcript
 
     if args.file != "-" and (args.rate is not None or args.channels != 1):
         raise UsageError("--rate and --channels are for raw PCM on stdin (FILE is -)")
-    for name in ("silence_after", "quiet_after", "mitigation_after"):
-        if getattr(args, name) <= 0:
-            raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
-    roster = _read_vocab(args.vocab) if args.vocab else []
     text_input = args.file != "-" and is_transcript(Path(args.file))
+    if text_input and args.channel:
+        raise UsageError("--channel is for audio; a transcript already names its speakers")
     utterances = read_transcript(Path(args.file)) if text_input else None
     source = None if text_input else open_source(args.file, rate=args.rate, channels=args.channels,
                                                  fmt=args.sample_format)  # fmt: skip
-    ref = None if text_input else resolve_whisper(args.model)
-    out = args.out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    if (out / "events.jsonl").exists():
-        raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
-    extractor = _extractor(resolve_spacy(), roster, args.patterns)
-    transcriber = None
-    if ref is not None:
-        options = TranscriberOptions(language=args.language, beam_size=args.beam_size,
-                                     hotwords=", ".join(roster) or None, cpu_threads=args.threads)  # fmt: skip
-        interim = _interim_model(args.interim_model, ref.path) if args.interim and args.speed else None
-        transcriber = Transcriber(ref.path, options, interim_path=interim)
-    monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
-                                     mitigation_after=args.mitigation_after)  # fmt: skip
-    show = Terminal(live=sys.stderr.isatty() and args.speed != 1)
-    incident = Incident(EventLog(out / "events.jsonl"), sinks=[show], extractor=extractor,
-                        monitor=Monitor(monitor_options))  # fmt: skip
-    echo: dict[str, Any] = {
-        "file": args.file, "out": str(out), "speed": args.speed or "max",
-        "vocab": str(args.vocab) if args.vocab else None,
-        "roster": roster, "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(monitor_options),
-    }  # fmt: skip
-    feed = _feed(incident, args) if args.serve else None
-    if feed is not None:
-        incident.add_sink(feed)
-    started = time.time()
-    extractor.started = started
+    session = _Session(args, out=args.out, audio=not text_input)
+    session.echo |= {"file": args.file, "speed": args.speed or "max"}
     if utterances is not None:
         info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
-        end = replay_transcript(utterances, incident, source=info, echo=echo, speed=args.speed, started=started)
+        end = replay_transcript(utterances, session.incident, source=info, echo=session.echo, speed=args.speed,
+                                started=session.started)  # fmt: skip
     else:
-        assert ref is not None and source is not None and transcriber is not None
-        echo |= {"model": args.model, "language": args.language, "beam_size": args.beam_size, "threads": args.threads,
-                 "interim": args.interim, "interim_model": args.interim_model, "hotwords": transcriber.options.hotwords,
-                 "raw": {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
-                 if args.file == "-" else None}  # fmt: skip
-        show.duration = source.info.duration
-        pipeline = Pipeline(
-            source=source, transcriber=transcriber, incident=incident,
-            model=ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256),
-            options=PipelineOptions(speed=args.speed, interim=args.interim,
-                                    segmenter=SegmenterOptions(min_silence=args.min_silence)),
-            echo=echo, progress=show.progress, started=started,
-        )  # fmt: skip
-        end = pipeline.run()
-    show.clear()
-    if feed is not None:
-        _serve_until_interrupted(feed)
-    incident.close()
-    what = "interrupted" if end.reason == "interrupted" else "done"
-    print(f"{what}: {incident.transcripts} transcripts over {clock(end.duration)}; {show.summary()}; "
-          f"log: {incident.log.path}; post-mortem draft: {incident.log.path.parent / 'postmortem.md'}")  # fmt: skip
-    return 130 if end.reason == "interrupted" else 0
+        if args.file == "-":
+            session.echo["raw"] = {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
+        end = session.pipeline(source, speed=args.speed).run()
+    return session.finish(end)
 
 
 def render_view(events: list[Any], command: str, fmt: str) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "Decision",
     "Event",
     "Extracted",
+    "Gap",
     "Interim",
     "LiveMessage",
     "LoggedEvent",
@@ -167,7 +168,9 @@ class StatusCheck(Extracted, frozen=True, kw_only=True, tag="status_check"):
     """Call seconds."""
 
 
-AlertKind = Literal["status_overdue", "long_silence", "responder_quiet", "no_mitigation"]
+AlertKind = Literal["status_overdue", "long_silence", "responder_quiet", "no_mitigation", "audio_lost"]
+"""audio_lost: a capture device stopped delivering audio (unplugged, sound server restarted); raised by the
+capture, not the monitor, and cleared when the device is back."""
 
 
 class Alert(Event, frozen=True, kw_only=True, tag="alert"):
@@ -231,6 +234,17 @@ class Correction(Event, frozen=True, kw_only=True, tag="correction"):
     """Who acted: the commander, or a shared viewer allowed control."""
 
 
+class Gap(Event, frozen=True, kw_only=True, tag="gap"):
+    """Call time that passed without audio: a lost capture device, or the tool itself down until resumed.
+    Logged when the gap ends (`t` = `end`); nothing was heard in it, so nothing in it was transcribed."""
+
+    start: float
+    end: float
+    reason: Literal["device", "resume"]
+    device: str | None = None
+    """The device's label, for a device gap."""
+
+
 class SessionEnd(Event, frozen=True, kw_only=True, tag="end"):
     reason: Literal["finished", "interrupted", "failed"]
     duration: float
@@ -248,6 +262,7 @@ LoggedEvent = (
     | AlertCleared
     | Correction
     | Notice
+    | Gap
     | SessionEnd
 )
 LiveMessage = LoggedEvent | Interim

@@ -59,7 +59,10 @@ class Extractor:
         said_at = datetime.fromtimestamp(self.started + transcript.end) if self.started is not None else None
         sentences = self.analyzer.analyze(clean, said_at=said_at, names=self.speakers.names)
         self._heard[(transcript.start, transcript.end, transcript.text)] = (clean, sentences)
-        guess = self.speakers.attribute(sentences, transcript.start, transcript.end, known=transcript.speaker)
+        guess = self.speakers.attribute(
+            sentences, transcript.start, transcript.end, known=transcript.speaker, channel=transcript.channel,
+            pinned=transcript.speaker_source == "channel",
+        )  # fmt: skip
         if transcript.speaker is not None:
             return transcript
         return msgspec.structs.replace(transcript, speaker=guess.speaker, speaker_source=guess.source,

@@ -16,11 +16,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from . import __version__
-from .errors import BridgeError
+from .errors import BridgeError, UsageError
 from .events import Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
 from .incident import Incident
 from .segmenter import Cut, Segmenter, SegmenterOptions
@@ -50,6 +50,12 @@ class PipelineOptions:
     interim: bool = True
     """Transcribe utterances in progress for live viewers (only when paced)."""
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    live: bool = False
+    """The source is a live capture: it paces itself, and someone is watching (interim text helps)."""
+    channels: dict[int, str | None] | None = None
+    """None: all channels mixed into one. Otherwise each channel of the source is segmented and transcribed
+    on its own, and the speaker named here for a channel (index → name, or None when several people share
+    it) is who said everything heard on it."""
 
 
 def session_event(incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo,
@@ -79,10 +85,10 @@ class TranscriptionWorker:
     def __init__(self, transcriber: Transcriber) -> None:
         self._transcriber = transcriber
         self._finals: deque[Cut] = deque()
-        self._tentative: Cut | None = None
+        self._tentative: dict[int | None, Cut] = {}  # the latest per channel
         self._interim: Cut | None = None
-        self._cache: dict[tuple[tuple[int, int], str | None], Recognition] = {}
-        self._previous = ""  # text of the last final, the prompt for the next utterance
+        self._cache: dict[tuple[tuple[int | None, int, int], str | None], Recognition] = {}
+        self._previous: dict[int | None, str] = {}  # each channel's last final: the prompt for its next one
         self._cond = threading.Condition()
         self._closed = False
         self.results: queue.Queue[tuple[Cut, Recognition]] = queue.Queue()
@@ -93,17 +99,17 @@ class TranscriptionWorker:
         with self._cond:
             if cut.kind == "final":
                 self._finals.append(cut)
-                self._tentative = None
+                self._tentative.pop(cut.channel, None)
             elif cut.kind == "tentative":
-                self._tentative = cut
+                self._tentative[cut.channel] = cut
             else:
                 self._interim = cut
             self._cond.notify()
 
-    def withdraw_tentative(self) -> None:
+    def withdraw_tentative(self, channel: int | None = None) -> None:
         """The speaker went on: a tentative request not yet started would be wasted work."""
         with self._cond:
-            self._tentative = None
+            self._tentative.pop(channel, None)
 
     def close(self) -> None:
         with self._cond:
@@ -117,9 +123,8 @@ class TranscriptionWorker:
                 self._cond.wait()
             if self._finals:
                 return self._finals.popleft()
-            if self._tentative is not None:
-                cut, self._tentative = self._tentative, None
-                return cut
+            if self._tentative:
+                return self._tentative.pop(next(iter(self._tentative)))
             if self._interim is not None:
                 cut, self._interim = self._interim, None
                 return cut
@@ -127,7 +132,7 @@ class TranscriptionWorker:
 
     def _run(self) -> None:
         while (cut := self._next()) is not None:
-            prompt = self._transcriber.prompt_for(self._previous)
+            prompt = self._transcriber.prompt_for(self._previous.get(cut.channel, ""))
             key = (cut.key, prompt)
             result = self._cache.pop(key, None) if cut.kind == "final" else None
             if result is None:
@@ -139,8 +144,8 @@ class TranscriptionWorker:
                     log.exception("transcription failed for the utterance at %.1f s", cut.start / RATE)
                     result = Recognition("", None)
             if cut.kind == "final":
-                self._previous = result.text or self._previous
-                self._cache.clear()
+                self._previous[cut.channel] = result.text or self._previous.get(cut.channel, "")
+                self._cache = {k: v for k, v in self._cache.items() if k[0][0] != cut.channel}
                 self.results.put((cut, result))
             elif cut.kind == "tentative":
                 self._cache[key] = result
@@ -148,12 +153,21 @@ class TranscriptionWorker:
                 self.results.put((cut, result))
 
 
+@dataclass(frozen=True)
+class _Lane:
+    """One stream of speech: the mixed-down source, or one of its channels."""
+
+    channel: int | None
+    speaker: str | None
+    segmenter: Segmenter
+
+
 class Pipeline:
     """Runs one incident from an audio source."""
 
     def __init__(self, *, source: Any, transcriber: Transcriber, model: ModelInfo, incident: Incident,
-                 options: PipelineOptions, echo: dict[str, Any], vad: Callable[..., Any] | None = None,
-                 progress: Callable[[float], None] | None = None, started: float | None = None) -> None:  # fmt: skip
+                 options: PipelineOptions, echo: dict[str, Any], progress: Callable[[float], None] | None = None,
+                 started: float | None = None) -> None:  # fmt: skip
         from .vad import SileroVad
 
         self._started = started
@@ -163,33 +177,43 @@ class Pipeline:
         self._echo = echo
         self._model = model
         self._progress = progress
-        self._segmenter = Segmenter(vad or SileroVad(), options.segmenter)
+        if options.channels is None:
+            self._lanes = [_Lane(None, None, Segmenter(SileroVad(), options.segmenter))]
+        else:
+            count = source.info.channels or 1
+            if any(not 0 <= i < count for i in options.channels):
+                raise UsageError(f"the source has {count} channel{'s' if count > 1 else ''}, numbered 0 to {count - 1}")
+            self._lanes = [_Lane(i, name, Segmenter(SileroVad(), options.segmenter))
+                           for i, name in sorted(options.channels.items())]  # fmt: skip
         self._worker = TranscriptionWorker(transcriber)
+        self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
         self._pending: deque[Cut] = deque()
-        self._done: dict[tuple[int, int], Recognition] = {}
+        self._done: dict[tuple[int | None, int, int], Recognition] = {}
         self._warned = 0
 
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
         session_event(self.incident, started=started, model=self._model, source=self.source.info,
                       options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
-        watched = self.options.speed is not None
+        watched = self.options.speed is not None or self.options.live
         interim = self.options.interim and watched
         consumed, reason, error = 0, "finished", None
         try:
             for block in paced(self.source.blocks(), self.options.speed):
                 consumed = block.end
                 self.incident.call_time = consumed / RATE
-                for cut in self._segmenter.push(block.mono):
-                    # Early and interim text only help someone watching; at full speed they are wasted work.
-                    if (
-                        cut.kind == "final"
-                        or (cut.kind == "tentative" and watched)
-                        or (cut.kind == "interim" and interim)
-                    ):
-                        self._submit(cut)
-                if not self._segmenter.pausing:
-                    self._worker.withdraw_tentative()
+                for lane in self._lanes:
+                    audio = block.mono if lane.channel is None else block.channels[lane.channel]
+                    for cut in lane.segmenter.push(audio):
+                        # Early and interim text only help someone watching; at full speed they are wasted work.
+                        if (
+                            cut.kind == "final"
+                            or (cut.kind == "tentative" and watched)
+                            or (cut.kind == "interim" and interim)
+                        ):
+                            self._submit(replace(cut, channel=lane.channel))
+                    if not lane.segmenter.pausing:
+                        self._worker.withdraw_tentative(lane.channel)
                 self._collect(wait=False)
                 self._notices(consumed)
                 self.incident.advance(self._settled(consumed) / RATE)
@@ -202,8 +226,9 @@ class Pipeline:
             reason, error = "failed", e
             self.incident.emit(Notice(t=round(consumed / RATE, 3), level="error", code="source", message=str(e)))
         finally:
-            for cut in self._segmenter.finish():
-                self._submit(cut)
+            for lane in self._lanes:
+                for cut in lane.segmenter.finish():
+                    self._submit(replace(cut, channel=lane.channel))
             while self._pending:
                 self._collect(wait=True)
             self._worker.close()
@@ -216,8 +241,8 @@ class Pipeline:
     def _settled(self, consumed: int) -> int:
         """Call time up to which nothing more can be heard: speech still open or being transcribed
         may yet turn out to be the update a deadline is waiting for."""
-        open_since = self._segmenter.speech_start
-        starts = [c.start for c in self._pending] + ([open_since] if open_since is not None else [])
+        starts = [c.start for c in self._pending]
+        starts += [lane.segmenter.speech_start for lane in self._lanes if lane.segmenter.speech_start is not None]
         return min([consumed, *starts])
 
     def _submit(self, cut: Cut) -> None:
@@ -238,7 +263,7 @@ class Pipeline:
             if cut.kind == "interim":
                 if result.text and (not self._pending or cut.start > self._pending[-1].start):
                     self.incident.broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
-                                                    text=result.text))  # fmt: skip
+                                                    text=result.text, channel=cut.channel))  # fmt: skip
                 continue
             self._done[cut.key] = result
             while self._pending and self._pending[0].key in self._done:
@@ -248,10 +273,12 @@ class Pipeline:
     def _final(self, cut: Cut, result: Recognition) -> None:
         if not result.text:
             return
+        speaker = self._speakers.get(cut.channel)
         self.incident.advance(cut.start / RATE)
         self.incident.transcript(Transcript(
             t=round(cut.at / RATE, 3), start=round(cut.start / RATE, 3), end=round(cut.end / RATE, 3),
-            text=result.text, confidence=result.confidence, words=result.words,
+            text=result.text, confidence=result.confidence, words=result.words, channel=cut.channel,
+            speaker=speaker, speaker_source="channel" if speaker else None, speaker_confidence=1.0 if speaker else None,
         ))  # fmt: skip
 
     def _notices(self, consumed: int) -> None:

@@ -60,10 +60,12 @@ class Cut:
     audio: np.ndarray
     at: int
     """The sample count at which the cut was decided: its call time."""
+    channel: int | None = None
+    """The source channel it was heard on, when channels are segmented apart."""
 
     @property
-    def key(self) -> tuple[int, int]:
-        return (self.audio_start, self.audio_start + len(self.audio))
+    def key(self) -> tuple[int | None, int, int]:
+        return (self.channel, self.audio_start, self.audio_start + len(self.audio))
 
 
 class Segmenter:

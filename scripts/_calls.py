@@ -34,6 +34,8 @@ class Call:
     """What a good companion should extract (format: ../shared/calls/README.md)."""
     roster: list[str] = field(default_factory=list)
     """The people on the call, as a commander would list them for --vocab (the script's voices)."""
+    channels: dict[str, int] = field(default_factory=dict)
+    """Speakers alone on a channel of the rendered audio (the script's `# channel NAME=INDEX` lines)."""
 
     @property
     def reference(self) -> str:
@@ -62,12 +64,16 @@ def calls(names: list[str]) -> list[Call]:
             _render(script, CACHE / name)
         ref = _load(ref_path)
         gold = _load(script.with_suffix(".gold.json"))
-        out.append(Call(name, wav, ref["lines"], ref["duration"], gold, _roster(script)))
+        out.append(Call(name, wav, ref["lines"], ref["duration"], gold, _roster(script), _channels(script)))
     return out
 
 
 def _roster(script: Path) -> list[str]:
     return re.findall(r"^#\s*voice\s+([^=\s]+)=", script.read_text(), re.M)
+
+
+def _channels(script: Path) -> dict[str, int]:
+    return {name: int(i) for name, i in re.findall(r"^#\s*channel\s+([^=\s]+)=(\d+)", script.read_text(), re.M)}
 
 
 def _render(script: Path, out: Path) -> None:

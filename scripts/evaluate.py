@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 
 from bridge.eventlog import read_log  # noqa: E402
-from bridge.events import ActionItem, Alert, Decision, Extracted, LoggedEvent, StatusCheck  # noqa: E402
+from bridge.events import ActionItem, Alert, Decision, Extracted, LoggedEvent, StatusCheck, Transcript  # noqa: E402
 
 BRIDGE = [sys.executable, "-m", "bridge.cli"]
 DUE_TOLERANCE = 0.15
@@ -67,6 +67,7 @@ class Line:
     start: float
     end: float
     text: str
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Gold:
             return tuple(GoldItem(g["line"], g.get("owner"), g.get("due_s")) for g in gold.get(key, []))
 
         return cls(
-            lines=tuple(Line(float(x["start"]), float(x["end"]), str(x["text"])) for x in ordered),
+            lines=tuple(Line(float(x["start"]), float(x["end"]), str(x["text"]), x.get("speaker")) for x in ordered),
             decisions=frozenset(gold.get("decisions", [])),
             action_items=items("action_items"),
             status_checks=items("status_checks"),
@@ -178,6 +179,8 @@ class CallScore:
     status_owner: Accuracy = field(default_factory=Accuracy)
     overdue: Score = field(default_factory=Score)
     silences: Score = field(default_factory=Score)
+    speakers: Accuracy = field(default_factory=Accuracy)
+    """Reference lines whose transcript names the right speaker (a line not transcribed counts as wrong)."""
 
     def __add__(self, other: CallScore) -> CallScore:
         return CallScore(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -362,6 +365,20 @@ def _match_alerts(alerts: list[Alert], expected: list[tuple[float, str | None]],
     return Score(len(alerts), len(matched), len(expected), len(matched), tuple(notes))
 
 
+def score_speakers(events: Iterable[LoggedEvent], gold: Gold) -> Accuracy:
+    """Each reference line is judged by the transcript that overlaps it most."""
+    said = [e for e in events if isinstance(e, Transcript)]
+    right = 0
+    for line in gold.lines:
+        best, most = None, 0.0
+        for t in said:
+            overlap = min(t.end, line.end) - max(t.start, line.start)
+            if overlap > most:
+                best, most = t, overlap
+        right += best is not None and same_owner(best.speaker, line.speaker)
+    return Accuracy(right, len(gold.lines))
+
+
 def score_call(events: Sequence[LoggedEvent], gold: Gold, silence_after: float) -> CallScore:
     status_checks, status_owner = score_status_checks(events, gold)
     return CallScore(
@@ -372,6 +389,7 @@ def score_call(events: Sequence[LoggedEvent], gold: Gold, silence_after: float) 
         status_owner=status_owner,
         overdue=score_overdue(events, gold),
         silences=score_silences(events, gold, silence_after),
+        speakers=score_speakers(events, gold),
     )
 
 
@@ -434,6 +452,7 @@ def evaluate(call: Call, mode: Mode, workdir: Path, *, model: str | None, silenc
     else:
         source = call.audio
         options += ["--model", model] if model else []
+        options += [f"--channel={index}={name}" for name, index in call.channels.items()]
     events = replay(source, workdir / f"{call.name}.{mode}", options, command)
     return score_call(events, Gold.from_json(call.gold, call.lines), silence_after)
 
@@ -464,6 +483,9 @@ def table(mode: Mode, scores: Mapping[str, CallScore]) -> str:
                     f"{right:>9}  {found:>9}  {target!s:10} {verdict}")  # fmt: skip
     owners = total.status_owner
     rows.append(f"status check owners: {owners.right}/{owners.of} right ({_num(owners.value).strip()})")
+    lines = total.speakers
+    per_call = ", ".join(f"{name} {_num(s.speakers.value).strip()}" for name, s in scores.items())
+    rows.append(f"lines with the right speaker: {lines.right}/{lines.of} ({_num(lines.value).strip()}; {per_call})")
     return "\n".join(rows)
 
 
@@ -474,6 +496,7 @@ def as_json(mode: Mode, scores: Mapping[str, CallScore]) -> dict[str, Any]:
             s: Score = getattr(score, measure)
             out[measure] = {**asdict(s), "precision": s.precision, "recall": s.recall, "f1": s.f1}
         out["status_owner"] = {**asdict(score.status_owner), "accuracy": score.status_owner.value}
+        out["speakers"] = {**asdict(score.speakers), "accuracy": score.speakers.value}
         return out
 
     total = sum(scores.values(), CallScore())
