@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .events import SpeakerSource
 from .language import BRIDGE, Sentence
+
+if TYPE_CHECKING:
+    from .voices import VoiceMatch, Voices
 
 __all__ = ["Attribution", "Speakers"]
 
@@ -30,9 +36,17 @@ class Attribution:
     speaker: str | None
     source: SpeakerSource | None
     confidence: float | None
+    voice: str | None = None
+    """The voice the utterance was matched to, when voices are told apart."""
+    evidence: str | None = None
+    """What told: self (an introduction), reply, continuation, task, commander, floor, voice, channel."""
 
 
 _UNKNOWN = Attribution(None, None, None)
+
+_VOTES = {"self": 3.0, "channel": 3.0, "reply": 1.0}
+"""How much each kind of evidence says about whose voice it is. A voice takes the name with the most votes,
+once that has at least one reply's worth: one self-introduction outweighs two replies out of turn."""
 
 
 @dataclass
@@ -42,6 +56,7 @@ class _Turn:
     addressed: str | None
     replied_to_commander: bool
     channel: int | None = None
+    voice: str | None = None
 
 
 class Speakers:
@@ -53,6 +68,13 @@ class Speakers:
         self._last: _Turn | None = None
         self._tasks: list[tuple[str, frozenset[str]]] = []  # (owner, content lemmas), newest last
         self._pinned: dict[str, int] = {}  # lower-case name → the channel that person alone speaks on
+        self.voices: Voices | None = None
+        """The voices heard so far, once utterances come with voiceprints."""
+        self._votes: dict[str, dict[str, float]] = {}  # voice label → name → weight of evidence
+        self._fixed: dict[str, str] = {}  # voice label → the name the commander gave it
+        self._shown: set[str] = set()  # voice labels that stood for a speaker before the voice had a name
+        self.named: list[tuple[str, str]] = []
+        """(label, name) for each voice shown by its label that has since been named: earlier lines can say who."""
         self.continuation_gap = continuation_gap
         self._reply_window = reply_window
         self._floor_window = floor_window
@@ -71,6 +93,9 @@ class Speakers:
         self._tasks = [(new if same(owner, old) else owner, lemmas) for owner, lemmas in self._tasks]
         if self._last is not None and self._last.speaker and same(self._last.speaker, old):
             self._last.speaker = new
+        for label in [v.label for v in self.voices.voices] if self.voices else []:  # "Speaker 3 is Priya"
+            if same(label, old) or same(self._voice_name(label) or "", old):
+                self._fixed[label] = new.strip()
 
     def canonical(self, name: str) -> str:
         """The spelling the roster or the person's own introduction used; Whisper misspells and lowercases."""
@@ -98,23 +123,46 @@ class Speakers:
             self._tasks.append((owner, lemmas))
 
     def attribute(self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None,
-                  channel: int | None = None, pinned: bool = False) -> Attribution:  # fmt: skip
+                  channel: int | None = None, pinned: bool = False, voiceprint: np.ndarray | None = None,
+                  seconds: float = 0.0) -> Attribution:  # fmt: skip
         """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn.
-        `pinned`: the known speaker is alone on this channel, so nobody else's words are heard on it."""
+        `pinned`: the known speaker is alone on this channel, so nobody else's words are heard on it.
+        `voiceprint`: the embedding of the utterance's `seconds` of speech, matched to the voices heard so far."""
         last = self._last
-        continuing = last is not None and last.channel == channel and start - last.end <= self.continuation_gap
-        guess = self._guess(sentences, start, continuing)
+        match = None
+        if voiceprint is not None:
+            if self.voices is None:
+                from .voices import Voices
+
+                self.voices = Voices()
+            match = self.voices.assign(voiceprint, seconds)
+        voice = match.label if match is not None else None
+        continuing = (last is not None and last.channel == channel and start - last.end <= self.continuation_gap
+                      and (voice is None or last.voice == voice))  # fmt: skip
+        guess = self._guess(sentences, start, continuing, match)
         if guess.speaker is not None:
             name = self.canonical(guess.speaker)
-            guess = Attribution(name, guess.source, guess.confidence)
+            guess = replace(guess, speaker=name)
             elsewhere = self._pinned.get(name.lower())
             if elsewhere is not None and elsewhere != channel:
                 guess = _UNKNOWN  # that person has a channel of their own, and it is not this one
         if known is not None:
             name = self.learn(known)
-            guess = Attribution(name, guess.source, guess.confidence)
+            guess = replace(guess, speaker=name, evidence="channel" if pinned else "known")
             if pinned and channel is not None:
                 self._pinned[name.lower()] = channel
+        if match is not None:
+            if guess.speaker is not None and guess.evidence in _VOTES:
+                votes = self._votes.setdefault(match.label, {})
+                votes[guess.speaker] = votes.get(guess.speaker, 0.0) + _VOTES[guess.evidence]
+                name = self._voice_name(match.label)
+                if match.label in self._shown and name is not None:
+                    self._shown.discard(match.label)
+                    self.named.append((match.label, name))
+            if guess.speaker is None:  # a voice not yet named: its label, so its lines still hang together
+                guess = Attribution(match.label, "voice", match.confidence, evidence="voice")
+                self._shown.add(match.label)
+            guess = replace(guess, voice=match.label)
         if guess.speaker and any(s.commander_claim for s in sentences):
             self.commander = guess.speaker  # "Omar here." / "I will be incident commander."
         addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
@@ -122,30 +170,45 @@ class Speakers:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
         replied = bool(last and last.addressed and guess.speaker and not continuing
                        and same(guess.speaker, last.addressed) and last.speaker == self.commander)  # fmt: skip
-        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied, channel)
+        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied, channel,
+                           voice)  # fmt: skip
         return guess
 
-    def _guess(self, sentences: list[Sentence], start: float, continuing: bool) -> Attribution:
+    def _guess(self, sentences: list[Sentence], start: float, continuing: bool,
+               match: VoiceMatch | None = None) -> Attribution:  # fmt: skip
         for s in sentences:
             if s.self_id:
                 name = self.learn(s.self_id)
                 if s.commander_claim or any(x.commander_claim for x in sentences):
                     self.commander = name
-                return Attribution(name, "words", 0.9)
+                return Attribution(name, "words", 0.9, evidence="self")
+        named = self._voice_name(match.label) if match is not None else None
+        if match is not None and named is not None:
+            return Attribution(named, "voice", match.confidence, evidence="voice")
         last = self._last
         gap = start - last.end if last else float("inf")
         if continuing and last and last.speaker:
-            return Attribution(last.speaker, "words", 0.6)
+            return Attribution(last.speaker, "words", 0.6, evidence="continuation")
         if not continuing and last and last.addressed and gap <= self._reply_window and last.addressed != last.speaker:
-            return Attribution(last.addressed, "words", 0.7)
+            return Attribution(last.addressed, "words", 0.7, evidence="reply")
         owner = self._task_owner(sentences)
         if owner:
-            return Attribution(owner, "words", 0.5)
+            return Attribution(owner, "words", 0.5, evidence="task")
         if self.commander and _commanding(sentences):
-            return Attribution(self.commander, "words", 0.5)
+            return Attribution(self.commander, "words", 0.5, evidence="commander")
         if self.commander and last and last.replied_to_commander and gap <= self._floor_window:
-            return Attribution(self.commander, "words", 0.4)
+            return Attribution(self.commander, "words", 0.4, evidence="floor")
         return _UNKNOWN
+
+    def _voice_name(self, label: str) -> str | None:
+        """The name a voice has earned: the commander's word, or the name with the most votes."""
+        if label in self._fixed:
+            return self._fixed[label]
+        votes = self._votes.get(label)
+        if not votes:
+            return None
+        name, weight = max(votes.items(), key=lambda kv: kv[1])
+        return self.canonical(name) if weight >= 1.0 else None
 
     def _task_owner(self, sentences: list[Sentence]) -> str | None:
         """The owner of the newest open task that a report (not a request or question) talks about."""

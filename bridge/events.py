@@ -102,6 +102,9 @@ class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):
     """How the speaker was attributed."""
     speaker_confidence: float | None = None
     channel: int | None = None
+    voice: str | None = None
+    """The voice the speech was matched to ("Speaker 3"), when voices are told apart: stable for the call,
+    whatever name it has been given."""
     confidence: float | None = None
     """Mean probability of the recognised tokens, 0..1."""
     words: list[Word] | None = None
@@ -231,7 +234,8 @@ class Correction(Event, frozen=True, kw_only=True, tag="correction"):
     speaker: str | None = None
     name: str | None = None
     by: str = "commander"
-    """Who acted: the commander, or a shared viewer allowed control."""
+    """Who acted: the commander, or a shared viewer allowed control; "bridge" when the tool itself renames a
+    voice it showed by its label ("Speaker 3") once the words said whose it is."""
 
 
 class Gap(Event, frozen=True, kw_only=True, tag="gap"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
+import numpy as np
 
 from .attribution import Speakers
 from .events import ActionItem, Category, Decision, Extracted, StatusCheck, Transcript
@@ -53,20 +54,22 @@ class Extractor:
             for category, words in analyzer.patterns.data["categories"].items()
         ]
 
-    def attribute(self, transcript: Transcript) -> Transcript:
-        """The transcript with its speaker, as far as the words tell (a speaker it already has is kept)."""
+    def attribute(self, transcript: Transcript, *, voiceprint: np.ndarray | None = None,
+                  seconds: float = 0.0) -> Transcript:  # fmt: skip
+        """The transcript with its speaker, as far as its words and its voice tell (a speaker it already has
+        is kept)."""
         clean = self.analyzer.clean(transcript.text)
         said_at = datetime.fromtimestamp(self.started + transcript.end) if self.started is not None else None
         sentences = self.analyzer.analyze(clean, said_at=said_at, names=self.speakers.names)
         self._heard[(transcript.start, transcript.end, transcript.text)] = (clean, sentences)
         guess = self.speakers.attribute(
             sentences, transcript.start, transcript.end, known=transcript.speaker, channel=transcript.channel,
-            pinned=transcript.speaker_source == "channel",
+            pinned=transcript.speaker_source == "channel", voiceprint=voiceprint, seconds=seconds,
         )  # fmt: skip
         if transcript.speaker is not None:
-            return transcript
+            return msgspec.structs.replace(transcript, voice=guess.voice)
         return msgspec.structs.replace(transcript, speaker=guess.speaker, speaker_source=guess.source,
-                                       speaker_confidence=guess.confidence)  # fmt: skip
+                                       speaker_confidence=guess.confidence, voice=guess.voice)  # fmt: skip
 
     def extract(self, transcript: Transcript) -> list[Extracted]:
         """Items in a logged transcript (it has its `seq`); call `attribute` on it first."""

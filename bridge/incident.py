@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+
 from .eventlog import EventLog
 from .events import Correction, Event, SessionEnd, Transcript
 
@@ -52,7 +54,7 @@ class Incident:
             logged = self.log.append(event)
             self.history.append(logged)
             if isinstance(logged, Correction):
-                if logged.action == "rename" and self.extractor is not None:
+                if logged.action == "rename" and logged.by != "bridge" and self.extractor is not None:
                     self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
                 if self.ended:
                     self._write_draft()  # corrected after the call: the draft follows
@@ -70,14 +72,19 @@ class Incident:
         for sink in self._sinks:
             sink(event)
 
-    def transcript(self, transcript: Transcript) -> None:
-        """A final transcript: attribute, log, extract."""
+    def transcript(self, transcript: Transcript, *, voiceprint: np.ndarray | None = None, seconds: float = 0.0) -> None:
+        """A final transcript: attribute (by its words, and by `voiceprint`, the embedding of its `seconds` of
+        speech, when there is one), log, extract."""
         with self.lock:
             if self.extractor is not None:
-                transcript = self.extractor.attribute(transcript)
+                transcript = self.extractor.attribute(transcript, voiceprint=voiceprint, seconds=seconds)
             logged = self.emit(transcript)
             self.transcripts += 1
             if self.extractor is not None:
+                named, self.extractor.speakers.named = self.extractor.speakers.named, []
+                for label, name in named:  # the voice's earlier lines, shown by its label, were this person's
+                    self.emit(Correction(t=logged.t, action="rename", ref=logged.seq, speaker=label, name=name,
+                                         by="bridge"))  # fmt: skip
                 for item in self.extractor.extract(logged):
                     self.emit(item)
 

@@ -17,16 +17,22 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import numpy as np
 
 from . import __version__
 from .errors import BridgeError, UsageError
-from .events import Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
+from .events import Alert, AlertCleared, Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
 from .incident import Incident
 from .segmenter import Cut, Segmenter, SegmenterOptions
 from .source import RATE, Block
 from .transcriber import Recognition, Transcriber
 from .transcripts import Utterance
+
+if TYPE_CHECKING:
+    from .voiceprint import VoiceEncoder
 
 __all__ = [
     "Pipeline",
@@ -41,6 +47,9 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 8
 """Final utterances waiting for the transcriber before the source is made to wait."""
+BEHIND, CAUGHT_UP = 5.0, 1.0
+"""Seconds a live call's transcription may lag before interim and early work stop, and the lag at which
+they resume: the worker then spends itself on finals only, so a backlog shrinks instead of growing."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +89,12 @@ def paced(blocks: Iterable[Block], speed: float | None, *, clock: Callable[[], f
 
 class TranscriptionWorker:
     """The transcriber on its own thread. Finals are done in order; an early (tentative) or interim
-    request is done only when no final waits, and only the latest of each is kept."""
+    request is done only when no final waits, and only the latest of each is kept. With an encoder, each
+    final's speech is also embedded, so attribution can tell voices apart."""
 
-    def __init__(self, transcriber: Transcriber) -> None:
+    def __init__(self, transcriber: Transcriber, encoder: VoiceEncoder | None = None) -> None:
         self._transcriber = transcriber
+        self._encoder = encoder
         self._finals: deque[Cut] = deque()
         self._tentative: dict[int | None, Cut] = {}  # the latest per channel
         self._interim: Cut | None = None
@@ -91,7 +102,7 @@ class TranscriptionWorker:
         self._previous: dict[int | None, str] = {}  # each channel's last final: the prompt for its next one
         self._cond = threading.Condition()
         self._closed = False
-        self.results: queue.Queue[tuple[Cut, Recognition]] = queue.Queue()
+        self.results: queue.Queue[tuple[Cut, Recognition, np.ndarray | None]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="transcriber", daemon=True)
         self._thread.start()
 
@@ -146,11 +157,21 @@ class TranscriptionWorker:
             if cut.kind == "final":
                 self._previous[cut.channel] = result.text or self._previous.get(cut.channel, "")
                 self._cache = {k: v for k, v in self._cache.items() if k[0][0] != cut.channel}
-                self.results.put((cut, result))
+                self.results.put((cut, result, self._embed(cut) if result.text else None))
             elif cut.kind == "tentative":
                 self._cache[key] = result
             else:
-                self.results.put((cut, result))
+                self.results.put((cut, result, None))
+
+    def _embed(self, cut: Cut) -> np.ndarray | None:
+        if self._encoder is None:
+            return None
+        speech = cut.audio[max(0, cut.start - cut.audio_start) : cut.end - cut.audio_start]
+        try:
+            return self._encoder.embed(speech)
+        except Exception:  # the outermost loop of the thread: a voice is a hint, the words still count
+            log.exception("embedding failed for the utterance at %.1f s", cut.start / RATE)
+            return None
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,7 @@ class Pipeline:
 
     def __init__(self, *, source: Any, transcriber: Transcriber, model: ModelInfo, incident: Incident,
                  options: PipelineOptions, echo: dict[str, Any], progress: Callable[[float], None] | None = None,
-                 started: float | None = None) -> None:  # fmt: skip
+                 started: float | None = None, encoder: VoiceEncoder | None = None) -> None:  # fmt: skip
         from .vad import SileroVad
 
         self._started = started
@@ -185,11 +206,14 @@ class Pipeline:
                 raise UsageError(f"the source has {count} channel{'s' if count > 1 else ''}, numbered 0 to {count - 1}")
             self._lanes = [_Lane(i, name, Segmenter(SileroVad(), options.segmenter))
                            for i, name in sorted(options.channels.items())]  # fmt: skip
-        self._worker = TranscriptionWorker(transcriber)
+        self._worker = TranscriptionWorker(transcriber, encoder)
         self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
         self._pending: deque[Cut] = deque()
-        self._done: dict[tuple[int | None, int, int], Recognition] = {}
+        self._done: dict[tuple[int | None, int, int], tuple[Recognition, np.ndarray | None]] = {}
         self._warned = 0
+        self._behind = False
+        self._source_alerts: dict[str, int] = {}
+        self._source_seq = 0
 
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
@@ -208,8 +232,8 @@ class Pipeline:
                         # Early and interim text only help someone watching; at full speed they are wasted work.
                         if (
                             cut.kind == "final"
-                            or (cut.kind == "tentative" and watched)
-                            or (cut.kind == "interim" and interim)
+                            or (cut.kind == "tentative" and watched and not self._behind)
+                            or (cut.kind == "interim" and interim and not self._behind)
                         ):
                             self._submit(replace(cut, channel=lane.channel))
                     if not lane.segmenter.pausing:
@@ -256,7 +280,7 @@ class Pipeline:
         """Take what the worker finished; pass finals on in the order they were cut."""
         while True:
             try:
-                cut, result = self._worker.results.get(block=wait and bool(self._pending))
+                cut, result, voiceprint = self._worker.results.get(block=wait and bool(self._pending))
             except queue.Empty:
                 return
             wait = False
@@ -265,12 +289,12 @@ class Pipeline:
                     self.incident.broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
                                                     text=result.text, channel=cut.channel))  # fmt: skip
                 continue
-            self._done[cut.key] = result
+            self._done[cut.key] = (result, voiceprint)
             while self._pending and self._pending[0].key in self._done:
                 done = self._pending.popleft()
-                self._final(done, self._done.pop(done.key))
+                self._final(done, *self._done.pop(done.key))
 
-    def _final(self, cut: Cut, result: Recognition) -> None:
+    def _final(self, cut: Cut, result: Recognition, voiceprint: np.ndarray | None) -> None:
         if not result.text:
             return
         speaker = self._speakers.get(cut.channel)
@@ -279,13 +303,42 @@ class Pipeline:
             t=round(cut.at / RATE, 3), start=round(cut.start / RATE, 3), end=round(cut.end / RATE, 3),
             text=result.text, confidence=result.confidence, words=result.words, channel=cut.channel,
             speaker=speaker, speaker_source="channel" if speaker else None, speaker_confidence=1.0 if speaker else None,
-        ))  # fmt: skip
+        ), voiceprint=voiceprint, seconds=(cut.end - cut.start) / RATE)  # fmt: skip
 
     def _notices(self, consumed: int) -> None:
         warnings = self.source.warnings
         for message in warnings[self._warned :]:
             self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning", code="source", message=message))
         self._warned = len(warnings)
+        events: list[Event] = getattr(self.source, "events", [])  # a live capture's notices, alerts and gaps
+        while events:
+            self._source_event(events.pop(0))
+        if self.options.live:
+            self._watch_lag(consumed)
+
+    def _source_event(self, event: Event) -> None:
+        if isinstance(event, AlertCleared):  # the source never sees the log: the seq of its alert is known here
+            ref = self._source_alerts.pop(event.message, None)
+            if ref is None:
+                return
+            event = msgspec.structs.replace(event, ref=ref, source=self._source_seq)
+        logged = self.incident.emit(event)
+        self._source_seq = logged.seq
+        if isinstance(logged, Alert):
+            self._source_alerts[logged.message] = logged.seq
+
+    def _watch_lag(self, consumed: int) -> None:
+        """Lag: audio captured but not taken from the devices yet, plus how long the oldest final has waited."""
+        waited = (consumed - self._pending[0].at) / RATE if self._pending else 0.0
+        lag = float(getattr(self.source, "backlog", 0.0)) + waited
+        behind = lag > (CAUGHT_UP if self._behind else BEHIND)
+        if behind == self._behind:
+            return
+        self._behind = behind
+        message = (f"transcription is {lag:.0f} s behind the call; interim text paused until it catches up"
+                   if self._behind else "transcription has caught up with the call")  # fmt: skip
+        self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning" if self._behind else "info",
+                                  code="lag", message=message))  # fmt: skip
 
 
 def replay_transcript(utterances: list[Utterance], incident: Incident, *, source: SourceInfo,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bridge.attribution import Speakers, _soundex
@@ -102,3 +103,84 @@ def test_a_rename_applies_from_then_on(analyzer: Analyzer) -> None:
     speakers.rename("Pria", "Priya")
     again = analyzer.analyze("Pria here. The replica caught up.", names=speakers.names)
     assert speakers.attribute(again, 60, 63).speaker == "Priya"
+
+
+# Voices: each utterance may come with its voiceprint; these are unit vectors standing for three people.
+
+
+def _voice(i: int, jitter: float = 0.0) -> np.ndarray:
+    v = np.zeros(8, dtype=np.float32)
+    v[i] = 1.0
+    v[(i + 1) % 8] = jitter
+    return v / np.linalg.norm(v)
+
+
+def heard(analyzer: Analyzer, speakers: Speakers, lines: list[tuple[float, float, str, int]]) -> list[str | None]:
+    out = []
+    for start, end, text, who in lines:
+        sentences = analyzer.analyze(analyzer.clean(text), names=speakers.names)
+        out.append(speakers.attribute(sentences, start, end, voiceprint=_voice(who, 0.1 * (start % 3)),
+                                      seconds=end - start).speaker)  # fmt: skip
+    return out
+
+
+def test_a_voice_keeps_the_name_it_introduced_itself_with(analyzer: Analyzer) -> None:
+    said = heard(analyzer, Speakers(), [
+        (0, 4, "Hi all, this is Dana, I am the incident commander.", 0),
+        (6, 9, "Marcus here, from payments.", 1),
+        (11, 14, "The error rate is still climbing on the checkout service.", 1),  # no reply, no continuation
+        (30, 34, "The error rate is back to normal.", 1),
+        (36, 39, "Good.", 0),
+    ])  # fmt: skip
+    assert said == ["Dana", "Marcus", "Marcus", "Marcus", "Dana"]
+
+
+def test_an_answer_out_of_turn_goes_to_the_voice_not_the_person_addressed(analyzer: Analyzer) -> None:
+    said = heard(analyzer, Speakers(), [
+        (0, 4, "This is Dana, incident commander.", 0),
+        (5, 8, "Priya here, I am on the database.", 1),
+        (9, 12, "Marcus here, payments.", 2),
+        (14, 17, "Priya, what is the error rate?", 0),
+        (18, 21, "About twelve percent on payments.", 2),  # Marcus answers for her
+    ])  # fmt: skip
+    assert said[4] == "Marcus"
+
+
+def test_an_unnamed_voice_is_a_stable_label_until_words_name_it(analyzer: Analyzer) -> None:
+    speakers = Speakers()
+    said = heard(analyzer, speakers, [
+        (0, 4, "This is Dana, incident commander.", 0),
+        (10, 14, "The deploy finished at ten past.", 1),
+        (20, 24, "And the error rate is flat since.", 1),
+        (30, 33, "Priya, can you confirm that?", 0),
+        (34, 37, "Yes, confirmed, it is flat.", 1),  # a reply to Dana names the voice
+        (50, 53, "The replica lag is down to zero as well.", 1),
+    ])  # fmt: skip
+    assert said[1] == said[2] and said[1] is not None and said[1].startswith("Speaker ")
+    assert said[4:] == ["Priya", "Priya"]
+
+
+def test_the_commander_renames_a_voice_for_good(analyzer: Analyzer) -> None:
+    speakers = Speakers()
+    said = heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
+                                      (10, 14, "The deploy finished at ten past.", 1)])  # fmt: skip
+    speakers.rename(said[1] or "", "Priya")
+    assert heard(analyzer, speakers, [(20, 24, "Rolling back now.", 1)]) == ["Priya"]
+
+
+def test_a_speaker_pinned_to_a_channel_is_not_guessed_on_another(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Omar", "Sofia"])
+    intro = analyzer.analyze("Omar here, I will be incident commander.", names=speakers.names)
+    speakers.attribute(intro, 0, 3, known="Omar", channel=0, pinned=True)
+    order = analyzer.analyze("We will fail over to the replica.", names=speakers.names)
+    assert speakers.attribute(order, 10, 13, channel=1).speaker is None  # commanding, but Omar is on channel 0
+    assert speakers.attribute(order, 20, 23, known="Omar", channel=0, pinned=True).speaker == "Omar"
+
+
+def test_a_voice_shown_by_its_label_is_reported_once_named(analyzer: Analyzer) -> None:
+    speakers = Speakers()
+    heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
+                               (10, 14, "The deploy finished at ten past.", 1)])  # fmt: skip
+    assert speakers.named == []
+    heard(analyzer, speakers, [(20, 24, "Priya here. The error rate is flat.", 1)])
+    assert speakers.named == [("Speaker 2", "Priya")]
