@@ -844,8 +844,13 @@
     let title;
     let rows;
     if (kind === "rename") {
+      // Picking a name already on the call merges the two: that voice is that person from now on.
+      const known = [...new Set(state.transcripts.map((t) => displayName(state, t.speaker)))]
+        .filter((n) => n && !sameName(n, x.speaker)).sort();
       title = `Rename speaker “${x.speaker}”`;
-      rows = [field("name", "Name", x.speaker)];
+      rows = [field("name", "Name", x.speaker, "a new name, or one below to merge"),
+        h("datalist", { id: "speaker-names" }, known.map((n) => h("option", { value: n })))];
+      fields[fields.length - 1].setAttribute("list", "speaker-names");
     } else if (kind === "check") {
       title = "Edit status check";
       rows = [field("owner", "Owner", x.owner || "", "who owes it"), field("due", "Due", clock(x.due), "mm:ss or +minutes")];
