@@ -107,6 +107,21 @@ def _parser() -> argparse.ArgumentParser:
     install = models_cmd.add_parser("install", help="download, assemble and verify models")
     install.add_argument("names", nargs="+", metavar="NAME", help="model names from `bridge models list`")
 
+    retranscribe = commands.add_parser(
+        "retranscribe", help="re-run an incident's audio archive (--record) with another model, into a new log",
+        description="Transcribe the audio archived with --record again, at full speed, with another model (a bigger "
+        "one for the post-mortem), with the incident's own roster, channels and alert timers, into a new log and "
+        "post-mortem draft beside the original, which is never touched. Missing call time is silence, so every "
+        "call time stays where it was; a damaged chunk is skipped with a warning.",
+    )  # fmt: skip
+    retranscribe.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (events.jsonl and audio/)")
+    retranscribe.add_argument("--model", default="base", metavar="NAME",
+                              help="Whisper model, as for replay (default: base)")  # fmt: skip
+    retranscribe.add_argument("--out", metavar="DIR", type=Path,
+                              help="folder for the new log (default: DIR/retranscribed-MODEL)")  # fmt: skip
+    retranscribe.add_argument("--threads", type=int, default=2, metavar="N",
+                              help="CPU threads for the transcriber (default: 2)")  # fmt: skip
+
     timeline = commands.add_parser(
         "timeline", help="draft the post-mortem from an incident's event log",
         description="The post-mortem draft: summary, impact, timeline, decisions, action items, follow-ups and "
@@ -234,6 +249,23 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
         help="transcribe each channel on its own; everything heard on CHANNEL (an index from 0, or a device "
         "label) is NAME speaking, e.g. --channel 0=Omar for a stereo recording with the commander on the left",
     )
+    kept = parser.add_argument_group("keeping the call")
+    kept.add_argument(
+        "--record",
+        action="store_true",
+        help="archive the audio as transcribed, every channel, in OUT/audio/ (a 32-bit float WAV per 10 s of call "
+        "time, named by its first 16 kHz sample), for `bridge retranscribe`; kill -9 loses only the chunk being "
+        "gathered, at most the last 10 s",
+    )
+    kept.add_argument(
+        "--resume",
+        metavar="DIR",
+        type=Path,
+        help="continue the incident in DIR after the tool was killed: seq and call time go on (the time it was down "
+        "is logged as a gap), open timers and items are restored, and the roster, patterns, channels and alert "
+        "timers are those its log records. For live calls; with replay, FILE is what was heard after the restart. "
+        "An incident that ended (Ctrl-C, SIGTERM, the end of a replay) is not continued",
+    )
     _serve_options(parser.add_argument_group("live view (the overlay in a browser)"), replay=True)
 
 
@@ -312,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _listen(args)
         if args.command == "devices":
             return _devices()
+        if args.command == "retranscribe":
+            return _retranscribe(args)
         if args.command in ("timeline", "transcript", "update"):
             return _view(args)
         if args.command == "serve":
@@ -365,20 +399,33 @@ class _Session:
     """What a transcribing command sets up from its options: the incident, its views and its transcriber."""
 
     def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
+        from . import resume
+        from .archive import end_of
         from .eventlog import EventLog
         from .incident import Incident
         from .models import resolve_spacy, resolve_whisper
         from .monitor import Monitor
+        from .source import RATE
         from .transcriber import Transcriber
 
+        self.resumption: resume.Resumption | None = None
+        contents = None
+        if getattr(args, "resume", None) is not None:
+            if out is not None and out.resolve() != args.resume.resolve():
+                raise UsageError("--resume continues the incident in its own folder; leave out --out")
+            out = args.resume
+            contents = resume.read(out)
+            resume.plan(contents, now=time.time())  # a finished incident is refused before anything loads
+            _logged_options(args, contents.session)
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
         self.args = args
-        self.roster = _read_vocab(args.vocab) if args.vocab else []
+        logged_roster: list[str] | None = getattr(args, "roster", None)
+        self.roster = logged_roster if logged_roster is not None else _read_vocab(args.vocab) if args.vocab else []
         self.model = resolve_whisper(args.model) if audio else None
         out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-        if (out / "events.jsonl").exists():
+        if contents is None and (out / "events.jsonl").exists():
             raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
         self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns)
         self.transcriber = None
@@ -391,8 +438,8 @@ class _Session:
         self.monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
                                               mitigation_after=args.mitigation_after)  # fmt: skip
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
-        self.incident = Incident(EventLog(out / "events.jsonl"), sinks=[self.show], extractor=self.extractor,
-                                 monitor=Monitor(self.monitor_options))  # fmt: skip
+        self.incident = Incident(EventLog(out / "events.jsonl", after=contents), sinks=[self.show],
+                                 extractor=self.extractor, monitor=Monitor(self.monitor_options))  # fmt: skip
         self.echo: dict[str, Any] = {
             "out": str(out), "vocab": str(args.vocab) if args.vocab else None, "roster": self.roster,
             "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(self.monitor_options),
@@ -405,13 +452,19 @@ class _Session:
         if self.feed is not None:
             self.incident.add_sink(self.feed)
         self.started = time.time()
+        if contents is not None:
+            self.resumption = resume.plan(contents, now=self.started, archived=end_of(out / "audio") / RATE)
+            self.started = contents.session.started  # one call, one call time 0
         self.extractor.started = self.started
+        if self.resumption is not None:
+            resume.resume(self.incident, self.resumption)
 
     def pipeline(self, source: Any, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()) -> Any:
         """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
         from .events import ModelInfo
         from .models import resolve_voice
         from .pipeline import Pipeline, PipelineOptions
+        from .source import RATE
         from .voiceprint import VoiceEncoder
 
         assert self.model is not None and self.transcriber is not None
@@ -419,15 +472,27 @@ class _Session:
         self.show.duration = source.info.duration
         encoder = VoiceEncoder(resolve_voice()) if args.voices else None
         self.echo["voices"] = args.voices
+        sinks = []
+        if args.record:
+            from .archive import CHUNK_SECONDS, Recorder
+
+            sinks.append(Recorder(self.incident.log.path.parent / "audio", warn=self._not_recorded))
+            self.echo["record"] = {"folder": "audio", "format": "wav f32le", "chunk_seconds": CHUNK_SECONDS}
+        start = round(self.resumption.start * RATE) if self.resumption is not None else 0
         return Pipeline(
             source=source, transcriber=self.transcriber, incident=self.incident,
             model=ModelInfo(name=self.model.name, path=str(self.model.path), sha256=self.model.sha256),
-            options=PipelineOptions(speed=speed, interim=args.interim, live=live,
+            options=PipelineOptions(speed=speed, interim=args.interim, live=live, start=start,
                                     segmenter=SegmenterOptions(min_silence=args.min_silence),
                                     channels=_channels(args.channel, source.info.channels or 1, labels)
                                     or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None)),
-            echo=self.echo, progress=self.show.progress, started=self.started, encoder=encoder,
+            echo=self.echo, progress=self.show.progress, started=self.started, encoder=encoder, block_sinks=sinks,
         )  # fmt: skip
+
+    def _not_recorded(self, message: str) -> None:
+        from .events import Notice
+
+        self.incident.emit(Notice(t=round(self.incident.call_time, 3), level="error", code="record", message=message))
 
     def finish(self, end: Any) -> int:
         """The call is over: serve the views until Ctrl-C if asked, close the log, say where it all is."""
@@ -475,6 +540,8 @@ def _replay(args: argparse.Namespace) -> int:
     text_input = args.file != "-" and is_transcript(Path(args.file))
     if text_input and args.channel:
         raise UsageError("--channel is for audio; a transcript already names its speakers")
+    if text_input and (args.record or args.resume):
+        raise UsageError("--record and --resume are for audio; a transcript has none to keep or go on with")
     utterances = read_transcript(Path(args.file)) if text_input else None
     source = None if text_input else open_source(args.file, rate=args.rate, channels=args.channels,
                                                  fmt=args.sample_format)  # fmt: skip
@@ -503,6 +570,45 @@ def _listen(args: argparse.Namespace) -> int:
     finally:
         source.close()
     return session.finish(end)
+
+
+def _retranscribe(args: argparse.Namespace) -> int:
+    from .archive import ArchiveSource
+    from .devices import parse_device
+    from .events import Session
+    from .folder import load
+
+    original = load(args.dir)[0]
+    assert isinstance(original, Session)
+    source = ArchiveSource(args.dir / "audio")
+    out = args.out or args.dir / f"retranscribed-{Path(args.model).name}"
+    if out.resolve() == args.dir.resolve():
+        raise UsageError(f"--out {out} is the original incident's folder, whose log is never touched; choose another")
+    session_args = _parser().parse_args(["replay", str(source.folder)])  # every session option at its default
+    session_args.model, session_args.threads, session_args.interim = args.model, args.threads, False
+    _logged_options(session_args, original)
+    labels = [parse_device(spec).label or "" for spec in original.options.get("devices") or []]
+    session = _Session(session_args, out=out, audio=True)
+    session.started = session.extractor.started = original.started  # the call's clock, for times said in it
+    session.echo |= {"retranscribed": str(args.dir), "file": str(source.folder), "speed": "max",
+                     "vocab": original.options.get("vocab")}  # fmt: skip
+    return session.finish(session.pipeline(source, speed=None, labels=labels).run())
+
+
+def _logged_options(args: argparse.Namespace, session: Any) -> None:
+    """Set the options that shape an incident's events (roster, patterns, alert timers, channels, segmenting) to
+    those its session event records: a resumed or retranscribed incident is made as the original was."""
+    options: dict[str, Any] = session.options
+    args.roster = list(options.get("roster") or [])
+    args.vocab = None
+    args.patterns = Path(options["patterns"]) if options.get("patterns") else None
+    for name, value in (options.get("monitor") or {}).items():
+        if name in ("silence_after", "quiet_after", "mitigation_after"):
+            setattr(args, name, float(value))
+    args.channel = list(options.get("channels") or [])
+    if "min_silence" in (options.get("segmenter") or {}):
+        args.min_silence = float(options["segmenter"]["min_silence"])
+    args.language = options.get("language", args.language)
 
 
 def _devices() -> int:

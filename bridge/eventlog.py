@@ -31,20 +31,31 @@ _decoder = msgspec.json.Decoder(LoggedEvent)
 
 
 class EventLog:
-    """Appends events to `path`, stamping each with its `seq` and `wall` time."""
+    """Appends events to `path`, stamping each with its `seq` and `wall` time.
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0) -> None:
+    A new log is created; with `after` (what `read_log` read from `path`), the log a killed session left is
+    continued instead: a torn last line is cut off (it never was a whole event) and `seq` goes on."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0,
+                 after: LogContents | None = None) -> None:  # fmt: skip
         self.path = path
         self._clock = clock
         self._sync_interval = sync_interval
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(path, "xb")  # noqa: SIM115 - held open for the life of the log
+            self._file = open(path, "xb" if after is None else "r+b")  # noqa: SIM115 - held open for the life of the log
         except FileExistsError:
             raise LogError(f"{path} already exists; choose another --out folder") from None
         except OSError as e:
-            raise LogError(f"cannot create the event log {path}: {e.strerror}") from None
+            verb = "create" if after is None else "continue"
+            raise LogError(f"cannot {verb} the event log {path}: {e.strerror}") from None
         self._seq = 0
+        if after is not None:
+            whole = self._file.read().rfind(b"\n") + 1
+            self._file.truncate(whole)
+            self._file.seek(whole)
+            os.fsync(self._file.fileno())
+            self._seq = after.events[-1].seq
         self._dirty = False
         self._synced_at = clock()
 

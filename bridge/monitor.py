@@ -23,7 +23,18 @@ from functools import partial
 import msgspec
 
 from . import replies
-from .events import ActionItem, Alert, AlertCleared, CheckMet, Correction, Decision, Event, StatusCheck, Transcript
+from .events import (
+    ActionItem,
+    Alert,
+    AlertCleared,
+    CheckMet,
+    Correction,
+    Decision,
+    Event,
+    Gap,
+    StatusCheck,
+    Transcript,
+)
 
 __all__ = [
     "AFTER_CHECK_TOLERANCE",
@@ -161,11 +172,23 @@ class Monitor:
             return self._logged_alert(event)
         if isinstance(event, Correction):
             return self._correction(event)
+        if isinstance(event, Gap) and event.reason == "resume":
+            self._resumed(event)
+            return []
         if isinstance(event, ActionItem) and event.owner is not None:
             self._owner(event.owner).items.append(event)
         if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
             return self._mitigation_decided(event)
         return []
+
+    def _resumed(self, gap: Gap) -> None:
+        """The tool was down: what was said meanwhile is unknown, which is not silence. The silence and quiet
+        timers not yet run out count again from the end of the gap; status checks and mitigation stand."""
+        if self._last_speech is not None and self._silence is None:
+            self._last_speech = max(self._last_speech, gap.end)
+        for owner in self._owners:
+            if owner.items and owner.raised is None:
+                owner.last_spoke = max(owner.last_spoke or gap.end, gap.end)
 
     def _mitigation_decided(self, event: Decision | ActionItem) -> list[Caused]:
         if self._mitigated:

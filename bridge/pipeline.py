@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 import numpy as np
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .voiceprint import VoiceEncoder
 
 __all__ = [
+    "BlockSink",
     "Pipeline",
     "PipelineOptions",
     "TranscriptionWorker",
@@ -65,6 +66,18 @@ class PipelineOptions:
     """None: all channels mixed into one. Otherwise each channel of the source is segmented and transcribed
     on its own, and the speaker named here for a channel (index → name, or None when several people share
     it) is who said everything heard on it."""
+    start: int = 0
+    """The call-time sample at which the source's first block is heard: 0, or where a resumed incident goes on
+    (the source counts from 0 all the same; its blocks, cuts and events are moved to call time here)."""
+
+
+class BlockSink(Protocol):
+    """Is given every block the pipeline consumes, on call time, before anything else sees it (the archive)."""
+
+    def __call__(self, block: Block) -> None: ...
+
+    def close(self) -> None:
+        """The call is over: keep what was given."""
 
 
 def session_event(incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo,
@@ -188,7 +201,8 @@ class Pipeline:
 
     def __init__(self, *, source: Any, transcriber: Transcriber, model: ModelInfo, incident: Incident,
                  options: PipelineOptions, echo: dict[str, Any], progress: Callable[[float], None] | None = None,
-                 started: float | None = None, encoder: VoiceEncoder | None = None) -> None:  # fmt: skip
+                 started: float | None = None, encoder: VoiceEncoder | None = None,
+                 block_sinks: Iterable[BlockSink] = ()) -> None:  # fmt: skip
         from .vad import SileroVad
 
         self._started = started
@@ -198,13 +212,14 @@ class Pipeline:
         self._echo = echo
         self._model = model
         self._progress = progress
+        self._block_sinks = list(block_sinks)
         if options.channels is None:
-            self._lanes = [_Lane(None, None, Segmenter(SileroVad(), options.segmenter))]
+            self._lanes = [_Lane(None, None, Segmenter(SileroVad(), options.segmenter, options.start))]
         else:
             count = source.info.channels or 1
             if any(not 0 <= i < count for i in options.channels):
                 raise UsageError(f"the source has {count} channel{'s' if count > 1 else ''}, numbered 0 to {count - 1}")
-            self._lanes = [_Lane(i, name, Segmenter(SileroVad(), options.segmenter))
+            self._lanes = [_Lane(i, name, Segmenter(SileroVad(), options.segmenter, options.start))
                            for i, name in sorted(options.channels.items())]  # fmt: skip
         self._worker = TranscriptionWorker(transcriber, encoder)
         self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
@@ -217,13 +232,19 @@ class Pipeline:
 
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
-        session_event(self.incident, started=started, model=self._model, source=self.source.info,
-                      options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
+        if not self.incident.history:  # a resumed incident has its session already
+            session_event(self.incident, started=started, model=self._model, source=self.source.info,
+                          options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
         watched = self.options.speed is not None or self.options.live
         interim = self.options.interim and watched
-        consumed, reason, error = 0, "finished", None
+        origin = self.options.start
+        consumed, reason, error = origin, "finished", None
         try:
             for block in paced(self.source.blocks(), self.options.speed):
+                if origin:
+                    block = Block(block.start + origin, block.channels)
+                for sink in self._block_sinks:
+                    sink(block)
                 consumed = block.end
                 self.incident.call_time = consumed / RATE
                 for lane in self._lanes:
@@ -256,6 +277,8 @@ class Pipeline:
             while self._pending:
                 self._collect(wait=True)
             self._worker.close()
+            for sink in self._block_sinks:
+                sink.close()
             self._notices(consumed)
         end = self.incident.end(consumed / RATE, reason)
         if error is not None:
@@ -317,6 +340,8 @@ class Pipeline:
             self._watch_lag(consumed)
 
     def _source_event(self, event: Event) -> None:
+        if self.options.start:  # the source counts from 0; a resumed incident's call time goes on
+            event = _later(event, self.options.start / RATE)
         if isinstance(event, AlertCleared):  # the source never sees the log: the seq of its alert is known here
             ref = self._source_alerts.pop(event.message, None)
             if ref is None:
@@ -339,6 +364,13 @@ class Pipeline:
                    if self._behind else "transcription has caught up with the call")  # fmt: skip
         self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning" if self._behind else "info",
                                   code="lag", message=message))  # fmt: skip
+
+
+def _later(event: Event, seconds: float) -> Event:
+    """`event` moved `seconds` later in call time (every call-time field it has)."""
+    moved = {name: round(value + seconds, 3) for name in ("t", "start", "end", "since")
+             if isinstance(value := getattr(event, name, None), float | int)}  # fmt: skip
+    return msgspec.structs.replace(event, **moved)
 
 
 def replay_transcript(utterances: list[Utterance], incident: Incident, *, source: SourceInfo,

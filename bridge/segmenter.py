@@ -69,7 +69,9 @@ class Cut:
 
 
 class Segmenter:
-    def __init__(self, vad: Callable[[np.ndarray], np.ndarray], options: SegmenterOptions | None = None):
+    def __init__(self, vad: Callable[[np.ndarray], np.ndarray], options: SegmenterOptions | None = None,
+                 start: int = 0) -> None:  # fmt: skip
+        """`start`: the call-time sample of the first audio pushed (a resumed incident goes on from there)."""
         self.options = o = options or SegmenterOptions()
         self._vad = vad
         self._pad = int(o.pad * RATE)
@@ -80,15 +82,15 @@ class Segmenter:
         self._cut_pause = int(o.cut_pause * RATE)
         self._interim_every = int(o.interim_every * RATE)
         self._audio = np.zeros(0, dtype=np.float32)
-        self._audio_from = 0  # sample index of self._audio[0]
+        self._audio_from = start  # sample index of self._audio[0]
         self._unprocessed = np.zeros(0, dtype=np.float32)
-        self._now = 0  # samples covered by VAD windows
+        self._now = start  # samples covered by VAD windows
         self._speech_start: int | None = None
         self._silence_start: int | None = None
         self._last_pause: int | None = None  # a pause long enough to cut at, inside the current speech
         self._tentative_sent = False
-        self._last_interim = 0
-        self._floor = 0  # no utterance's audio starts before this (the end of the previous one)
+        self._last_interim = start
+        self._floor = start  # no utterance's audio starts before this (the end of the previous one)
 
     @property
     def pausing(self) -> bool:
