@@ -176,7 +176,9 @@ class LiveSource:
     alerts and gaps for the log, taken by the pipeline), `backlog` (seconds captured but not yet handed
     on) and `labels` (each channel's device label)."""
 
-    def __init__(self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, specs: Sequence[DeviceSpec], *, start: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        """`start`: call seconds at the first sample captured (a resumed incident goes on from its last)."""
         self._sd = portaudio()
         devices = input_devices(self._sd)
         specs = list(specs) or [DeviceSpec(self._default_input(devices))]
@@ -195,6 +197,7 @@ class LiveSource:
             kind="device", rate=self._captures[0].device.rate, channels=len(self._captures),
         )  # fmt: skip
         self._clock = clock
+        self._start = start
         self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=int(QUEUE_SECONDS / CHUNK) * len(self._captures))
         self._aligner = Aligner(len(self._captures))
         self._silent_since: float | None = None
@@ -252,7 +255,7 @@ class LiveSource:
             self._aligner.push(chunk.stream, out.to_ndarray()[0])
 
     def _watch(self) -> None:
-        now, t = self._clock(), self._aligner.consumed / RATE
+        now, t = self._clock(), self._call_time()
         for capture in self._captures:
             capture.overflows.overflows = capture.overflow_count
             if (notice := capture.overflows.report(t)) is not None:
@@ -280,7 +283,7 @@ class LiveSource:
             self._silent_since = None
 
     def _lose(self, capture: _Capture, now: float) -> None:
-        t = round(self._aligner.consumed / RATE, 3)
+        t = self._call_time()
         self._stop(capture)
         capture.lost_at = t
         capture.backoff.reset()
@@ -293,12 +296,15 @@ class LiveSource:
 
     def _back(self, capture: _Capture) -> None:
         assert capture.lost_at is not None
-        t = round(self._aligner.consumed / RATE, 3)
+        t = self._call_time()
         self.events.append(Gap(t=t, start=capture.lost_at, end=t, reason="device", device=capture.label))
         # The pipeline knows the alert's seq (the source never sees the log): it fills in `ref` by the message.
         self.events.append(AlertCleared(t=t, ref=0, kind="audio_lost", message=capture.message))
         log.info("%s is back after %.1f s", capture.label, t - capture.lost_at)
         capture.lost_at = None
+
+    def _call_time(self) -> float:
+        return round(self._start + self._aligner.consumed / RATE, 3)
 
     def _open(self, capture: _Capture, *, first: bool) -> None:
         now = self._clock()

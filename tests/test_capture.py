@@ -20,7 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.capture import Aligner, Backoff, Overflows
-from bridge.source import BLOCK, RATE
+from bridge.eventlog import EventLog, read_log
+from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SourceInfo
+from bridge.incident import Incident
+from bridge.monitor import Monitor
+from bridge.pipeline import Pipeline, PipelineOptions
+from bridge.source import BLOCK, RATE, Block
 
 # ---- the pure parts ----
 
@@ -293,3 +298,49 @@ def test_a_wrong_device_is_one_line_pointing_at_bridge_devices(pulse: PulseServe
     assert done.returncode == 1
     assert done.stderr == "bridge: error: no input device named 'Zoom Loopback'; `bridge devices` lists them\n"
     assert not (tmp_path / "x").exists()
+
+
+# ---- what the pipeline does with a live source's events and backlog ----
+
+
+class ScriptedSource:
+    """A live source without devices: silence, with events and a backlog scripted per block."""
+
+    def __init__(self, blocks: int, script: dict[int, list[Event]], backlog: dict[int, float]) -> None:
+        self.info = SourceInfo(uri="scripted", kind="device", channels=1)
+        self.warnings: list[str] = []
+        self.events: list[Event] = []
+        self.backlog = 0.0
+        self._blocks, self._script, self._backlogs = blocks, script, backlog
+
+    def blocks(self) -> Iterator[Block]:
+        for i in range(self._blocks):
+            self.events += self._script.get(i, [])
+            self.backlog = self._backlogs.get(i, self.backlog)
+            yield Block(i * BLOCK, np.zeros((1, BLOCK), np.float32))
+
+
+def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> None:
+    lost = "no audio from mic (USB Headset) since 00:01.0"
+    source = ScriptedSource(100, {
+        10: [Notice(t=1.0, level="warning", code="device_lost", message=lost),
+             Alert(t=1.0, kind="audio_lost", message=lost, since=1.0)],
+        40: [Gap(t=4.0, start=1.0, end=4.0, reason="device", device="mic"),
+             AlertCleared(t=4.0, ref=0, kind="audio_lost", message=lost)],
+    }, {50: 6.0, 60: 3.0, 70: 0.5})  # fmt: skip
+    seen: list[Event] = []
+    incident = Incident(EventLog(tmp_path / "events.jsonl"), sinks=[seen.append], monitor=Monitor())
+    Pipeline(source=source, transcriber=None, incident=incident, model=ModelInfo(name="none", path="", sha256=None),
+             options=PipelineOptions(live=True), echo={}).run()  # type: ignore[arg-type]  # fmt: skip
+    incident.close()
+    logged = read_log(tmp_path / "events.jsonl").events
+    assert logged == [e for e in seen if not isinstance(e, Interim)]
+    kinds = [(type(e).__name__, e.t) for e in logged]
+    assert kinds == [("Session", 0.0), ("Notice", 1.0), ("Alert", 1.0), ("Gap", 4.0), ("AlertCleared", 4.0),
+                     ("Notice", 5.1), ("Notice", 7.1), ("SessionEnd", 10.0)]  # fmt: skip
+    alert, gap, cleared = logged[2], logged[3], logged[4]
+    assert isinstance(cleared, AlertCleared) and cleared.ref == alert.seq and cleared.source == gap.seq
+    behind, caught_up = logged[5], logged[6]
+    assert isinstance(behind, Notice) and behind.code == "lag" and behind.level == "warning"
+    assert behind.message == "transcription is 6 s behind the call; interim text paused until it catches up"
+    assert isinstance(caught_up, Notice) and caught_up.code == "lag" and caught_up.level == "info"
