@@ -118,3 +118,15 @@ def test_cuts_do_not_depend_on_block_size(block: int, parts: list[tuple[str, flo
     assert times == sorted(times)
     for c in run(audio, block=block):
         assert c.audio_start <= c.start <= c.end <= c.audio_start + len(c.audio) or c.kind == "interim"
+
+
+def test_a_segmenter_started_later_in_call_time_cuts_the_same_audio_later() -> None:
+    audio = call(("silence", 1), ("speech", 2), ("silence", 1), ("speech", 20), ("silence", 2))
+    later = Segmenter(loudness, start=123_457)  # a resumed incident goes on from there
+    moved = [c for i in range(0, len(audio), 1600) for c in later.push(audio[i : i + 1600])] + later.finish()
+    reference = run(audio)
+    assert len(moved) == len(reference) > 3
+    for a, b in zip(moved, reference, strict=True):
+        assert (a.kind, a.start, a.end, a.audio_start, a.at) == (b.kind, b.start + 123_457, b.end + 123_457,
+                                                                  b.audio_start + 123_457, b.at + 123_457)  # fmt: skip
+        assert np.array_equal(a.audio, b.audio)

@@ -1,0 +1,237 @@
+"""Resuming a killed incident from its log, with lists of events and a clock of our own: seq and call time go
+on, the gap is logged, and the monitor and the extractor carry on as if never stopped (nothing raised twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from bridge.attribution import Speakers
+from bridge.errors import LogError, UsageError
+from bridge.eventlog import EventLog, read_log
+from bridge.events import (
+    ActionItem,
+    Alert,
+    AlertCleared,
+    Event,
+    Gap,
+    Notice,
+    Session,
+    SessionEnd,
+    SourceInfo,
+    StatusCheck,
+    Transcript,
+)
+from bridge.extractor import Extractor
+from bridge.incident import Incident
+from bridge.language import Analyzer
+from bridge.models import resolve_spacy
+from bridge.monitor import Monitor, MonitorOptions
+from bridge.resume import RESUMED_CODE, Resumption, plan, read, resume
+
+STARTED = 1000.0
+FAR = 10_000.0
+OPTIONS = MonitorOptions(silence_after=30, quiet_after=FAR, mitigation_after=FAR, grace=1)
+
+
+class Clock:
+    """The wall clock, at the call's pace: call time t is wall time STARTED + t (+ the time down)."""
+
+    def __init__(self) -> None:
+        self.now = STARTED
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Call:
+    """One incident's shell as the pipeline drives it, over a log in `folder`."""
+
+    opened: ClassVar[list[Incident]] = []
+
+    def __init__(self, folder: Path, clock: Clock, *, extractor: Extractor | None = None) -> None:
+        self.clock = clock
+        self.incident = Incident(EventLog(folder / "events.jsonl", clock=clock), extractor=extractor,
+                                 monitor=Monitor(OPTIONS))  # fmt: skip
+        Call.opened.append(self.incident)
+        self.incident.emit(Session(t=0.0, incident="i", started=STARTED, version="0", model=None,
+                                   source=SourceInfo(uri="-", kind="stdin"), options={}))  # fmt: skip
+
+    @classmethod
+    def resumed(cls, folder: Path, clock: Clock, *, extractor: Extractor | None = None) -> tuple[Call, Resumption]:
+        contents = read(folder)
+        resumption = plan(contents, now=clock.now)
+        call = cls.__new__(cls)
+        call.clock = clock
+        call.incident = Incident(EventLog(folder / "events.jsonl", clock=clock, after=contents), extractor=extractor,
+                                 monitor=Monitor(OPTIONS))  # fmt: skip
+        Call.opened.append(call.incident)
+        resume(call.incident, resumption)
+        return call, resumption
+
+    def at(self, t: float) -> None:
+        """Call time reaches `t`: raise what is due, as the pipeline does."""
+        self.clock.now = max(self.clock.now, STARTED + t)
+        self.incident.advance(t)
+
+    def say(self, start: float, end: float, text: str, speaker: str | None = None) -> None:
+        self.at(start)
+        self.clock.now = max(self.clock.now, STARTED + end)
+        self.incident.transcript(Transcript(t=end, start=start, end=end, text=text, speaker=speaker))
+
+    def kill(self) -> None:
+        self.incident.log._file.close()  # no end event, no last sync: what kill -9 leaves (the lines are flushed)
+
+
+@pytest.fixture(autouse=True)
+def close_logs() -> Iterator[None]:
+    yield
+    while Call.opened:
+        Call.opened.pop().close()
+
+
+def logged(folder: Path) -> list[Event]:
+    return list(read_log(folder / "events.jsonl").events)
+
+
+def check(t: float, owner: str, due: float, source: int) -> StatusCheck:
+    return StatusCheck(t=t, start=t - 2, end=t, quote="give us an update", source=source, by="Rosa", confidence=0.9,
+                       category="communication", owner=owner, due=due)  # fmt: skip
+
+
+def test_seq_and_call_time_go_on_after_the_time_down_with_a_gap_and_a_notice(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 2.0, "This is Rosa.", "Rosa")
+    call.say(5.0, 8.0, "Okay.", "Rosa")
+    call.kill()
+    clock.now = STARTED + 8.0 + 95.0  # down 95 s after the last line was written
+    call, resumption = Call.resumed(tmp_path, clock)
+    assert (resumption.heard, resumption.down, resumption.start) == (8.0, 95.0, 103.0)
+    events = logged(tmp_path)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert sum(isinstance(e, Session) for e in events) == 1
+    notice, gap = events[-2:]
+    assert isinstance(notice, Notice) and notice.code == RESUMED_CODE and notice.t == 103.0
+    assert "down 95 s" in notice.message
+    assert isinstance(gap, Gap) and (gap.reason, gap.start, gap.end, gap.t) == ("resume", 8.0, 103.0, 103.0)
+    assert call.incident.history == events and call.incident.transcripts == 2
+    assert call.incident.call_time == 103.0
+
+
+def test_an_alert_raised_before_the_kill_is_not_raised_again_and_a_deadline_still_fires(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 2.0, "Maya, give us an update in one minute.", "Rosa")
+    call.incident.emit(check(2.0, "Maya", 62.0, source=2))
+    call.at(40.0)  # the bridge went quiet: a silence alert at 33
+    call.kill()
+    before = logged(tmp_path)
+    silence = next(e for e in before if isinstance(e, Alert))
+    assert (silence.kind, silence.t) == ("long_silence", 33.0)
+
+    clock.now += 10.0
+    call, resumption = Call.resumed(tmp_path, clock)
+    call.at(resumption.start)
+    call.at(80.0)
+    call.say(85.0, 88.0, "Nodes are back, the rollback worked.", "Maya")
+    after = logged(tmp_path)[len(before) :]
+    alerts = [e for e in after if isinstance(e, Alert)]
+    assert [(a.kind, a.t, a.ref) for a in alerts] == [("status_overdue", 63.0, 3)]  # the check's seq, before the kill
+    cleared = [e for e in after if isinstance(e, AlertCleared)]
+    assert sorted(c.ref for c in cleared) == sorted([silence.seq, alerts[0].seq])  # both known by their seq
+
+
+def test_the_silence_and_quiet_timers_count_from_the_end_of_the_gap(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 10.0, "This is Rosa, I am the incident commander.", "Rosa")
+    call.kill()
+    clock.now = STARTED + 10.0 + 50.0
+    call, resumption = Call.resumed(tmp_path, clock)
+    assert resumption.start == 60.0
+    call.at(90.9)  # the silence before the kill would have been due at 41: nobody knows what was said meanwhile
+    assert not any(isinstance(e, Alert) for e in call.incident.history)
+    call.at(91.0)
+    alert = call.incident.history[-1]
+    assert isinstance(alert, Alert) and alert.kind == "long_silence" and alert.since == 60.0
+
+
+def test_a_torn_last_line_is_cut_off_and_seq_goes_on_from_the_last_whole_event(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 2.0, "Okay.", "Rosa")
+    call.kill()
+    with open(tmp_path / "events.jsonl", "ab") as f:
+        f.write(b'{"type":"transcript","seq":3,"t":4.0,"wa')
+    clock.now += 1.0
+    _, resumption = Call.resumed(tmp_path, clock)
+    assert resumption.contents.torn
+    contents = read_log(tmp_path / "events.jsonl")
+    assert not contents.torn
+    assert [e.seq for e in contents.events] == [1, 2, 3, 4]
+    assert "cut short" in next(e for e in contents.events if isinstance(e, Notice)).message
+
+
+def test_an_incident_that_ended_is_not_continued(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.incident.emit(SessionEnd(t=5.0, reason="interrupted", duration=5.0))
+    call.kill()
+    with pytest.raises(UsageError, match="ended at 00:05 \\(interrupted\\) and is not continued"):
+        plan(read(tmp_path), now=clock.now)
+
+
+def test_a_folder_without_a_log_or_with_only_a_torn_first_line_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"no events\.jsonl there"):
+        read(tmp_path)
+    (tmp_path / "events.jsonl").write_bytes(b'{"type":"session","seq":1,')
+    with pytest.raises(LogError, match="no whole event"):
+        read(tmp_path)
+
+
+def test_the_call_time_goes_on_after_the_archived_audio_when_it_reaches_further(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 2.0, "Okay.", "Rosa")
+    call.kill()
+    clock.now = STARTED + 2.0 + 3.0
+    assert plan(read(tmp_path), now=clock.now, archived=40.0).start == 43.0
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(resolve_spacy())
+
+
+@pytest.mark.parametrize("restored", [True, False])
+def test_a_request_before_the_kill_is_accepted_after_it_as_one_item(tmp_path: Path, analyzer: Analyzer,
+                                                                    restored: bool) -> None:  # fmt: skip
+    def extractor() -> Extractor:
+        return Extractor(analyzer, Speakers(["Rosa", "Victor"]), started=STARTED)
+
+    clock = Clock()
+    call = Call(tmp_path, clock, extractor=extractor())
+    call.say(0.0, 3.0, "This is Rosa, I am the incident commander.")
+    call.say(4.0, 7.0, "Victor, please run the failover.")
+    call.kill()
+    clock.now += 2.0
+    if restored:
+        call, _ = Call.resumed(tmp_path, clock, extractor=extractor())
+    else:  # what a resume that only appended to the log would do
+        contents = read(tmp_path)
+        call.incident = Incident(EventLog(tmp_path / "events.jsonl", clock=clock, after=contents),
+                                 extractor=extractor(), monitor=Monitor(OPTIONS))  # fmt: skip
+        Call.opened.append(call.incident)
+    call.say(10.0, 12.0, "Okay, I will run the failover now.")
+    events = logged(tmp_path)
+    items = [e for e in events if isinstance(e, ActionItem)]
+    reply = [e for e in events if isinstance(e, Transcript)][-1]
+    if restored:
+        assert [(i.owner, i.task) for i in items] == [("Victor", "run the failover")]
+        assert reply.speaker == "Victor"
+    else:
+        assert len(items) == 2 and reply.speaker is None
