@@ -149,13 +149,15 @@ class VoiceEncoder:
             for n in range(3):
                 w_ih, w_hh = state[f"lstm.weight_ih_l{n}"], state[f"lstm.weight_hh_l{n}"]
                 bias = state[f"lstm.bias_ih_l{n}"] + state[f"lstm.bias_hh_l{n}"]
-                # torch orders the gates i, f, g, o; put g last so one sigmoid covers i, f, o together.
+                # torch orders the gates i, f, g, o; put g last so one sigmoid covers i, f, o together,
+                # and halve those three, since the sigmoid is computed from tanh(z / 2).
                 order = np.r_[0 : 2 * _HIDDEN, 3 * _HIDDEN : 4 * _HIDDEN, 2 * _HIDDEN : 3 * _HIDDEN]
-                self._layers.append((_c(w_ih[order].T), _c(w_hh[order].T), _c(bias[order])))
+                scale = np.where(np.arange(4 * _HIDDEN) < 3 * _HIDDEN, 0.5, 1.0).astype(np.float32)
+                self._layers.append((_c(w_ih[order].T * scale), _c(w_hh[order].T * scale), _c(bias[order] * scale)))
             self._linear_w, self._linear_b = _c(state["linear.weight"].T), _c(state["linear.bias"])
         except (KeyError, IndexError) as e:
             raise ModelError(f"{path}: the weights lack {e}; run `bridge models install voice`") from None
-        self._mel = FeatureExtractor.get_mel_filters(RATE, _N_FFT, n_mels=_N_MELS).astype(np.float32)
+        self._mel_t = _c(FeatureExtractor.get_mel_filters(RATE, _N_FFT, n_mels=_N_MELS).T)
         self._window = np.hanning(_N_FFT + 1)[:-1].astype(np.float32)
 
     def embed(self, audio: np.ndarray) -> np.ndarray:
@@ -192,35 +194,39 @@ class VoiceEncoder:
         spectrum = FeatureExtractor.stft(audio, _N_FFT, _HOP, window=self._window, mode="constant",
                                          return_complex=True)  # fmt: skip
         power = np.square(np.abs(spectrum), dtype=np.float32)
-        return np.asarray((self._mel @ power).T, dtype=np.float32)
+        return np.asarray(_rows(np.ascontiguousarray(power.T), self._mel_t), dtype=np.float32)
 
     def _forward(self, mels: np.ndarray) -> np.ndarray:
         """Unit embeddings of a batch of windows (batch, time, mels)."""
-        x = np.ascontiguousarray(mels.transpose(1, 0, 2))  # time-major: each step's slice is contiguous
-        steps, batch, _ = x.shape
-        hidden = np.zeros((batch, _HIDDEN), dtype=np.float32)
-        for n, (w_ih, w_hh, bias) in enumerate(self._layers):
-            inputs = (x.reshape(steps * batch, -1) @ w_ih + bias).reshape(steps, batch, -1)
-            last = n == len(self._layers) - 1
-            out = x if last else np.empty((steps, batch, _HIDDEN), dtype=np.float32)
-            hidden = np.zeros((batch, _HIDDEN), dtype=np.float32)
-            cell = np.zeros((batch, _HIDDEN), dtype=np.float32)
+        # Time-major, with a unit axis per window (time, batch, 1, features), so that every product is
+        # a stack of single rows (see _rows).
+        x = np.ascontiguousarray(mels.transpose(1, 0, 2)[:, :, None, :])
+        steps, batch = x.shape[:2]
+        for w_ih, w_hh, bias in self._layers:
+            inputs = x @ w_ih + bias  # the input side of every step at once (x is a stack of rows)
+            out = np.empty((steps, batch, 1, _HIDDEN), dtype=np.float32)
+            hidden = np.zeros((batch, 1, _HIDDEN), dtype=np.float32)
+            cell = np.zeros((batch, 1, _HIDDEN), dtype=np.float32)
             for t in range(steps):
-                gates = inputs[t] + hidden @ w_hh
-                # sigmoid(z) = (1 + tanh(z / 2)) / 2: no overflow for large |z|, one transcendental
-                sig = gates[:, : 3 * _HIDDEN]
-                np.multiply(sig, 0.5, out=sig)
+                gates = inputs[t] + hidden @ w_hh  # a stack of rows too
+                # sigmoid(z) = (1 + tanh(z / 2)) / 2, the halving already in the weights: no overflow
+                sig = gates[..., : 3 * _HIDDEN]
                 np.tanh(sig, out=sig)
                 np.multiply(sig, 0.5, out=sig)
                 np.add(sig, 0.5, out=sig)
-                cand = np.tanh(gates[:, 3 * _HIDDEN :])
-                cell *= sig[:, _HIDDEN : 2 * _HIDDEN]
-                cell += sig[:, :_HIDDEN] * cand
-                hidden = sig[:, 2 * _HIDDEN :] * np.tanh(cell)
-                if not last:
-                    out[t] = hidden
+                cand = np.tanh(gates[..., 3 * _HIDDEN :])
+                cell *= sig[..., _HIDDEN : 2 * _HIDDEN]
+                cell += sig[..., :_HIDDEN] * cand
+                hidden = out[t] = sig[..., 2 * _HIDDEN :] * np.tanh(cell)
             x = out
-        return _unit(np.maximum(hidden @ self._linear_w + self._linear_b, 0))
+        return _unit(np.maximum(_rows(hidden, self._linear_w) + self._linear_b, 0).reshape(batch, -1))
+
+
+def _rows(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """a @ w as a stack of (1 x n) products, which OpenBLAS keeps each on one thread. As one matrix product it
+    spreads over every core: that buys nothing at these sizes, and with Whisper or anything else busy on
+    those cores it made embedding 2-10x slower here."""
+    return np.asarray(np.matmul(a if a.ndim > 2 else a[:, None, :], w)).reshape(*a.shape[:-1], w.shape[1])
 
 
 def _c(a: np.ndarray) -> np.ndarray:
