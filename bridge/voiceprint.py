@@ -190,7 +190,10 @@ class VoiceEncoder:
         return np.stack([mel[s : s + _PARTIAL] for s in starts])
 
     def _mel_frames(self, audio: np.ndarray) -> np.ndarray:
-        """librosa.feature.melspectrogram's defaults (power 2, Slaney mel, zero-padded centred frames)."""
+        """librosa.feature.melspectrogram's defaults (power 2, Slaney mel, zero-padded centred frames).
+
+        faster-whisper's filter bank is librosa's Slaney mel with its top fixed at 8 kHz, which is librosa's
+        default (half the rate) for 16 kHz audio; its STFT with mode="constant" pads as librosa >= 0.10 does."""
         spectrum = FeatureExtractor.stft(audio, _N_FFT, _HOP, window=self._window, mode="constant",
                                          return_complex=True)  # fmt: skip
         power = np.square(np.abs(spectrum), dtype=np.float32)
