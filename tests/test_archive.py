@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from conftest import REAL_ASR, run_bridge, transcripts, wer
+from test_cli import assert_one_line_error
 
 from bridge.archive import ArchiveSource, Recorder, chunks, end_of
 from bridge.errors import InputError
+from bridge.eventlog import EventLog
+from bridge.events import Session, SessionEnd, SourceInfo
 from bridge.source import BLOCK, RATE, Block
 
 
@@ -117,3 +123,100 @@ def test_a_failed_write_is_reported_once_and_recording_stops(tmp_path: Path) -> 
     recorder.close()
     assert recorder.written == 0
     assert len(warned) == 1 and "recording stopped, the call goes on" in warned[0]
+
+
+# -- the command line: --record, then `bridge retranscribe` -------------------------------------------------------
+
+
+def texts(log: Path) -> list[tuple[Any, ...]]:
+    return [(e["start"], e["end"], e["text"], e["speaker"], e["channel"]) for e in transcripts(log)]
+
+
+@pytest.mark.slow
+def test_record_then_retranscribe_with_the_same_model_gives_the_same_text(tmp_path: Path) -> None:
+    out = tmp_path / "call"
+    done = run_bridge("replay", str(REAL_ASR / "OSR_us_000_0034_8k.wav"), "--record", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    session = json.loads((out / "events.jsonl").read_text().splitlines()[0])
+    assert session["options"]["record"] == {"folder": "audio", "format": "wav f32le", "chunk_seconds": 10.0}
+    assert [c.start for c in chunks(out / "audio")] == [0, 160000, 320000, 480000]
+    original = (out / "events.jsonl").read_bytes()
+
+    done = run_bridge("retranscribe", str(out), "--model", "base")
+    assert done.returncode == 0, done.stderr
+    again = out / "retranscribed-base"
+    assert len(texts(out / "events.jsonl")) >= 8
+    assert texts(again / "events.jsonl") == texts(out / "events.jsonl")
+    assert (again / "postmortem.md").exists()
+    assert (out / "events.jsonl").read_bytes() == original  # never touched
+    echo = json.loads((again / "events.jsonl").read_text().splitlines()[0])
+    assert echo["options"]["retranscribed"] == str(out) and echo["started"] == session["started"]
+
+
+@pytest.mark.slow
+def test_every_channel_is_archived_and_retranscribed_with_the_incidents_own_channels(tmp_path: Path) -> None:
+    out = tmp_path / "call"
+    done = run_bridge("replay", str(REAL_ASR / "stereo_diarization.wav"), "--channel", "0=Ann", "--channel", "1=Bob",
+                      "--record", "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert ArchiveSource(out / "audio").info.channels == 2
+    done = run_bridge("retranscribe", str(out), "--model", "base", "--out", str(tmp_path / "again"))
+    assert done.returncode == 0, done.stderr
+    said = texts(tmp_path / "again" / "events.jsonl")
+    assert said == texts(out / "events.jsonl")
+    assert {(s[3], s[4]) for s in said} == {("Ann", 0), ("Bob", 1)}
+
+
+def incident(folder: Path, *, chunk_audio: np.ndarray | None = None) -> Path:
+    """An incident folder as `bridge replay --record` leaves it, without running a model."""
+    with EventLog(folder / "events.jsonl") as log:
+        options = {"roster": ["Ann"], "channels": []}
+        source = SourceInfo(uri="x.wav", kind="file")
+        log.append(Session(t=0.0, incident=folder.name, started=1000.0, version="0", model=None, source=source,
+                           options=options))  # fmt: skip
+        log.append(SessionEnd(t=30.0, reason="finished", duration=30.0))
+    if chunk_audio is not None:
+        record(folder / "audio", chunk_audio)
+    return folder
+
+
+@pytest.mark.parametrize("case, words", [
+    ("no folder", ["no incident folder"]),
+    ("no archive", ["holds no audio archive", "--record"]),
+    ("unknown model", ["unknown model 'large-v9'"]),
+    ("all damaged", ["all damaged"]),
+    ("out is the original", ["never touched"]),
+])  # fmt: skip
+def test_retranscribe_errors_are_one_line(tmp_path: Path, case: str, words: list[str]) -> None:
+    folder = tmp_path / "call"
+    if case != "no folder":
+        incident(folder, chunk_audio=None if case == "no archive" else audio(1, 1.0))
+    if case == "all damaged":
+        (folder / "audio" / "0000000000.wav").write_bytes(b"garbage")
+    extra = {"unknown model": ["--model", "large-v9"], "out is the original": ["--out", str(folder)]}.get(case, [])
+    done = run_bridge("retranscribe", str(folder), *extra)
+    assert_one_line_error(done, *words)
+    assert not (folder / "retranscribed-base").exists()
+
+
+@pytest.mark.slow
+def test_a_damaged_chunk_is_a_warning_in_the_new_log_and_the_rest_is_transcribed(tmp_path: Path) -> None:
+    out = tmp_path / "call"
+    done = run_bridge("replay", str(REAL_ASR / "OSR_us_000_0034_8k.wav"), "--record", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    (out / "audio" / "0000160000.wav").write_bytes(b"RIFF" + bytes(300))
+    (out / "audio" / "0000480000.wav").unlink()
+    done = run_bridge("retranscribe", str(out), "--model", "base")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    log = out / "retranscribed-base" / "events.jsonl"
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    notices = [e for e in events if e["type"] == "notice"]
+    assert len(notices) == 1 and "0000160000.wav is damaged" in notices[0]["message"]
+    kept = [s for s in texts(out / "events.jsonl") if s[1] < 10 or (s[0] > 20 and s[1] < 30)]
+    again = [s for s in texts(log) if s[:2] in {k[:2] for k in kept}]
+    assert len(again) == len(kept) >= 4  # every line wholly in a readable chunk, at its call time
+    # Each line is prompted with the one before it, so a line after the missing chunk may change a word.
+    assert wer(" ".join(str(k[2]) for k in kept), " ".join(str(a[2]) for a in again)) < 0.1
+    assert not [s for s in texts(log) if 10.5 < s[0] < 19.5 or s[0] > 30.5]  # nothing from silence
+    assert events[-1]["type"] == "end" and events[-1]["duration"] == 30.0

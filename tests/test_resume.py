@@ -3,12 +3,22 @@ on, the gap is logged, and the monitor and the extractor carry on as if never st
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import numpy as np
 import pytest
+from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, run_bridge, write_wav
+from test_cli import assert_one_line_error
 
+from bridge.archive import end_of
 from bridge.attribution import Speakers
 from bridge.errors import LogError, UsageError
 from bridge.eventlog import EventLog, read_log
@@ -31,6 +41,7 @@ from bridge.language import Analyzer
 from bridge.models import resolve_spacy
 from bridge.monitor import Monitor, MonitorOptions
 from bridge.resume import RESUMED_CODE, Resumption, plan, read, resume
+from bridge.source import RATE
 
 STARTED = 1000.0
 FAR = 10_000.0
@@ -235,3 +246,109 @@ def test_a_request_before_the_kill_is_accepted_after_it_as_one_item(tmp_path: Pa
         assert reply.speaker == "Victor"
     else:
         assert len(items) == 2 and reply.speaker is None
+
+
+# -- the command line: a real session killed with SIGKILL mid-call, then resumed -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample call replayed at 4x with --record, killed with SIGKILL just after Maya is asked for an update
+    in two minutes (a status check due at 03:06)."""
+    out = tmp_path_factory.mktemp("killed") / "call"
+    log = out / "events.jsonl"
+    command = [*BRIDGE, "replay", str(SAMPLE), "--speed", "4", "--vocab", "samples/roster.txt", "--record", "--out",
+               str(out)]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not (log.exists() and b'"status_check"' in log.read_bytes()
+                                                   and b'"owner":"Maya"' in log.read_bytes()):  # fmt: skip
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    return out
+
+
+def copy(folder: Path, tmp_path: Path) -> Path:
+    shutil.copytree(folder, tmp_path / folder.name)
+    return tmp_path / folder.name
+
+
+def lines(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_bytes().split(b"\n") if line.endswith(b"}")]
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_chunks_that_retranscribe_reads(killed: Path, tmp_path: Path) -> None:
+    out = copy(killed, tmp_path)
+    original = (out / "events.jsonl").read_bytes()
+    archived = end_of(out / "audio") / RATE
+    assert archived >= 60.0  # whole chunks up to the kill
+    done = run_bridge("retranscribe", str(out), "--model", "tiny.en")
+    assert done.returncode == 0, done.stderr
+    again = lines(out / "retranscribed-tiny.en" / "events.jsonl")
+    said = [e for e in again if e["type"] == "transcript"]
+    assert len(said) >= 10 and all(e["end"] <= archived for e in said)
+    assert "Maya" in " ".join(e["text"] for e in said)
+    assert again[0]["options"]["roster"] == lines(out / "events.jsonl")[0]["options"]["roster"]
+    assert again[-1]["type"] == "end" and again[-1]["duration"] == archived
+    assert (out / "events.jsonl").read_bytes() == original
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_continues_seq_and_call_time_and_a_deadline_set_before_the_kill_fires(
+    killed: Path, tmp_path: Path
+) -> None:
+    out = copy(killed, tmp_path)
+    before = lines(out / "events.jsonl")
+    check = next(e for e in before if e["type"] == "status_check" and e["owner"] == "Maya")
+    assert check["due"] == pytest.approx(186.176, abs=0.5)
+    assert not any(e["type"] == "alert" and e["kind"] == "status_overdue" for e in before)
+    archived = end_of(out / "audio") / RATE
+    silence = write_wav(tmp_path / "silence.wav", np.zeros(150 * RATE))
+    time.sleep(2.0)
+
+    done = run_bridge("replay", str(silence), "--resume", str(out), "--record")
+    assert done.returncode == 0, done.stderr
+    events = lines(out / "events.jsonl")
+    assert read_log(out / "events.jsonl").events  # every line whole
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[: len(before)] == before
+    assert sum(e["type"] == "session" for e in events) == 1
+    new = events[len(before) :]
+    notice, gap = new[0], new[1]
+    assert notice["type"] == "notice" and notice["code"] == "resumed"
+    assert gap["type"] == "gap" and gap["reason"] == "resume"
+    assert gap["start"] == round(max(max(e["t"] for e in before), archived), 3)  # as far as the log or audio went
+    assert gap["end"] - gap["start"] >= 2.0 and gap["t"] == gap["end"] == notice["t"]
+    overdue = [e for e in new if e["type"] == "alert" and e["kind"] == "status_overdue" and e["ref"] == check["seq"]]
+    assert len(overdue) == 1 and overdue[0]["t"] == pytest.approx(check["due"] + 1.0)
+    alerts = [(e["kind"], e["ref"], e["t"]) for e in events if e["type"] == "alert"]
+    assert len(alerts) == len(set(alerts))  # nothing raised twice
+    end = events[-1]
+    assert end["type"] == "end" and end["duration"] == pytest.approx(gap["end"] + 150.0, abs=0.01)
+    draft = (out / "postmortem.md").read_text()
+    assert "Maya" in draft and "failover" in draft.lower()  # the whole incident, from before the kill
+
+    done = run_bridge("retranscribe", str(out), "--model", "tiny.en")
+    assert done.returncode == 0, done.stderr
+    again = lines(out / "retranscribed-tiny.en" / "events.jsonl")
+    assert again[-1]["duration"] == end["duration"]  # the gap is silence: call times stay where they were
+    assert not [e for e in again if e["type"] == "transcript" and e["start"] > gap["start"]]
+
+
+def test_resume_errors_are_one_line(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path / "ended", clock)
+    call.incident.emit(SessionEnd(t=65.0, reason="finished", duration=65.0))
+    done = run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--resume", str(tmp_path / "ended"))
+    assert_one_line_error(done, "ended at 01:05 (finished) and is not continued")
+    done = run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--resume", str(tmp_path / "nothing"))
+    assert_one_line_error(done, "no events.jsonl there")
+    done = run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--resume", str(tmp_path / "ended"), "--out", "elsewhere")
+    assert_one_line_error(done, "leave out --out")
+    (tmp_path / "said.jsonl").write_text('{"start": 0, "end": 1, "text": "Okay."}\n')
+    done = run_bridge("replay", str(tmp_path / "said.jsonl"), "--record")
+    assert_one_line_error(done, "--record and --resume are for audio")
