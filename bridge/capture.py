@@ -17,7 +17,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import av
@@ -176,10 +178,11 @@ class LiveSource:
     alerts and gaps for the log, taken by the pipeline), `backlog` (seconds captured but not yet handed
     on) and `labels` (each channel's device label)."""
 
-    def __init__(self, specs: Sequence[DeviceSpec], *, start: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
-        """`start`: call seconds at the first sample captured (a resumed incident goes on from its last)."""
-        self._sd = portaudio()
+    def __init__(self, specs: Sequence[DeviceSpec], *, start: float = 0.0, clock: Callable[[], float] = time.monotonic,
+                 sd: ModuleType | None = None) -> None:  # fmt: skip
+        """`start`: call seconds at the first sample captured (a resumed incident goes on from its last).
+        `clock` and `sd` (the sounddevice module) are the seams for tests."""
+        self._sd = sd or portaudio()
         devices = input_devices(self._sd)
         specs = list(specs) or [DeviceSpec(self._default_input(devices))]
         self._captures = []
@@ -214,16 +217,11 @@ class LiveSource:
             for capture in self._captures:
                 self._open(capture, first=True)
             while not self._closed.is_set():
-                try:
-                    chunk: _Chunk | None = self._queue.get(timeout=CHUNK)
-                except queue.Empty:
-                    chunk = None
-                while chunk is not None:
-                    self._take(chunk)
-                    try:
-                        chunk = self._queue.get_nowait()
-                    except queue.Empty:
-                        chunk = None
+                # A few chunks at a time, so what waits stays in the queue, where `backlog` sees it.
+                with suppress(queue.Empty):
+                    self._take(self._queue.get(timeout=CHUNK))
+                    for _ in range(4 * len(self._captures)):
+                        self._take(self._queue.get_nowait())
                 self._watch()
                 yield from self._aligner.pull()
         finally:

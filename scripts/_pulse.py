@@ -97,4 +97,6 @@ def to_wav(source: Path, target: Path, rate: int = 44100) -> Path:
 
 
 def play(server: PulseServer, wav: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["paplay", f"--device={SINK}", str(wav)], env=server.env)
+    """Play `wav` into the sink as a call app would, with little buffering: paplay's default (2 s) makes the
+    null sink hand its monitor the audio in bursts of up to that much."""
+    return subprocess.Popen(["paplay", f"--device={SINK}", "--latency-msec=50", str(wav)], env=server.env)

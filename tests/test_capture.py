@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,8 @@ from conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, wer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.capture import Aligner, Backoff, Overflows
+from bridge.capture import CHUNK, REPORT_EVERY, Aligner, Backoff, LiveSource, Overflows
+from bridge.devices import DeviceSpec
 from bridge.eventlog import EventLog, read_log
 from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SourceInfo
 from bridge.incident import Incident
@@ -344,3 +346,133 @@ def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> 
     assert isinstance(behind, Notice) and behind.code == "lag" and behind.level == "warning"
     assert behind.message == "transcription is 6 s behind the call; interim text paused until it catches up"
     assert isinstance(caught_up, Notice) and caught_up.code == "lag" and caught_up.level == "info"
+
+
+# ---- LiveSource's shell logic against a scripted PortAudio (no sound server) ----
+
+
+class FakePortAudioError(Exception):
+    pass
+
+
+class FakeStream:
+    def __init__(self, fake: FakePortAudio, **options: Any) -> None:
+        self.options, self.active = options, False
+        self.callback = options["callback"]
+        fake.opened.append(self)
+
+    def start(self) -> None:
+        self.active = True
+
+    def abort(self) -> None:
+        self.active = False
+
+    def close(self) -> None:
+        pass
+
+    def deliver(self, seconds: float, *, overflow: bool = False, value: float = 0.1) -> None:
+        rate = self.options["samplerate"]
+        block = self.options["blocksize"]
+        for _ in range(round(seconds * rate / block)):
+            status = SimpleNamespace(input_overflow=overflow)
+            self.callback(np.full((block, self.options["channels"]), value, np.float32), block, None, status)
+
+
+class FakePortAudio:
+    """What LiveSource uses of sounddevice: one 48 kHz stereo microphone that can fail to open."""
+
+    PortAudioError = FakePortAudioError
+
+    def __init__(self) -> None:
+        self.opened: list[FakeStream] = []
+        self.on_open: Callable[[FakeStream], None] = lambda stream: None
+        self.attempts = 0
+        self.refuse = False
+        self.default = SimpleNamespace(device=[0, 0])
+
+    def query_hostapis(self) -> list[dict[str, Any]]:
+        return [{"name": "ALSA"}]
+
+    def query_devices(self) -> list[dict[str, Any]]:
+        return [{"name": "USB Headset", "hostapi": 0, "max_input_channels": 2, "default_samplerate": 48000.0}]
+
+    def InputStream(self, **options: Any) -> FakeStream:
+        self.attempts += 1
+        if self.refuse:
+            raise FakePortAudioError("Error opening InputStream: Unanticipated host error")
+        stream = FakeStream(self, **options)
+        self.on_open(stream)
+        return stream
+
+    def _terminate(self) -> None:
+        pass
+
+    def _initialize(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def take(blocks: Iterator[Block], seconds: float) -> list[Block]:
+    return [next(blocks) for _ in range(round(seconds * RATE / BLOCK))]
+
+
+def test_live_source_resamples_counts_overflows_and_keeps_dropped_audio_as_silence() -> None:
+    fake, clock = FakePortAudio(), Clock()
+    fake.on_open = lambda stream: stream.deliver(1.0, overflow=True)
+    source = LiveSource([DeviceSpec("usb", "mic")], clock=clock, sd=fake)
+    assert source.info.kind == "device" and source.info.rate == 48000 and source.labels == ["mic"]
+    blocks = source.blocks()
+    got = take(blocks, 0.9)
+    stream = fake.opened[0]
+    assert stream.options["samplerate"] == 48000 and stream.options["channels"] == 2
+    assert [b.start for b in got] == [i * BLOCK for i in range(9)] and got[0].channels.shape == (1, BLOCK)
+    assert abs(float(got[5].channels.mean()) - 0.1) < 1e-3  # stereo mixed down, resampled to 16 kHz
+    notices = [e for e in source.events if isinstance(e, Notice)]
+    assert len(notices) == 1 and "20 input overflows" in notices[0].message  # one notice, not one per block
+    # Transcription stalls: the queue fills, the callback drops, and the dropped audio comes out as silence.
+    bound = source._queue.maxsize
+    stream.deliver(CHUNK * (bound + 40))
+    audio = [b.channels[0] for b in take(blocks, CHUNK * bound - 0.5)]
+    stream.deliver(1.0)
+    dropped = source._captures[0].dropped_frames / 48000  # counted by the callback
+    audio += [b.channels[0] for b in take(blocks, 0.5 + dropped + 0.5)]
+    silence = float((np.concatenate(audio) < 0.05).sum()) / RATE
+    assert dropped >= 40 * CHUNK and abs(silence - dropped) < 0.01
+    assert source._captures[0].overflows.dropped == dropped
+    clock.now += REPORT_EVERY
+    take(blocks, 0.3)
+    assert f"{dropped:.1f} s of audio dropped" in [e for e in source.events if isinstance(e, Notice)][-1].message
+    source.close()
+
+
+def test_a_lost_device_is_reopened_with_backoff_while_silence_keeps_call_time() -> None:
+    fake, clock = FakePortAudio(), Clock()
+    fake.on_open = lambda stream: stream.deliver(2.0)
+    source = LiveSource([DeviceSpec("USB Headset")], clock=clock, sd=fake)
+    blocks = source.blocks()
+    got = take(blocks, 1.5)
+    fake.opened[0].active = False  # the sound server dropped it
+    fake.refuse = True
+    for _ in range(250):  # 25 s on the clock, 0.1 s at a time: silence at the clock's pace
+        clock.now += 0.1
+        got += take(blocks, 0.1)
+    lost = [e for e in source.events if isinstance(e, Alert)]
+    assert [type(e).__name__ for e in source.events] == ["Notice", "Alert"]
+    assert len(lost) == 1 and lost[0].kind == "audio_lost" and 1.5 <= lost[0].t <= 2.0
+    assert 4 <= fake.attempts <= 6  # 0.5, 1, 2, 4, 8, 10 s apart
+    assert [b.start for b in got] == [i * BLOCK for i in range(len(got))]
+    fake.refuse = False
+    clock.now += 10.0
+    take(blocks, 11.0)
+    gap = next(e for e in source.events if isinstance(e, Gap))
+    cleared = next(e for e in source.events if isinstance(e, AlertCleared))
+    assert gap.start == lost[0].t and gap.device == "USB Headset" and 36 < gap.end < 38
+    assert cleared.message == lost[0].message and cleared.kind == "audio_lost" and cleared.t == gap.end
+    source.close()
