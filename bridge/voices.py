@@ -25,19 +25,19 @@ class VoicesOptions:
     threshold: float = 0.80
     """Cosine similarity to a speaker's centroid at or above which an utterance is that speaker's.
 
-    Tuned with scripts/evaluate_diarization.py (Resemblyzer's encoder, bridge.voiceprint): on the rendered
-    calls the share of lines right was 0.87 / 0.92 / 0.89 / 0.89 at 0.76 / 0.78 / 0.80 / 0.82, and on 22
-    single-speaker stretches of real recordings (14 speakers, shuffled) 0.87 / 0.89 / 0.91 / 0.88. 0.80 is
-    best on the real voices, and errs toward splitting one person in two (which `merge` repairs once words
-    say so) rather than joining two people (which nothing repairs). Pitch-shifted copies of one synthetic
-    voice score 0.83-0.92 against each other, as high as one real voice against itself: no threshold
-    separates those."""
+    Tuned with scripts/evaluate_diarization.py (Resemblyzer's encoder, bridge.voiceprint): on the four
+    rendered calls the share of lines right was 0.87 / 0.92 / 0.89 / 0.89 at 0.76 / 0.78 / 0.80 / 0.82,
+    and on 24 single-speaker stretches of real recordings (14 speakers, 20 shuffled orders) 0.86 / 0.87 /
+    0.90 / 0.88. 0.80 is best on the real voices, and errs toward splitting one person in two (which
+    `merge` repairs once words say so) rather than joining two people (which nothing repairs).
+    Pitch-shifted copies of one synthetic voice score 0.83-0.92 against each other, as high as one real
+    voice against itself: no threshold separates those."""
     min_seconds: float = 1.0
-    """Utterances shorter than this are too short for a reliable embedding: one real reader's 0.4-0.9 s
-    utterances score 0.6-0.7 against her own centroid, barely above other voices."""
+    """Utterances shorter than this are too short for a reliable embedding: a real caller's 0.8 s "Hello?"
+    scores 0.58-0.64 against her own longer utterances and up to 0.53 against other voices: too close."""
     far: float = 0.5
     """A short utterance opens a new speaker only if no centroid is at least this similar (different real
-    speakers' long utterances score about 0.45-0.7 against each other)."""
+    speakers' long utterances mostly score 0.45-0.7 against each other)."""
     sure: float = 0.15
     """How far from a decision boundary (in cosine) a similarity must be to be fully confident."""
 
