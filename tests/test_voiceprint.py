@@ -155,3 +155,9 @@ def test_silence_and_quiet_speech(encoder: VoiceEncoder) -> None:
     # jfk.wav is at -17 dBFS: a line 20 or 40 dB quieter is raised to -30 dBFS, so both sound alike to the
     # encoder; louder audio is left as it is (as Resemblyzer does), so level above -30 dBFS still counts.
     assert float(encoder.embed(jfk * 0.01) @ encoder.embed(jfk * 0.1)) > 0.999
+
+
+def test_a_missing_model_names_the_command_that_installs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIDGE_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match="bridge models install voice"):
+        models.resolve_voice()
