@@ -609,6 +609,7 @@ def _logged_options(args: argparse.Namespace, session: Any) -> None:
     if "min_silence" in (options.get("segmenter") or {}):
         args.min_silence = float(options["segmenter"]["min_silence"])
     args.language = options.get("language", args.language)
+    args.voices = options.get("voices", args.voices)
 
 
 def _devices() -> int:

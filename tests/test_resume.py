@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, run_bridge, write_wav
+from _pulse import PulseServer, pulse_server, to_wav
+from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, run_bridge, wer, write_wav
+from test_capture import RUNNING, Listening, played, text_of
 from test_cli import assert_one_line_error
 
 from bridge.archive import end_of
@@ -352,3 +354,62 @@ def test_resume_errors_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "said.jsonl").write_text('{"start": 0, "end": 1, "text": "Okay."}\n')
     done = run_bridge("replay", str(tmp_path / "said.jsonl"), "--record")
     assert_one_line_error(done, "--record and --resume are for audio")
+
+
+@pytest.fixture
+def sound(tmp_path: Path) -> Iterator[PulseServer]:
+    """A private PulseAudio with a null sink, as test_capture.py has it."""
+    with pulse_server(tmp_path / "pulse") as server:
+        yield server
+        while RUNNING:
+            RUNNING.pop().kill()
+
+
+@pytest.mark.slow
+def test_listen_killed_then_resumed_goes_on_with_the_same_incident(sound: PulseServer, tmp_path: Path) -> None:
+    out = tmp_path / "live"
+    jfk = to_wav(REAL_ASR / "jfk.flac", tmp_path / "jfk.wav")
+    first = Listening(sound, out, "--device", "pulse", "--record")
+    played(sound, jfk)
+    reference = (REAL_ASR / "jfk.txt").read_text()
+    first.wait_for(lambda events: wer(reference, text_of(events)) <= 0.1, 30)
+    time.sleep(1.5)  # the log is fsynced at least once a second
+    first.kill()  # SIGKILL
+    RUNNING.remove(first)
+    before = first.events()
+    archived = end_of(out / "audio") / RATE  # whole chunks only: the one being gathered is lost
+    assert before[-1]["type"] != "end"
+    time.sleep(2.0)
+
+    second = Listening(sound, out, "--device", "pulse", "--record", "--resume", str(out))
+    second.wait_for(lambda events: any(e["type"] == "notice" and e["code"] == "resumed" for e in events), 60)
+    time.sleep(2.0)  # the devices open after the incident is restored
+    played(sound, jfk)
+    gap_end = next(e["end"] for e in second.events() if e["type"] == "gap")
+    second.wait_for(lambda events: any(e["type"] == "transcript" and e["start"] > gap_end for e in events), 30)
+    time.sleep(2.0)
+    code, _ = second.stop(signal.SIGINT)
+    RUNNING.remove(second)
+    events = second.events()
+    assert code == 130
+    assert events[: len(before)] == before
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert [e["type"] for e in events].count("session") == 1
+    gap = next(e for e in events if e["type"] == "gap")
+    assert gap["reason"] == "resume" and gap["end"] - gap["start"] >= 2.0
+    assert events[-1]["type"] == "end" and events[-1]["reason"] == "interrupted"
+    for part in ([e for e in events if e["seq"] < gap["seq"]], [e for e in events if e["seq"] > gap["seq"]]):
+        assert wer(reference, text_of(part)) <= 0.1
+    assert (out / "postmortem.md").read_text().startswith("#")
+
+    done = run_bridge("retranscribe", str(out), "--model", "base")
+    assert done.returncode == 0, done.stderr
+    again = lines(out / "retranscribed-base" / "events.jsonl")
+    assert again[-1]["duration"] == events[-1]["duration"]
+    assert not [e for e in again if e["type"] == "transcript" and gap["start"] < e["start"] < gap["end"]]
+    said = [(e["start"], e["end"], e["text"]) for e in again if e["type"] == "transcript"]
+    heard = [(e["start"], e["end"], e["text"]) for e in before if e["type"] == "transcript"]
+    kept = [line for line in heard if line[1] + 0.7 <= archived]  # decided before the archive ends
+    assert kept and [line for line in said if line[1] <= archived][: len(kept)] == kept
+    after = [e for e in again if e["type"] == "transcript" and e["start"] >= gap["end"]]
+    assert wer(reference, text_of(after)) <= 0.1
