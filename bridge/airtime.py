@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from .events import Transcript
+from .events import Gap, Transcript
 from .monitor import same_speaker
 
 __all__ = ["Participant", "Silence", "participants", "silences"]
@@ -61,14 +61,17 @@ def participants(said: Sequence[Transcript]) -> list[Participant]:
     return sorted(out, key=lambda p: (p.name is None, -p.spoke, p.first))
 
 
-def silences(said: Sequence[Transcript], *, now: float, after: float, started: float) -> list[Silence]:
-    """Stretches of `after` seconds or more without speech, up to call time `now`."""
+def silences(said: Sequence[Transcript], *, now: float, after: float, started: float,
+             gaps: Sequence[Gap] = ()) -> list[Silence]:  # fmt: skip
+    """Stretches of `after` seconds or more without speech, up to call time `now`. A gap (the tool was down,
+    a device was lost) is not silence but nothing heard: a stretch ends where a gap starts, and the next
+    starts where it ends."""
     out = []
     heard: float | None = None
-    for s in sorted(said, key=lambda s: (s.start, s.seq)):
-        if heard is not None and s.start - heard >= after:
-            out.append(_silence(heard, s.start, started, until_end=False))
-        heard = s.end if heard is None else max(heard, s.end)
+    for start, end in sorted([(s.start, s.end) for s in said] + [(g.start, g.end) for g in gaps]):
+        if heard is not None and start - heard >= after:
+            out.append(_silence(heard, start, started, until_end=False))
+        heard = end if heard is None else max(heard, end)
     if heard is not None and now - heard >= after:
         out.append(_silence(heard, now, started, until_end=True))
     return out

@@ -26,6 +26,7 @@ from .events import (
     Category,
     CheckMet,
     Decision,
+    Gap,
     LoggedEvent,
     Notice,
     Session,
@@ -196,6 +197,7 @@ class _Builder:
             if isinstance(e, CheckMet):
                 self.met.setdefault(e.ref, e)
         self.notices = [e for e in evs if isinstance(e, Notice)]
+        self.gaps = [e for e in evs if isinstance(e, Gap)]
         monitor = session.options.get("monitor")
         after = monitor.get("silence_after") if isinstance(monitor, dict) else None
         self.silence_after = float(after) if isinstance(after, int | float) else MonitorOptions.silence_after
@@ -231,7 +233,7 @@ class _Builder:
             checks=checks,
             cadence=cadence(checks),
             silence_after=self.silence_after,
-            silences=silences(q.said, now=self.now, after=self.silence_after, started=s.started),
+            silences=silences(q.said, now=self.now, after=self.silence_after, started=s.started, gaps=self.gaps),
             notes=[Note(at=n.t, level=n.level, message=n.message) for n in self.notices],
         )
         return msgspec.structs.replace(timeline, rows=self.rows(timeline))

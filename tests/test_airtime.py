@@ -2,6 +2,7 @@ import pytest
 from golden import said
 
 from bridge.airtime import participants, silences
+from bridge.events import Gap
 
 
 def test_speaking_time_and_share_per_person_unattributed_last() -> None:
@@ -27,3 +28,10 @@ def test_silences_between_speech_and_at_the_end() -> None:
 def test_overlapping_speech_is_not_silence() -> None:
     lines = [said(0, 50, "a long one"), said(10, 12, "b"), said(60, 61, "c")]
     assert silences(lines, now=61, after=30.0, started=0.0) == []
+
+
+def test_a_gap_is_not_silence_but_nothing_heard() -> None:
+    lines = [said(0, 10, "x"), said(190, 200, "y")]
+    gap = Gap(t=150, start=60, end=150, reason="resume")
+    got = silences(lines, now=260.0, after=30.0, started=0.0, gaps=[gap])
+    assert [(s.start, s.end) for s in got] == [(10, 60), (150, 190), (200, 260)]
