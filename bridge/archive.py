@@ -18,15 +18,16 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import msgspec
 import numpy as np
 
 from .errors import InputError
-from .events import SourceInfo
+from .events import Event, Gap, SourceInfo
 from .source import BLOCK, RATE, Block
 
 __all__ = ["CHUNK_SECONDS", "ArchiveSource", "Chunk", "Recorder", "chunks", "end_of"]
@@ -183,11 +184,17 @@ def _fsync_dir(folder: Path) -> None:
 
 class ArchiveSource:
     """An archive read back as the pipeline's source: its chunks in call-time order, silence where a chunk
-    is missing or damaged (each damaged one is a warning), so every call time is what it was."""
+    is missing or damaged (each damaged one is a warning), so every call time is what it was.
 
-    def __init__(self, folder: Path) -> None:
+    `gaps` are the original log's: each is handed on in `events` (as a live capture hands on its own) as call
+    time reaches its start, so that the new log knows the silence filling it is nothing heard, and the timers
+    treat it as the original's did."""
+
+    def __init__(self, folder: Path, *, gaps: Sequence[Gap] = ()) -> None:
         self.folder = folder
         self.warnings: list[str] = []
+        self.events: list[Event] = []
+        self._gaps = sorted((msgspec.structs.replace(g, seq=0, wall=0.0) for g in gaps), key=lambda g: g.start)
         self._chunks = chunks(folder)
         if not self._chunks:
             raise InputError(f"{folder.parent} holds no audio archive ({folder.name}/*.wav); record one with --record")
@@ -204,6 +211,13 @@ class ArchiveSource:
                                duration=end_of(folder) / RATE)  # fmt: skip
 
     def blocks(self) -> Iterator[Block]:
+        for block in self._blocks():
+            while self._gaps and self._gaps[0].start * RATE <= block.end:
+                self.events.append(self._gaps.pop(0))
+            yield block
+        self.events.extend(self._gaps)
+
+    def _blocks(self) -> Iterator[Block]:
         position = 0
         pending = np.zeros((self.channels or 1, 0), dtype=np.float32)
         for chunk in self._chunks:

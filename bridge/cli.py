@@ -575,12 +575,13 @@ def _listen(args: argparse.Namespace) -> int:
 def _retranscribe(args: argparse.Namespace) -> int:
     from .archive import ArchiveSource
     from .devices import parse_device
-    from .events import Session
+    from .events import Gap, Session
     from .folder import load
 
-    original = load(args.dir)[0]
+    events = load(args.dir)
+    original = events[0]
     assert isinstance(original, Session)
-    source = ArchiveSource(args.dir / "audio")
+    source = ArchiveSource(args.dir / "audio", gaps=[e for e in events if isinstance(e, Gap)])
     out = args.out or args.dir / f"retranscribed-{Path(args.model).name}"
     if out.resolve() == args.dir.resolve():
         raise UsageError(f"--out {out} is the original incident's folder, whose log is never touched; choose another")

@@ -19,7 +19,7 @@ from test_cli import assert_one_line_error
 from bridge.archive import ArchiveSource, Recorder, chunks, end_of
 from bridge.errors import InputError
 from bridge.eventlog import EventLog
-from bridge.events import Session, SessionEnd, SourceInfo
+from bridge.events import Gap, Session, SessionEnd, SourceInfo
 from bridge.source import BLOCK, RATE, Block
 
 
@@ -254,3 +254,14 @@ def test_listen_with_record_then_retranscribe_gives_the_same_text_as_the_live_ca
     assert done.returncode == 0, done.stderr
     again = [(e["start"], e["end"], e["text"]) for e in transcripts(out / "retranscribed-base" / "events.jsonl")]
     assert again == live
+
+
+def test_the_original_logs_gaps_are_handed_on_as_call_time_reaches_them(tmp_path: Path) -> None:
+    record(tmp_path, audio(1, 4.0), skip=(2 * RATE, 10 * RATE))
+    gap = Gap(seq=7, t=12.0, wall=5.0, start=2.0, end=12.0, reason="resume")
+    source = ArchiveSource(tmp_path, gaps=[gap])
+    seen = []
+    for block in source.blocks():
+        if source.events:
+            seen.append((block.end, source.events.pop()))
+    assert seen == [(2 * RATE, Gap(t=12.0, start=2.0, end=12.0, reason="resume"))]

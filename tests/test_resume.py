@@ -339,6 +339,11 @@ def test_kill_9_then_resume_continues_seq_and_call_time_and_a_deadline_set_befor
     again = lines(out / "retranscribed-tiny.en" / "events.jsonl")
     assert again[-1]["duration"] == end["duration"]  # the gap is silence: call times stay where they were
     assert not [e for e in again if e["type"] == "transcript" and e["start"] > gap["start"]]
+    assert [(e["start"], e["end"], e["reason"]) for e in again if e["type"] == "gap"] == [
+        (gap["start"], gap["end"], "resume")
+    ]  # so the silence filling it is nothing heard, as it was
+    silences = [e["t"] for e in again if e["type"] == "alert" and e["kind"] == "long_silence"]
+    assert not [t for t in silences if gap["start"] < t < gap["end"] + 30]
 
 
 def test_resume_errors_are_one_line(tmp_path: Path) -> None:
