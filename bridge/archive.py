@@ -149,9 +149,10 @@ class Recorder:
             _write_wav(part, audio)
             os.replace(part, final)
             _fsync_dir(self.folder)
-        except OSError as e:
+        except (OSError, av.error.FFmpegError) as e:
             self._failed = True
-            self._warn(f"cannot archive audio in {self.folder} ({e.strerror}); recording stopped, the call goes on")
+            why = getattr(e, "strerror", None) or e
+            self._warn(f"cannot archive audio in {self.folder} ({why}); recording stopped, the call goes on")
             return
         self.written += 1
 
