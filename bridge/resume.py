@@ -62,8 +62,8 @@ class Resumption:
         torn = "; the last line of the log was cut short and is left out" if self.contents.torn else ""
         return Notice(
             t=self.start, level="warning", code=RESUMED_CODE,
-            message=f"resumed: the tool stopped after {clock(self.heard)} and was down {self.down:.0f} s; "
-            f"what was said from {clock(self.heard)} to {clock(self.start)} was not heard{torn}",
+            message=f"resumed: the incident was kept up to {clock(self.heard)}, {self.down:.0f} s ago; what was "
+            f"said from {clock(self.heard)} to {clock(self.start)} was not heard{torn}",
         )  # fmt: skip
 
     def gap(self) -> Gap:

@@ -129,7 +129,7 @@ def test_seq_and_call_time_go_on_after_the_time_down_with_a_gap_and_a_notice(tmp
     assert sum(isinstance(e, Session) for e in events) == 1
     notice, gap = events[-2:]
     assert isinstance(notice, Notice) and notice.code == RESUMED_CODE and notice.t == 103.0
-    assert "down 95 s" in notice.message
+    assert "kept up to 00:08, 95 s ago" in notice.message
     assert isinstance(gap, Gap) and (gap.reason, gap.start, gap.end, gap.t) == ("resume", 8.0, 103.0, 103.0)
     assert call.incident.history == events and call.incident.transcripts == 2
     assert call.incident.call_time == 103.0
