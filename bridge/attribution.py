@@ -44,9 +44,15 @@ class Attribution:
 
 _UNKNOWN = Attribution(None, None, None)
 
+SURE_VOICE = 0.5
+"""A named voice matched at least this surely outweighs every word rule but an introduction; below it (a
+short "Will check." sounds like anyone), a reply to the person addressed is the better guess."""
+
 _VOTES = {"self": 3.0, "channel": 3.0, "reply": 1.0}
 """How much each kind of evidence says about whose voice it is. A voice takes the name with the most votes,
-once that has at least one reply's worth: one self-introduction outweighs two replies out of turn."""
+once that has at least one reply's worth and twice any other name's: one self-introduction outweighs a reply
+out of turn, and two people who sound alike (pitch-shifted copies of one synthetic voice score 0.9 against
+each other) leave their shared voice unnamed, so the words decide between them."""
 
 
 @dataclass
@@ -57,6 +63,7 @@ class _Turn:
     replied_to_commander: bool
     channel: int | None = None
     voice: str | None = None
+    evidence: str | None = None
 
 
 class Speakers:
@@ -130,15 +137,18 @@ class Speakers:
         `voiceprint`: the embedding of the utterance's `seconds` of speech, matched to the voices heard so far."""
         last = self._last
         match = None
-        if voiceprint is not None:
+        if voiceprint is not None and not (pinned and known):  # a person's own channel needs no voice
             if self.voices is None:
                 from .voices import Voices
 
                 self.voices = Voices()
             match = self.voices.assign(voiceprint, seconds)
         voice = match.label if match is not None else None
+        # Under a second of speech ("This is Priya.") is too little to be sure of a voice: it neither breaks a
+        # continuation nor names a voice.
+        sure = match is not None and self.voices is not None and seconds >= self.voices.options.min_seconds
         continuing = (last is not None and last.channel == channel and start - last.end <= self.continuation_gap
-                      and (voice is None or last.voice == voice))  # fmt: skip
+                      and (not sure or last.voice is None or last.voice == voice))  # fmt: skip
         guess = self._guess(sentences, start, continuing, match)
         if guess.speaker is not None:
             name = self.canonical(guess.speaker)
@@ -151,14 +161,17 @@ class Speakers:
             guess = replace(guess, speaker=name, evidence="channel" if pinned else "known")
             if pinned and channel is not None:
                 self._pinned[name.lower()] = channel
+        evidence = guess.evidence
+        if evidence == "continuation" and last is not None:
+            evidence = last.evidence  # "This is Priya." ... "Error rate is at twelve percent." count as one
         if match is not None:
-            if guess.speaker is not None and guess.evidence in _VOTES:
+            if guess.speaker is not None and evidence in _VOTES and sure:
                 votes = self._votes.setdefault(match.label, {})
-                votes[guess.speaker] = votes.get(guess.speaker, 0.0) + _VOTES[guess.evidence]
-                name = self._voice_name(match.label)
-                if match.label in self._shown and name is not None:
+                votes[guess.speaker] = votes.get(guess.speaker, 0.0) + _VOTES[evidence or ""]
+                earned = self._voice_name(match.label)
+                if match.label in self._shown and earned is not None:
                     self._shown.discard(match.label)
-                    self.named.append((match.label, name))
+                    self.named.append((match.label, earned))
             if guess.speaker is None:  # a voice not yet named: its label, so its lines still hang together
                 guess = Attribution(match.label, "voice", match.confidence, evidence="voice")
                 self._shown.add(match.label)
@@ -171,7 +184,7 @@ class Speakers:
         replied = bool(last and last.addressed and guess.speaker and not continuing
                        and same(guess.speaker, last.addressed) and last.speaker == self.commander)  # fmt: skip
         self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied, channel,
-                           voice)  # fmt: skip
+                           voice if sure else None, evidence)  # fmt: skip
         return guess
 
     def _guess(self, sentences: list[Sentence], start: float, continuing: bool,
@@ -183,8 +196,18 @@ class Speakers:
                     self.commander = name
                 return Attribution(name, "words", 0.9, evidence="self")
         named = self._voice_name(match.label) if match is not None else None
-        if match is not None and named is not None:
+        if match is not None and named is not None and match.confidence >= SURE_VOICE:
             return Attribution(named, "voice", match.confidence, evidence="voice")
+        words = self._words(sentences, start, continuing)
+        if words.speaker is None and match is not None:
+            if named is not None:
+                return Attribution(named, "voice", match.confidence, evidence="voice")
+            likely = self._voice_name(match.label, strict=False)  # a voice two people share: the likelier
+            if likely is not None:
+                return Attribution(likely, "voice", round(match.confidence / 2, 3), evidence="voice")
+        return words
+
+    def _words(self, sentences: list[Sentence], start: float, continuing: bool) -> Attribution:
         last = self._last
         gap = start - last.end if last else float("inf")
         if continuing and last and last.speaker:
@@ -200,15 +223,17 @@ class Speakers:
             return Attribution(self.commander, "words", 0.4, evidence="floor")
         return _UNKNOWN
 
-    def _voice_name(self, label: str) -> str | None:
-        """The name a voice has earned: the commander's word, or the name with the most votes."""
+    def _voice_name(self, label: str, *, strict: bool = True) -> str | None:
+        """The name a voice has earned: the commander's word, or the name with the most votes (`strict`: by
+        a clear margin)."""
         if label in self._fixed:
             return self._fixed[label]
-        votes = self._votes.get(label)
-        if not votes:
+        ranked = sorted((self._votes.get(label) or {}).items(), key=lambda kv: kv[1], reverse=True)
+        if not ranked or ranked[0][1] < 1.0:
             return None
-        name, weight = max(votes.items(), key=lambda kv: kv[1])
-        return self.canonical(name) if weight >= 1.0 else None
+        if strict and len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
+            return None  # two people introduced themselves in this voice: it cannot tell them apart, words must
+        return self.canonical(ranked[0][0])
 
     def _task_owner(self, sentences: list[Sentence]) -> str | None:
         """The owner of the newest open task that a report (not a request or question) talks about."""

@@ -73,7 +73,11 @@ def _roster(script: Path) -> list[str]:
 
 
 def _channels(script: Path) -> dict[str, int]:
-    return {name: int(i) for name, i in re.findall(r"^#\s*channel\s+([^=\s]+)=(\d+)", script.read_text(), re.M)}
+    """A script's `# channel` lines hold only when it is rendered in stereo (its first line says so)."""
+    text = script.read_text()
+    if "stereo" not in text.splitlines()[0]:
+        return {}
+    return {name: int(i) for name, i in re.findall(r"^#\s*channel\s+([^=\s]+)=(\d+)", text, re.M)}
 
 
 def _render(script: Path, out: Path) -> None:

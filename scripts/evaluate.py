@@ -441,7 +441,7 @@ def replay(source: Path, out: Path, options: Sequence[str], command: Sequence[st
 
 
 def evaluate(call: Call, mode: Mode, workdir: Path, *, model: str | None, silence_after: float,
-             command: Sequence[str] = BRIDGE) -> CallScore:  # fmt: skip
+             command: Sequence[str] = BRIDGE, voices: bool = True) -> CallScore:  # fmt: skip
     options = ["--silence-after", f"{silence_after:g}"]
     if call.roster:
         roster = workdir / f"{call.name}.roster.txt"
@@ -453,6 +453,7 @@ def evaluate(call: Call, mode: Mode, workdir: Path, *, model: str | None, silenc
         source = call.audio
         options += ["--model", model] if model else []
         options += [f"--channel={index}={name}" for name, index in call.channels.items()]
+        options += [] if voices else ["--no-voices"]
     events = replay(source, workdir / f"{call.name}.{mode}", options, command)
     return score_call(events, Gold.from_json(call.gold, call.lines), silence_after)
 
@@ -526,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="S",
         help="long-silence threshold, passed to bridge and used for the gold (default: 30)",
     )
+    parser.add_argument("--no-voices", action="store_true",
+                        help="audio runs without telling voices apart (replay --no-voices): the baseline")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the scores as JSON instead of tables")
     parser.add_argument("--misses", action="store_true", help="also list what each call got wrong")
     parser.add_argument(
@@ -546,10 +549,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for mode in modes:
             for call in chosen:
                 began = time.perf_counter()
-                results[mode][call.name] = evaluate(call, mode, workdir, model=args.model,
+                results[mode][call.name] = evaluate(call, mode, workdir, model=args.model, voices=not args.no_voices,
                                                     silence_after=args.silence_after)  # fmt: skip
                 print(f"{mode} {call.name}: {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
-    options = {"mode": args.mode, "model": args.model, "silence_after": args.silence_after}
+    options = {
+        "mode": args.mode,
+        "model": args.model,
+        "silence_after": args.silence_after,
+        "voices": not args.no_voices,
+    }
     if args.json:
         print(json.dumps({"options": options, **{mode: as_json(mode, results[mode]) for mode in modes}}, indent=1))
         return 0
@@ -557,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if mode == "text":
             what = "the reference lines as a JSON-lines transcript, no speakers"
         else:
-            what = f"the rendered audio, model {args.model or 'default'}"
+            what = f"the rendered audio, model {args.model or 'default'}, voices {'off' if args.no_voices else 'on'}"
         print(f"\n{mode}: {what}; silence threshold {args.silence_after:g} s\n")
         print(table(mode, results[mode]))
         if args.misses:
