@@ -26,11 +26,12 @@ from bridge.events import (
 from bridge.extractor import Extractor
 from bridge.incident import Incident
 from bridge.language import Analyzer
-from bridge.models import resolve_spacy, resolve_whisper
+from bridge.models import resolve_spacy, resolve_voice, resolve_whisper
 from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.source import open_source
 from bridge.transcriber import Transcriber
+from bridge.voiceprint import VoiceEncoder
 
 pytestmark = pytest.mark.slow
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
@@ -42,13 +43,15 @@ def transcriber() -> Transcriber:
 
 
 def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None = None,
-           roster: tuple[str, ...] = ()) -> list[Event]:  # fmt: skip
+           roster: tuple[str, ...] = (), channels: dict[int, str | None] | None = None,
+           voices: bool = False) -> list[Event]:  # fmt: skip
     seen: list[Event] = []
     extractor = Extractor(Analyzer(resolve_spacy()), Speakers(roster))
     incident = Incident(EventLog(out / "events.jsonl"), sinks=[seen.append], extractor=extractor, monitor=Monitor())
     Pipeline(source=open_source(str(path)), transcriber=transcriber, incident=incident,
-             model=ModelInfo(name="base", path="", sha256=None), options=PipelineOptions(speed=speed),
-             echo={"test": True}).run()  # fmt: skip
+             model=ModelInfo(name="base", path="", sha256=None),
+             options=PipelineOptions(speed=speed, channels=channels), echo={"test": True},
+             encoder=VoiceEncoder(resolve_voice()) if voices else None).run()  # fmt: skip
     incident.close()
     return seen
 
@@ -133,3 +136,28 @@ def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_p
         ("status_overdue", "Maya"),
     ]
     assert 186 <= alerts[2][2] <= 191
+
+
+def test_sample_call_speakers_by_voice_and_words(transcriber: Transcriber, tmp_path: Path,
+                                                 sample_ref: dict[str, object]) -> None:  # fmt: skip
+    seen = replay(SAMPLE, transcriber, tmp_path, roster=("Rosa", "Victor", "Maya", "Leo"), voices=True)
+    finals = [e for e in seen if isinstance(e, Transcript)]
+    assert all(e.voice and e.voice.startswith("Speaker ") for e in finals)
+    lines = sample_ref["lines"]
+    assert isinstance(lines, list)
+    right = 0
+    for line in lines:  # each reference line, judged by the transcript that overlaps it most
+        said = max(finals, key=lambda e: min(e.end, line["end"]) - max(e.start, line["start"]))
+        right += said.speaker == line["speaker"]
+    assert right >= len(lines) - 1, f"{right} of {len(lines)} lines with the right speaker"
+
+
+def test_each_channel_on_its_own_names_its_speaker(transcriber: Transcriber, tmp_path: Path) -> None:
+    # A different LibriSpeech reader on each side of a stereo file.
+    seen = replay(REAL_ASR / "stereo_diarization.wav", transcriber, tmp_path, channels={0: "Ann", 1: "Ben"})
+    finals = [e for e in seen if isinstance(e, Transcript)]
+    for channel, name, side in [(0, "Ann", "left"), (1, "Ben", "right")]:
+        heard = [e for e in finals if e.channel == channel]
+        assert heard and all(e.speaker == name and e.speaker_source == "channel" for e in heard)
+        reference = (REAL_ASR / f"stereo_diarization.{side}.txt").read_text()
+        assert wer(reference, text_of(heard)) <= 0.1
