@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from _pulse import PulseServer, pulse_server, to_wav
 from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, run_bridge, wer, write_wav
-from test_capture import RUNNING, Listening, played, text_of
+from test_capture import RUNNING, Listening, ScriptedSource, played, text_of
 from test_cli import assert_one_line_error
 
 from bridge.archive import end_of
@@ -30,6 +30,7 @@ from bridge.events import (
     AlertCleared,
     Event,
     Gap,
+    ModelInfo,
     Notice,
     Session,
     SessionEnd,
@@ -42,8 +43,9 @@ from bridge.incident import Incident
 from bridge.language import Analyzer
 from bridge.models import resolve_spacy
 from bridge.monitor import Monitor, MonitorOptions
+from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.resume import RESUMED_CODE, Resumption, plan, read, resume
-from bridge.source import RATE
+from bridge.source import BLOCK, RATE, Block
 
 STARTED = 1000.0
 FAR = 10_000.0
@@ -418,3 +420,35 @@ def test_listen_killed_then_resumed_goes_on_with_the_same_incident(sound: PulseS
     assert kept and [line for line in said if line[1] <= archived][: len(kept)] == kept
     after = [e for e in again if e["type"] == "transcript" and e["start"] >= gap["end"]]
     assert wer(reference, text_of(after)) <= 0.1
+
+
+def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents_call_time(tmp_path: Path) -> None:
+    clock = Clock()
+    call = Call(tmp_path, clock)
+    call.say(0.0, 2.0, "Okay.", "Rosa")
+    call.kill()
+    clock.now += 98.0
+    call, resumption = Call.resumed(tmp_path, clock)
+    assert resumption.start == 100.0
+    lost = "no audio from mic (USB Headset) since 00:01.0"
+    back = [Gap(t=2.0, start=1.0, end=2.0, reason="device", device="mic"),
+            Notice(t=2.0, level="warning", code="device_lost", message=lost)]  # fmt: skip
+    source = ScriptedSource(30, {10: back}, {})
+    archived: list[Block] = []
+
+    class Sink:
+        def __call__(self, block: Block) -> None:
+            archived.append(block)
+
+        def close(self) -> None:
+            archived.append(Block(-1, np.zeros((1, 0), np.float32)))
+
+    model = ModelInfo(name="none", path="", sha256=None)
+    Pipeline(source=source, transcriber=None, incident=call.incident, model=model,  # type: ignore[arg-type]
+             options=PipelineOptions(start=100 * RATE), echo={}, block_sinks=[Sink()]).run()  # fmt: skip
+    assert [b.start for b in archived] == [100 * RATE + i * BLOCK for i in range(30)] + [-1]  # then closed
+    new = read_log(tmp_path / "events.jsonl").events[2:]  # after the session and what was said
+    assert [(type(e).__name__, e.t) for e in new] == [("Notice", 100.0), ("Gap", 100.0), ("Gap", 102.0),
+                                                      ("Notice", 102.0), ("SessionEnd", 103.0)]  # fmt: skip
+    device = new[2]
+    assert isinstance(device, Gap) and (device.start, device.end) == (101.0, 102.0)
