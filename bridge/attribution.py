@@ -223,6 +223,14 @@ class Speakers:
             return Attribution(self.commander, "words", 0.4, evidence="floor")
         return _UNKNOWN
 
+    def reserve_voice(self, label: str) -> None:
+        """A voice label from before a resume: its voice is not known any more, but its label stays taken."""
+        if self.voices is None:
+            from .voices import Voices
+
+            self.voices = Voices()
+        self.voices.reserve(label)
+
     def _voice_name(self, label: str, *, strict: bool = True) -> str | None:
         """The name a voice has earned: the commander's word, or the name with the most votes (`strict`: by
         a clear margin)."""

@@ -106,6 +106,8 @@ def restore(events: list[LoggedEvent], *, extractor: Extractor | None, monitor: 
         if isinstance(event, Transcript) and extractor is not None:
             extractor.attribute(event)
             extractor.extract(event)
+            if event.voice:
+                extractor.speakers.reserve_voice(event.voice)
         if isinstance(event, Correction) and event.action == "rename" and event.by != "bridge" and extractor:
             extractor.speakers.rename(event.speaker or "", event.name or "")
         if monitor is not None:

@@ -95,6 +95,7 @@ class Voices:
         self.options = options or VoicesOptions()
         self._clusters: list[_Cluster] = []
         self._by_label: dict[str, _Cluster] = {}
+        self._numbered = 0  # the highest N in a "Speaker N" given, or reserved
 
     @property
     def voices(self) -> list[Voice]:
@@ -141,8 +142,16 @@ class Voices:
         except KeyError:
             raise ValueError(f"no speaker {label!r}") from None
 
+    def reserve(self, label: str) -> None:
+        """A label already used in this incident (a resumed log): new speakers are numbered after it, so no
+        label ever stands for two voices."""
+        number = label.removeprefix("Speaker ")
+        if number.isdigit():
+            self._numbered = max(self._numbered, int(number))
+
     def _open(self, vector: np.ndarray) -> _Cluster:
-        cluster = _Cluster(f"Speaker {len(self._clusters) + 1}", vector.copy(), 1)
+        self._numbered += 1
+        cluster = _Cluster(f"Speaker {self._numbered}", vector.copy(), 1)
         self._clusters.append(cluster)
         self._by_label[cluster.label] = cluster
         return cluster

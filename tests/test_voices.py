@@ -160,3 +160,11 @@ def test_short_utterances_never_shape_a_centroid(call: list[tuple[int, float, in
         if seconds < voices.options.min_seconds:
             assert m.confidence <= 0.5
             assert after == {**before, **({m.label: 1} if m.new else {})}
+
+
+def test_reserved_labels_are_never_given_again() -> None:
+    voices = Voices()
+    voices.reserve("Speaker 4")  # used before the incident was resumed
+    voices.reserve("Speaker 2")
+    first = voices.assign(np.eye(8, dtype=np.float32)[0], 3.0)
+    assert first.new and first.label == "Speaker 5"
