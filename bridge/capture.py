@@ -178,9 +178,9 @@ class LiveSource:
     alerts and gaps for the log, taken by the pipeline), `backlog` (seconds captured but not yet handed
     on) and `labels` (each channel's device label)."""
 
-    def __init__(self, specs: Sequence[DeviceSpec], *, start: float = 0.0, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic,
                  sd: ModuleType | None = None) -> None:  # fmt: skip
-        """`start`: call seconds at the first sample captured (a resumed incident goes on from its last).
+        """Call time counts from 0 at the first sample (the pipeline moves it on for a resumed incident).
         `clock` and `sd` (the sounddevice module) are the seams for tests."""
         self._sd = sd or portaudio()
         devices = input_devices(self._sd)
@@ -200,7 +200,6 @@ class LiveSource:
             kind="device", rate=self._captures[0].device.rate, channels=len(self._captures),
         )  # fmt: skip
         self._clock = clock
-        self._start = start
         self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=int(QUEUE_SECONDS / CHUNK) * len(self._captures))
         self._aligner = Aligner(len(self._captures))
         self._silent_since: float | None = None
@@ -302,7 +301,7 @@ class LiveSource:
         capture.lost_at = None
 
     def _call_time(self) -> float:
-        return round(self._start + self._aligner.consumed / RATE, 3)
+        return round(self._aligner.consumed / RATE, 3)
 
     def _open(self, capture: _Capture, *, first: bool) -> None:
         now = self._clock()

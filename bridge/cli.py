@@ -563,7 +563,7 @@ def _listen(args: argparse.Namespace) -> int:
     from .devices import parse_device
 
     # With --resume the pipeline moves the source's blocks and events to the incident's call time
-    # (PipelineOptions.start), so the source itself counts from 0 (its `start` left at 0, or they move twice).
+    # (PipelineOptions.start), so the source itself counts from 0.
     source = LiveSource([parse_device(spec) for spec in args.device])  # a wrong device fails before models load
     session = _Session(args, out=args.out, audio=True, live=True)
     session.echo |= {"devices": args.device}
