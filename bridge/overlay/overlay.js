@@ -560,6 +560,7 @@
     long_silence: ["Bridge silent", "silent"],
     responder_quiet: ["Responder quiet", "quiet"],
     no_mitigation: ["No mitigation", "open"],
+    audio_lost: ["Audio lost", "no audio"],
   };
 
   function drawHeader(v) {
