@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-__all__ = ["SINK", "PulseServer", "play", "pulse_server", "to_wav"]
+__all__ = ["SINK", "PulseServer", "play", "pulse_server", "stereo_wav", "to_wav"]
 
 SINK = "bridge"
 
@@ -87,12 +87,16 @@ def to_wav(source: Path, target: Path, rate: int = 44100) -> Path:
         resampler = av.AudioResampler(format="s16", layout="stereo", rate=rate)
         frames = [out.to_ndarray() for f in container.decode(audio=0) for out in resampler.resample(f)]
         frames += [out.to_ndarray() for out in resampler.resample(None)]
-    pcm = np.concatenate(frames, axis=1).reshape(-1).astype("<i2")
+    return stereo_wav(target, np.concatenate(frames, axis=1).reshape(-1), rate)
+
+
+def stereo_wav(target: Path, pcm: np.ndarray, rate: int) -> Path:
+    """Interleaved 16-bit stereo samples as a WAV file."""
     with wave.open(str(target), "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+        w.writeframes(pcm.astype("<i2").tobytes())
     return target
 
 

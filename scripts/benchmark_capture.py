@@ -30,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from _pulse import PulseServer, play, pulse_server, to_wav  # noqa: E402
+from _pulse import PulseServer, play, pulse_server, stereo_wav, to_wav  # noqa: E402
 from _wer import wer  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "sample-call.opus"
@@ -70,7 +70,7 @@ def rig_latency(server: PulseServer, folder: Path) -> float:
     rate, tone_at = 44100, 1.0
     t = np.arange(int(rate * 0.5)) / rate
     audio = np.concatenate([np.zeros(int(rate * tone_at)), 0.5 * np.sin(2 * np.pi * 440 * t)])
-    wav = write_wav(folder / "tone.wav", audio, rate)
+    wav = stereo_wav(folder / "tone.wav", np.repeat((audio * 32767).astype("<i2"), 2), rate)
     seen = []
     for _ in range(3):
         probe = subprocess.Popen([sys.executable, "-c", _FIRST_SOUND], env=server.env, stdout=subprocess.PIPE,
@@ -83,18 +83,6 @@ def rig_latency(server: PulseServer, folder: Path) -> float:
         probe.wait()
         seen.append(heard - (played_at + tone_at))
     return float(np.median(seen))
-
-
-def write_wav(path: Path, audio: np.ndarray, rate: int) -> Path:
-    import wave
-
-    pcm = np.repeat((np.clip(audio, -1, 1) * 32767).astype("<i2"), 2)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    return path
 
 
 def cpu_seconds(pid: int) -> float:

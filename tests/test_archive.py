@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from _pulse import PulseServer, pulse_server, to_wav
-from conftest import REAL_ASR, run_bridge, transcripts, wer
-from test_capture import RUNNING, Listening, played
+from _pulse import PulseServer, to_wav
+from conftest import REAL_ASR, Listening, played, run_bridge, transcripts, wer
 from test_cli import assert_one_line_error
 
 from bridge.archive import ArchiveSource, Recorder, chunks, end_of
@@ -227,24 +225,14 @@ def test_a_damaged_chunk_is_a_warning_in_the_new_log_and_the_rest_is_transcribed
     assert events[-1]["type"] == "end" and events[-1]["duration"] == 30.0
 
 
-@pytest.fixture
-def sound(tmp_path: Path) -> Iterator[PulseServer]:
-    """A private PulseAudio with a null sink, as test_capture.py has it."""
-    with pulse_server(tmp_path / "pulse") as server:
-        yield server
-        while RUNNING:
-            RUNNING.pop().kill()
-
-
 @pytest.mark.slow
-def test_listen_with_record_then_retranscribe_gives_the_same_text_as_the_live_call(sound: PulseServer,
+def test_listen_with_record_then_retranscribe_gives_the_same_text_as_the_live_call(pulse: PulseServer,
                                                                                    tmp_path: Path) -> None:  # fmt: skip
     out = tmp_path / "live"
-    listening = Listening(sound, out, "--device", "pulse", "--record")
-    played(sound, to_wav(REAL_ASR / "OSR_us_000_0034_8k.wav", tmp_path / "osr.wav"))
+    listening = Listening(pulse, out, "--device", "pulse", "--record")
+    played(pulse, to_wav(REAL_ASR / "OSR_us_000_0034_8k.wav", tmp_path / "osr.wav"))
     time.sleep(2.0)
     code, _ = listening.stop(signal.SIGINT)
-    RUNNING.remove(listening)
     assert code == 130
     live = [(e["start"], e["end"], e["text"]) for e in listening.events() if e["type"] == "transcript"]
     assert len(live) >= 8

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _pulse import PulseServer, play, pulse_server, to_wav
-from conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, wer
+from _pulse import PulseServer, to_wav
+from conftest import BRIDGE, REAL_ASR, ROOT, Listening, played, run_bridge, text_of, wer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,74 +130,11 @@ def test_replay_never_loads_portaudio() -> None:
 # ---- bridge listen through PortAudio and PulseAudio ----
 
 
-@pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[PulseServer]:
-    with pulse_server(tmp_path / "pulse") as server:
-        yield server
-        while RUNNING:  # a failed test leaves its `bridge listen` running
-            RUNNING.pop().kill()
-
-
 @pytest.fixture(scope="module")
 def wavs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("wav")
     return {name: to_wav(REAL_ASR / name, folder / f"{Path(name).stem}.wav")
             for name in ("jfk.flac", "OSR_us_000_0034_8k.wav")}  # fmt: skip
-
-
-class Listening:
-    """`bridge listen` running in the background against the private PulseAudio."""
-
-    def __init__(self, pulse: PulseServer, out: Path, *args: str) -> None:
-        self.out = out
-        self.stderr = out.parent / f"{out.name}.stderr"
-        self._stderr = self.stderr.open("w")
-        self.process = subprocess.Popen(
-            [*BRIDGE, "listen", "--out", str(out), "--no-voices", *args], cwd=ROOT, env=pulse.env,
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True,
-        )  # fmt: skip
-        RUNNING.append(self)
-        self.wait_for(lambda events: any(e["type"] == "session" for e in events), 60)
-        time.sleep(2.0)  # the devices open after the session starts
-
-    def events(self) -> list[dict[str, Any]]:
-        log = self.out / "events.jsonl"
-        if not log.exists():
-            return []
-        return [json.loads(line) for line in log.read_text().splitlines() if line.endswith("}")]
-
-    def wait_for(self, condition: Any, timeout: float) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.stderr.read_text()
-            if condition(events := self.events()):
-                return events
-            time.sleep(0.2)
-        raise AssertionError(f"timed out; events: {[e['type'] for e in self.events()]}; {self.stderr.read_text()}")
-
-    def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
-        self.process.send_signal(sig)
-        stdout, _ = self.process.communicate(timeout=120)
-        self._stderr.close()
-        return self.process.returncode, stdout
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.communicate()
-        self._stderr.close()
-
-
-RUNNING: list[Listening] = []
-
-
-def played(pulse: PulseServer, wav: Path) -> None:
-    assert play(pulse, wav).wait(timeout=120) == 0
-
-
-def text_of(events: list[dict[str, Any]], channel: int | None = None) -> str:
-    return " ".join(e["text"] for e in events
-                    if e["type"] == "transcript" and (channel is None or e["channel"] == channel))  # fmt: skip
 
 
 def is_lost(event: dict[str, Any]) -> bool:

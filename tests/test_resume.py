@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from _pulse import PulseServer, pulse_server, to_wav
-from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, run_bridge, wer, write_wav
-from test_capture import RUNNING, Listening, ScriptedSource, played, text_of
+from _pulse import PulseServer, to_wav
+from conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, Listening, played, run_bridge, text_of, wer, write_wav
+from test_capture import ScriptedSource
 from test_cli import assert_one_line_error
 
 from bridge.archive import end_of
@@ -363,40 +363,29 @@ def test_resume_errors_are_one_line(tmp_path: Path) -> None:
     assert_one_line_error(done, "--record and --resume are for audio")
 
 
-@pytest.fixture
-def sound(tmp_path: Path) -> Iterator[PulseServer]:
-    """A private PulseAudio with a null sink, as test_capture.py has it."""
-    with pulse_server(tmp_path / "pulse") as server:
-        yield server
-        while RUNNING:
-            RUNNING.pop().kill()
-
-
 @pytest.mark.slow
-def test_listen_killed_then_resumed_goes_on_with_the_same_incident(sound: PulseServer, tmp_path: Path) -> None:
+def test_listen_killed_then_resumed_goes_on_with_the_same_incident(pulse: PulseServer, tmp_path: Path) -> None:
     out = tmp_path / "live"
     jfk = to_wav(REAL_ASR / "jfk.flac", tmp_path / "jfk.wav")
-    first = Listening(sound, out, "--device", "pulse", "--record")
-    played(sound, jfk)
+    first = Listening(pulse, out, "--device", "pulse", "--record")
+    played(pulse, jfk)
     reference = (REAL_ASR / "jfk.txt").read_text()
     first.wait_for(lambda events: wer(reference, text_of(events)) <= 0.1, 30)
     time.sleep(1.5)  # the log is fsynced at least once a second
     first.kill()  # SIGKILL
-    RUNNING.remove(first)
     before = first.events()
     archived = end_of(out / "audio") / RATE  # whole chunks only: the one being gathered is lost
     assert before[-1]["type"] != "end"
     time.sleep(2.0)
 
-    second = Listening(sound, out, "--device", "pulse", "--record", "--resume", str(out))
+    second = Listening(pulse, out, "--device", "pulse", "--record", "--resume", str(out))
     second.wait_for(lambda events: any(e["type"] == "notice" and e["code"] == "resumed" for e in events), 60)
     time.sleep(2.0)  # the devices open after the incident is restored
-    played(sound, jfk)
+    played(pulse, jfk)
     gap_end = next(e["end"] for e in second.events() if e["type"] == "gap")
     second.wait_for(lambda events: any(e["type"] == "transcript" and e["start"] > gap_end for e in events), 30)
     time.sleep(2.0)
     code, _ = second.stop(signal.SIGINT)
-    RUNNING.remove(second)
     events = second.events()
     assert code == 130
     assert events[: len(before)] == before
