@@ -100,9 +100,15 @@ class Speakers:
         self._tasks = [(new if same(owner, old) else owner, lemmas) for owner, lemmas in self._tasks]
         if self._last is not None and self._last.speaker and same(self._last.speaker, old):
             self._last.speaker = new
-        for label in [v.label for v in self.voices.voices] if self.voices else []:  # "Speaker 3 is Priya"
-            if same(label, old) or same(self._voice_name(label) or "", old):
-                self._fixed[label] = new.strip()
+        if self.voices is None:
+            return
+        live = [v.label for v in self.voices.voices if v.merged_into is None]
+        renamed = [label for label in live if same(label, old) or same(self._voice_name(label) or "", old)]
+        theirs = [label for label in live if label not in renamed and same(self._voice_name(label) or "", new)]
+        for label in renamed:  # "Speaker 3 is Priya": that voice is hers from now on
+            self._fixed[label] = new.strip()
+            if theirs:  # and Priya already has a voice: one person, one voice (its utterances go there)
+                self.voices.merge(theirs[0], label)
 
     def canonical(self, name: str) -> str:
         """The spelling the roster or the person's own introduction used; Whisper misspells and lowercases."""

@@ -7,8 +7,8 @@ of first appearance, and never renumbered, so every view can keep what it showed
 
 Short utterances ("Yes.", "Okay, thanks.") make unreliable embeddings: they are matched with lower
 confidence, and they neither move a centroid nor open a speaker unless they are clearly unlike everyone.
-Words can say what a voice cannot: `merge` joins two speakers the voice split, and `name` lets a speaker
-carry a person's name once someone says who it is.
+Words can say what a voice cannot: `merge` joins two speakers the voice split (the commander renamed one to
+the other). Names are not kept here: bridge.attribution decides who a voice is, from the words.
 """
 
 from __future__ import annotations
@@ -54,14 +54,11 @@ class VoiceMatch:
     """The utterance opened this speaker."""
     confidence: float
     """0 to 1: how far the similarities were from the thresholds that decided; halved for a short utterance."""
-    name: str | None = None
-    """The person's name, if words have said who this voice is."""
 
 
 @dataclass(frozen=True)
 class Voice:
     label: str
-    name: str | None
     utterances: int
     """Utterances that shaped this voice's centroid (short ones matched to it do not)."""
     merged_into: str | None
@@ -74,7 +71,6 @@ class _Cluster:
     total: np.ndarray
     """Sum of the unit embeddings; its direction is the centroid."""
     count: int = 0
-    name: str | None = None
     merged_into: _Cluster | None = field(default=None, repr=False)
 
     @property
@@ -100,10 +96,7 @@ class Voices:
     @property
     def voices(self) -> list[Voice]:
         """Every speaker ever opened, in order of first appearance."""
-        return [
-            Voice(c.label, c.root().name, c.count, c.merged_into.root().label if c.merged_into else None)
-            for c in self._clusters
-        ]
+        return [Voice(c.label, c.count, c.merged_into.root().label if c.merged_into else None) for c in self._clusters]
 
     def assign(self, embedding: np.ndarray, seconds: float) -> VoiceMatch:
         """Give one utterance (its embedding and its length of speech) to a speaker."""
@@ -129,12 +122,7 @@ class Voices:
         """One person heard as two speakers: `gone`'s voice joins `keep`'s, and its utterances go there."""
         a, b = self._get(keep).root(), self._get(gone).root()
         if a is not b:
-            a.name = a.name or b.name
             b.merged_into = a
-
-    def name(self, label: str, name: str) -> None:
-        """The speaker `label` is the person `name` (said on the call); later matches carry it."""
-        self._get(label).root().name = name
 
     def _get(self, label: str) -> _Cluster:
         try:
@@ -158,4 +146,4 @@ class Voices:
 
     def _match(self, cluster: _Cluster, similarity: float, new: bool, sureness: float, short: bool) -> VoiceMatch:
         confidence = min(1.0, max(0.0, sureness)) * (0.5 if short else 1.0)
-        return VoiceMatch(cluster.label, round(similarity, 4), new, round(confidence, 3), cluster.name)
+        return VoiceMatch(cluster.label, round(similarity, 4), new, round(confidence, 3))

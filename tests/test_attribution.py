@@ -184,3 +184,15 @@ def test_a_voice_shown_by_its_label_is_reported_once_named(analyzer: Analyzer) -
     assert speakers.named == []
     heard(analyzer, speakers, [(20, 24, "Priya here. The error rate is flat.", 1)])
     assert speakers.named == [("Speaker 2", "Priya")]
+
+
+def test_renaming_a_voice_to_someone_who_has_one_merges_the_two(analyzer: Analyzer) -> None:
+    speakers = Speakers()
+    said = heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
+                                      (6, 9, "Priya here, on the database.", 1),
+                                      (12, 15, "The replica lag is at four minutes.", 2)])  # fmt: skip
+    assert said[2] == "Speaker 3"
+    speakers.rename("Speaker 3", "Priya")  # the commander: that was Priya too
+    assert speakers.voices is not None
+    assert [(v.label, v.merged_into) for v in speakers.voices.voices][2] == ("Speaker 3", "Speaker 2")
+    assert heard(analyzer, speakers, [(20, 23, "Lag is down to one minute now.", 2)]) == ["Priya"]

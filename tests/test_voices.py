@@ -81,25 +81,13 @@ def test_merge_sends_later_utterances_to_the_speaker_kept() -> None:
     voices = Voices()
     voices.assign(utterance(a, rng), 2.0)
     voices.assign(utterance(b, rng), 2.0)
-    voices.name("Speaker 2", "Priya")
     voices.merge("Speaker 1", "Speaker 2")
     later = voices.assign(utterance(b, rng), 2.0)
-    assert later.label == "Speaker 1" and later.name == "Priya" and not later.new
+    assert later.label == "Speaker 1" and not later.new
     assert [(v.label, v.merged_into) for v in voices.voices] == [("Speaker 1", None), ("Speaker 2", "Speaker 1")]
     voices.merge("Speaker 2", "Speaker 1")  # already one: nothing to do
     # A new voice still gets the next number: labels are never reused.
     assert voices.assign(utterance(person(3), rng), 2.0).label == "Speaker 3"
-
-
-def test_naming_a_merged_label_names_the_speaker_it_went_to() -> None:
-    rng = np.random.default_rng(0)
-    voices = Voices()
-    for seed in (1, 2):
-        voices.assign(utterance(person(seed), rng), 2.0)
-    voices.merge("Speaker 1", "Speaker 2")
-    voices.name("Speaker 2", "Omar")
-    assert [v.name for v in voices.voices] == ["Omar", "Omar"]
-    assert voices.assign(utterance(person(1), rng), 2.0).name == "Omar"
 
 
 def test_unknown_labels_are_refused() -> None:
@@ -107,8 +95,6 @@ def test_unknown_labels_are_refused() -> None:
     voices.assign(person(1), 2.0)
     with pytest.raises(ValueError, match="no speaker 'Speaker 9'"):
         voices.merge("Speaker 1", "Speaker 9")
-    with pytest.raises(ValueError, match="no speaker 'Rosa'"):
-        voices.name("Rosa", "Rosa")
 
 
 # A call: which of a few voices speaks each utterance, how long, and a seed for its noise.
