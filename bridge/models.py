@@ -235,21 +235,21 @@ def _from_hf_cache(name: str) -> Path | None:
 
 
 def resolve_spacy(name: str = "en_core_web_sm") -> Path:
-    spec = load_manifest().get(name)
-    if spec is None or spec.kind != "spacy":
-        raise ModelError(f"unknown spaCy pipeline {name!r}; `bridge models list` shows the known ones")
-    done = installed(spec)
-    if done is None:
-        raise ModelError(f"the spaCy pipeline {name!r} is not installed; run `bridge models install {name}`")
-    return done.path
+    return _resolve(name, "spacy", "spaCy pipeline").path
 
 
 def resolve_voice(name: str = "voice") -> Path:
     """The speaker-embedding weights file (bridge.voiceprint reads it)."""
+    done = _resolve(name, "voice", "voice model")
+    return done.path / done.source.files[0].name
+
+
+def _resolve(name: str, kind: str, what: str) -> Installed:
+    """An installed model of `kind` from the manifest, or one line saying how to get it."""
     spec = load_manifest().get(name)
-    if spec is None or spec.kind != "voice":
-        raise ModelError(f"unknown voice model {name!r}; `bridge models list` shows the known ones")
+    if spec is None or spec.kind != kind:
+        raise ModelError(f"unknown {what} {name!r}; `bridge models list` shows the known ones")
     done = installed(spec)
     if done is None:
-        raise ModelError(f"the voice model {name!r} is not installed; run `bridge models install {name}`")
-    return done.path / spec.sources[0].files[0].name
+        raise ModelError(f"the {what} {name!r} is not installed; run `bridge models install {name}`")
+    return done
