@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .eventlog import EventLog
+from .log.eventlog import EventLog
 from .events import Correction, Event, SessionEnd, Transcript
 
 if TYPE_CHECKING:
-    from .extractor import Extractor
+    from .language.extraction import Extractor
     from .monitor import Monitor
 
 __all__ = ["Incident", "Sink"]
@@ -113,8 +113,8 @@ class Incident:
             self.log.close()
 
     def _write_draft(self) -> None:
-        from .postmortem import to_markdown
-        from .timeline import build
+        from .report.postmortem import to_markdown
+        from .report.timeline import build
 
         (self.log.path.parent / "postmortem.md").write_text(to_markdown(build(self.history)))  # type: ignore[arg-type]
 

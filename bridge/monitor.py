@@ -22,7 +22,7 @@ from functools import partial
 
 import msgspec
 
-from . import replies
+from .language import replies
 from .events import (
     ActionItem,
     Alert,

@@ -26,13 +26,13 @@ from . import __version__
 from .errors import BridgeError, UsageError
 from .events import Alert, AlertCleared, Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
 from .incident import Incident
-from .segmenter import Cut, Segmenter, SegmenterOptions
-from .source import RATE, Block
-from .transcriber import Recognition, Transcriber
-from .transcripts import Utterance
+from .speech.segmenter import Cut, Segmenter, SegmenterOptions
+from .sources.files import RATE, Block
+from .speech.transcriber import Recognition, Transcriber
+from .sources.transcript_input import Utterance
 
 if TYPE_CHECKING:
-    from .voiceprint import VoiceEncoder
+    from .speakers.voiceprint import VoiceEncoder
 
 __all__ = [
     "BlockSink",
@@ -203,7 +203,7 @@ class Pipeline:
                  options: PipelineOptions, echo: dict[str, Any], progress: Callable[[float], None] | None = None,
                  started: float | None = None, encoder: VoiceEncoder | None = None,
                  block_sinks: Iterable[BlockSink] = ()) -> None:  # fmt: skip
-        from .vad import SileroVad
+        from .speech.vad import SileroVad
 
         self._started = started
         self.source = source

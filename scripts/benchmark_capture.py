@@ -158,7 +158,7 @@ def main() -> None:
 
         out = Path(tmp) / "incident"
         log = out / "events.jsonl"
-        listen = subprocess.Popen([sys.executable, "-m", "bridge.cli", "listen", "--device", "pulse", "--out", str(out),
+        listen = subprocess.Popen([sys.executable, "-m", "bridge.cli.main", "listen", "--device", "pulse", "--out", str(out),
                                    "--model", args.model], cwd=ROOT, env=server.env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
         began = time.monotonic()

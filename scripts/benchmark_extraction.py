@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _calls import calls  # noqa: E402
 
-from bridge.attribution import Speakers  # noqa: E402
+from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.events import Transcript  # noqa: E402
-from bridge.extractor import Extractor  # noqa: E402
-from bridge.language import Analyzer  # noqa: E402
-from bridge.models import resolve_spacy  # noqa: E402
+from bridge.language.extraction import Extractor  # noqa: E402
+from bridge.language.analysis import Analyzer  # noqa: E402
+from bridge.weights import resolve_spacy  # noqa: E402
 
 APOLLO = ROOT.parent / "shared" / "data" / "real" / "incident_dialogue"
 
@@ -62,7 +62,7 @@ def start_up() -> tuple[float, float]:
         transcript = Path(tmp) / "one.jsonl"
         transcript.write_text(json.dumps({"start": 0, "end": 2, "text": "Next update in two minutes."}) + "\n")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bridge.cli", "replay", str(transcript), "--out", f"{tmp}/o"],
+        subprocess.run([sys.executable, "-m", "bridge.cli.main", "replay", str(transcript), "--out", f"{tmp}/o"],
                        check=True, capture_output=True)  # fmt: skip
         ours = time.perf_counter() - start
     start = time.perf_counter()

@@ -37,9 +37,9 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.uri import parse_uri  # noqa: E402
 
-from bridge.eventlog import EventLog  # noqa: E402
+from bridge.log.eventlog import EventLog  # noqa: E402
 from bridge.events import Interim, Notice, Session, SourceInfo, Transcript, Word  # noqa: E402
-from bridge.feed import Feed  # noqa: E402
+from bridge.feed.server import Feed  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
 
 P99_TARGET = 0.050

@@ -58,7 +58,7 @@ def rss_mb(pid: int) -> float:
 
 def replay(audio: Path, out: Path, model: str) -> tuple[list[tuple[float, float]], float]:
     """Run bridge replay; return (seconds, RSS MB) samples and the wall seconds it took."""
-    command = [sys.executable, "-m", "bridge.cli", "replay", str(audio), "--out", str(out), "--model", model]
+    command = [sys.executable, "-m", "bridge.cli.main", "replay", str(audio), "--out", str(out), "--model", model]
     began = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, float]] = []

@@ -29,17 +29,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 from _wer import wer  # noqa: E402
 
-from bridge.attribution import Speakers  # noqa: E402
-from bridge.eventlog import EventLog  # noqa: E402
+from bridge.speakers.attribution import Speakers  # noqa: E402
+from bridge.log.eventlog import EventLog  # noqa: E402
 from bridge.events import Alert, Event, Interim, ModelInfo, Session, Transcript  # noqa: E402
-from bridge.extractor import Extractor  # noqa: E402
+from bridge.language.extraction import Extractor  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
-from bridge.language import Analyzer  # noqa: E402
-from bridge.models import resolve_spacy, resolve_whisper  # noqa: E402
+from bridge.language.analysis import Analyzer  # noqa: E402
+from bridge.weights import resolve_spacy, resolve_whisper  # noqa: E402
 from bridge.monitor import Monitor  # noqa: E402
 from bridge.pipeline import Pipeline, PipelineOptions  # noqa: E402
-from bridge.source import open_source  # noqa: E402
-from bridge.transcriber import Transcriber, TranscriberOptions  # noqa: E402
+from bridge.sources.files import open_source  # noqa: E402
+from bridge.speech.transcriber import Transcriber, TranscriberOptions  # noqa: E402
 
 
 def offline(call: Call, model_path: Path) -> tuple[float, float]:
@@ -64,7 +64,7 @@ def full_speed(call: Call, model: str) -> tuple[float, float, float]:
     """WER, wall seconds and peak RSS (MB) of `bridge replay --speed max` in its own process."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        command = [sys.executable, "-m", "bridge.cli", "replay", str(call.audio), "--model", model, "--out", f"{tmp}/o"]
+        command = [sys.executable, "-m", "bridge.cli.main", "replay", str(call.audio), "--model", model, "--out", f"{tmp}/o"]
         done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:

@@ -45,10 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 
-from bridge.eventlog import read_log  # noqa: E402
+from bridge.log.eventlog import read_log  # noqa: E402
 from bridge.events import ActionItem, Alert, Decision, Extracted, LoggedEvent, StatusCheck, Transcript  # noqa: E402
 
-BRIDGE = [sys.executable, "-m", "bridge.cli"]
+BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 DUE_TOLERANCE = 0.15
 """A due time is right within this fraction of the gold delay."""
 ALERT_WINDOW = 5.0

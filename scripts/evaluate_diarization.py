@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Who spoke when, by voice alone: diarization error rate on real recordings, speakers of the rendered calls.
 
-Our system is what the live pipeline would run: the file through bridge.segmenter.Segmenter with the
+Our system is what the live pipeline would run: the file through bridge.speech.segmenter.Segmenter with the
 streaming Silero VAD in 0.1 s blocks (final utterances only), each utterance's speech through
-bridge.voiceprint.VoiceEncoder, and the vectors through bridge.voices.Voices online, in call order. Each
+bridge.speakers.voiceprint.VoiceEncoder, and the vectors through bridge.speakers.voices.Voices online, in call order. Each
 utterance becomes one hypothesis turn (its speech span) with its speaker label. Beside it, in the same run:
   one speaker   every utterance given to the same speaker;
   MFCC mean     the mean of MFCCs 1-19 (Whisper's 80-band log-mel, DCT) per utterance through the same
@@ -49,12 +49,12 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from scipy.fft import dct
 from scipy.optimize import linear_sum_assignment
 
-from bridge.models import resolve_voice, resolve_whisper
-from bridge.segmenter import Segmenter
-from bridge.source import RATE, FileSource
-from bridge.vad import SileroVad
-from bridge.voiceprint import VoiceEncoder
-from bridge.voices import Voices, VoicesOptions
+from bridge.weights import resolve_voice, resolve_whisper
+from bridge.speech.segmenter import Segmenter
+from bridge.sources.files import RATE, FileSource
+from bridge.speech.vad import SileroVad
+from bridge.speakers.voiceprint import VoiceEncoder
+from bridge.speakers.voices import Voices, VoicesOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "data" / "real" / "audio_diarization"
@@ -210,7 +210,7 @@ def main() -> None:
     encoder = VoiceEncoder(resolve_voice())
     transcriber = None
     if not args.no_whisper:
-        from bridge.transcriber import Transcriber
+        from bridge.speech.transcriber import Transcriber
 
         transcriber = Transcriber(resolve_whisper("base").path)
     recs = recordings(args.calls)

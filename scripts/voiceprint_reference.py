@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make tests/data/voiceprint_reference.json: Resemblyzer's own embeddings of real recordings.
 
-bridge.voiceprint runs Resemblyzer's voice encoder in numpy; tests/test_voiceprint.py checks it against
+bridge.speakers.voiceprint runs Resemblyzer's voice encoder in numpy; tests/speakers/test_voiceprint.py checks it against
 the vectors this script writes with the original (torch + librosa). Those are far too heavy for the
 project's environment, so run this in a scratch one:
 

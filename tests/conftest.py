@@ -18,7 +18,7 @@ SHARED = ROOT.parent / "shared"
 REAL_ASR = SHARED / "data" / "real" / "audio_asr"
 SAMPLE = ROOT / "samples" / "sample-call.opus"
 SAMPLE_REF = ROOT / "samples" / "sample-call.ref.json"
-BRIDGE = [sys.executable, "-m", "bridge.cli"]
+BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 
 # Hypothesis's timing checks measure the machine, not the code: on 2 shared cores, with a model or a browser
 # busy in the same run, one slow draw failed a run that had nothing wrong. Tests check behaviour; the

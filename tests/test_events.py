@@ -1,7 +1,7 @@
 import json
 
 import msgspec
-from conftest import ROOT
+from tests.conftest import ROOT
 
 from bridge.events import Interim, LoggedEvent, Session, SourceInfo, Transcript, json_schema
 

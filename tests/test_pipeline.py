@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REAL_ASR, SAMPLE, wer
+from tests.conftest import REAL_ASR, SAMPLE, wer
 
-from bridge.attribution import Speakers
-from bridge.eventlog import EventLog, read_log
+from bridge.speakers.attribution import Speakers
+from bridge.log.eventlog import EventLog, read_log
 from bridge.events import (
     ActionItem,
     Alert,
@@ -23,15 +23,15 @@ from bridge.events import (
     SessionEnd,
     Transcript,
 )
-from bridge.extractor import Extractor
+from bridge.language.extraction import Extractor
 from bridge.incident import Incident
-from bridge.language import Analyzer
-from bridge.models import resolve_spacy, resolve_voice, resolve_whisper
+from bridge.language.analysis import Analyzer
+from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
 from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
-from bridge.source import open_source
-from bridge.transcriber import Transcriber
-from bridge.voiceprint import VoiceEncoder
+from bridge.sources.files import open_source
+from bridge.speech.transcriber import Transcriber
+from bridge.speakers.voiceprint import VoiceEncoder
 
 pytestmark = pytest.mark.slow
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"

@@ -5,8 +5,8 @@ samples/sample-call.opus --vocab samples/roster.txt`), committed once so that th
 extraction output without running the model; its session names it `sample-call`. The other files are what
 the views make of it. When a view changes on purpose, regenerate them and read the diff:
 
-    BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/test_timeline.py tests/test_postmortem.py \
-        tests/test_exports.py tests/test_update.py
+    BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/report/test_timeline.py tests/report/test_postmortem.py \
+        tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from bridge.events import (
     SourceInfo,
     Transcript,
 )
-from bridge.folder import load
+from bridge.log.incident_folder import load
 
 __all__ = ["GOLDEN", "INCIDENT", "assert_golden", "numbered", "said", "sample_events", "session"]
 
 GOLDEN = Path(__file__).parent
 INCIDENT = GOLDEN / "incident"
 REGENERATE = (
-    "BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/test_timeline.py tests/test_postmortem.py "
-    "tests/test_exports.py tests/test_update.py"
+    "BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/report/test_timeline.py tests/report/test_postmortem.py "
+    "tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py"
 )
 
 

@@ -1,0 +1,94 @@
+"""What the terminal shows during a replay: the transcript as it is finalised, what was extracted, the
+alerts as they come due, and a progress bar on stderr when faster than real time."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from typing import Any
+
+__all__ = ["Terminal", "clock"]
+
+
+def clock(seconds: float) -> str:
+    minutes, s = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{s:04.1f}"
+
+
+class Terminal:
+    """What the terminal shows: the transcript as it is finalised, what was extracted, the alerts, and a
+    progress bar on stderr for replays faster than real time."""
+
+    def __init__(self, *, live: bool) -> None:
+        self.live = live
+        self.duration: float | None = None
+        self._shown = 0.0
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, event: Any) -> None:
+        from ..events import (
+            ActionItem,
+            Alert,
+            AlertCleared,
+            CheckMet,
+            Decision,
+            Interim,
+            Notice,
+            StatusCheck,
+            Transcript,  # fmt: skip
+        )
+
+        self.clear()
+        kind = type(event).__name__
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if isinstance(event, Transcript):
+            who = f"{event.speaker}: " if event.speaker else ""
+            print(f"[{clock(event.start)}] {who}{event.text}", flush=True)
+        elif isinstance(event, Decision):
+            print(f"          DECISION  {event.text}", flush=True)
+        elif isinstance(event, ActionItem):
+            due = f" (due {clock(event.due)})" if event.due is not None else ""
+            print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
+        elif isinstance(event, StatusCheck):
+            print(
+                f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due)}",
+                flush=True,
+            )
+        elif isinstance(event, Alert):
+            print(f"[{clock(event.t)}] ALERT   {event.message}", flush=True)
+        elif isinstance(event, AlertCleared):
+            print(f"[{clock(event.t)}] cleared: {event.message}", flush=True)
+        elif isinstance(event, CheckMet) and event.late:
+            print(f"[{clock(event.t)}] update came {event.late:.0f} s late", flush=True)
+        elif isinstance(event, Notice):
+            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
+        elif isinstance(event, Interim) and sys.stdout.isatty():
+            print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"{c.get('Decision', 0)} decisions, {c.get('ActionItem', 0)} action items, "
+                f"{c.get('StatusCheck', 0)} status checks, {c.get('Alert', 0)} alerts")  # fmt: skip
+
+    def progress(self, seconds: float) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if now - self._shown < 0.2:
+            return
+        self._shown = now
+        width = max(10, min(40, shutil.get_terminal_size().columns - 30))
+        if self.duration:
+            done = min(1.0, seconds / self.duration)
+            bar = "#" * int(done * width) + "-" * (width - int(done * width))
+            line = f"[{bar}] {clock(seconds)} / {clock(self.duration)}"
+        else:
+            line = f"{clock(seconds)} of audio"
+        sys.stderr.write("\r" + line)
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

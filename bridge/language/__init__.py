@@ -1,0 +1,1 @@
+"""What was said means: sentence analysis, spoken durations, reply kinds, findings, and the extraction."""

@@ -1,0 +1,384 @@
+"""What each sentence of an utterance does: the matching half of extraction.
+
+One spaCy parse per final transcript; the rules come from a pattern file (bridge/language/patterns/en.json, plus
+the user's --patterns). `Analyzer.analyze(text)` returns plain `Sentence` records saying who is
+addressed, who introduces themself, and which kinds of act the sentence holds (a request, a
+first-person commitment, a decision, a status check, a question, an acknowledgement). Turning those into
+events, with owners and evidence, is the extractor's job; attributing speakers is attribution's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .durations import SpokenTime, find_time
+from ..errors import ModelError, UsageError
+
+__all__ = ["Analyzer", "Patterns", "Sentence", "load_patterns"]
+
+BRIDGE = "*bridge*"
+"""Addressee of a sentence spoken to everyone ("Everyone, we will regroup")."""
+
+DEFAULT_PATTERNS = Path(__file__).parent / "patterns" / "en.json"
+
+
+@dataclass(frozen=True)
+class Patterns:
+    data: dict[str, Any]
+
+    def words(self, key: str) -> frozenset[str]:
+        return frozenset(self.data[key])
+
+
+def load_patterns(extra: Path | None = None) -> Patterns:
+    data = json.loads(DEFAULT_PATTERNS.read_text())
+    if extra is not None:
+        try:
+            user = json.loads(extra.read_text())
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read --patterns {extra}: {getattr(e, 'strerror', None) or e}") from None
+        for key, value in user.items():
+            if key == "patterns":
+                for label, pats in value.items():
+                    data["patterns"].setdefault(label, []).extend(pats)
+            elif key == "categories":
+                for cat, words in value.items():
+                    data["categories"].setdefault(cat, []).extend(words)
+            elif isinstance(value, list) and isinstance(data.get(key), list):
+                data[key] = [*data[key], *value]
+            else:
+                raise UsageError(f"--patterns {extra}: unknown key {key!r}")
+    return Patterns(data)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    span: tuple[int, int]
+    """Characters of the cleaned utterance."""
+    addressee: str | None = None
+    """The person spoken to (a name as said), BRIDGE for everyone, None when nobody is named."""
+    self_id: str | None = None
+    commander_claim: bool = False
+    question: bool = False
+    ack: bool = False
+    request: str | None = None
+    """The task asked of the addressee, in a few words."""
+    commitment: str | None = None
+    """What the speaker takes on ("I will ...")."""
+    decision: str | None = None
+    status: bool = False
+    time: SpokenTime | None = None
+    mitigation_order: bool = False
+    """A bare imperative such as "Kill the batch job": the bridge's decision when nobody is named."""
+    lemmas: frozenset[str] = field(default_factory=frozenset)
+    """The nouns said, to tell which task a report is about."""
+    topic: frozenset[str] = field(default_factory=frozenset)
+    """The nouns of the request's or commitment's object: what a later report about it will mention."""
+
+
+class Analyzer:
+    """Holds the loaded spaCy pipeline and the compiled patterns; build it once per session."""
+
+    def __init__(self, model_path: Path, patterns: Patterns | None = None) -> None:
+        try:
+            import spacy
+            from spacy.matcher import Matcher
+        except ImportError:  # pragma: no cover - spaCy is a dependency
+            raise ModelError("spaCy is not installed; run scripts/setup") from None
+        try:
+            self.nlp = spacy.load(model_path, exclude=["ner"])
+        except OSError as e:
+            raise ModelError(f"cannot load the spaCy pipeline in {model_path}: {e}") from None
+        self.patterns = p = patterns or load_patterns()
+        self.matcher = Matcher(self.nlp.vocab)
+        for label, pats in p.data["patterns"].items():
+            self.matcher.add(label, pats)
+        fillers = "|".join(map(re.escape, p.data["fillers"]))
+        self._fillers = re.compile(rf"(?:,\s*)?\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I)
+        self._self_id = [re.compile(x) for x in p.data["self_identification"]]
+        self._status = [re.compile(x, re.I) for x in p.data["status_phrases"]]
+        self._acks = p.words("acknowledgements")
+        self._not_names = p.words("not_names")
+        self._not_self = p.words("not_self_names")
+        self._bridge = p.words("bridge_addressees")
+        self._hedges = p.words("hedges")
+        self._openers = p.words("question_openers")
+        self._decision_verbs = p.words("decision_verbs")
+        self._not_decision = p.words("not_decision_verbs")
+        self._imperative = p.words("imperative_decision_verbs")
+        self._not_tasks = p.words("not_tasks")
+
+    def clean(self, text: str) -> str:
+        """Without fillers ("um, we will, uh, fail over" -> "we will fail over")."""
+        text = self._fillers.sub(" ", text)
+        return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
+
+    def analyze(
+        self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()
+    ) -> list[Sentence]:
+        """`text` must be cleaned; `names` are lower-case names known to be people on the call."""
+        doc = self.nlp(text)
+        matches: dict[int, set[str]] = {}
+        for match_id, start, _ in self.matcher(doc):
+            matches.setdefault(start, set()).add(self.nlp.vocab.strings[match_id])
+        out = []
+        for sent in doc.sents:
+            labels: dict[str, int] = {}
+            for i in range(sent.start, sent.end):
+                for label in matches.get(i, ()):
+                    labels.setdefault(label, i)
+            out.append(self._sentence(doc, sent, labels, said_at, names))
+        return out
+
+    def _sentence(self, doc: Any, sent: Any, labels: dict[str, int], said_at: datetime | None,
+                  names: frozenset[str]) -> Sentence:  # fmt: skip
+        text = sent.text.strip()
+        lower = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+        words = lower.split()
+        addressee, body_start = self._addressee(sent, names)
+        self_id = self._self_identification(text, names)
+        time = find_time(text, said_at)
+        question = text.endswith("?") or (bool(words) and words[0] in self._openers and "REQUEST" not in labels
+                                          and len(words) > 2 and not text.endswith("."))  # fmt: skip
+        core = " ".join(w for w in words if w not in self._acks)
+        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
+        body = [t for t in sent if t.i >= body_start and not t.is_punct]
+        request, task_at = None, None
+        if "REQUEST" in labels and addressee != BRIDGE:
+            request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
+        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?"):
+            request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
+        commitment = None
+        if "COMMITMENT" in labels:
+            commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
+            if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
+                commitment, task_at = None, None
+        hedged = any(w in self._hedges for w in words) and "DECISION_MARKER" not in labels
+        decision = None
+        if not question and not hedged:
+            decision = self._decision(doc, sent, labels, text)
+        mitigation_order = bool(
+            not question
+            and not addressee
+            and body
+            and _imperative(body[0])
+            and body[0].lemma_.lower() in self._imperative
+        )
+        status = (time is not None and any(p.search(text) for p in self._status)
+                  and not any(n in lower for n in self.patterns.data["not_status_phrases"]))  # fmt: skip
+        if (
+            status
+            and decision
+            and _verb_after(doc, labels.get("WE_WILL")) in ("regroup", "reconvene", "sync", "update")
+        ):
+            decision = None
+        claim = any(c in lower for c in self.patterns.data["commander_claims"])
+        lemmas = frozenset(t.lemma_.lower() for t in sent if _topical(t))
+        topic = _topic(sent, task_at) if task_at is not None else frozenset()
+        return Sentence(
+            text=text, span=(sent.start_char, sent.end_char), addressee=addressee, self_id=self_id,
+            commander_claim=claim, question=question and request is None, ack=ack and not (request or decision),
+            request=request, commitment=commitment, decision=decision, status=status, time=time,
+            mitigation_order=mitigation_order, lemmas=lemmas, topic=topic,
+        )  # fmt: skip
+
+    def _decision(self, doc: Any, sent: Any, labels: dict[str, int], text: str) -> str | None:
+        if "DECISION_MARKER" in labels:
+            after = _DECISION_LEAD.split(text, maxsplit=1)
+            return _trim(after[-1]) or _trim(text)
+        if "WE_WILL" in labels:
+            verb = _main_verb(doc, labels["WE_WILL"])
+            if verb is None:
+                return None
+            lemma = verb.lemma_.lower()
+            if not any(c.dep_ in _COMPLEMENTS for c in verb.children):
+                return None  # "We'll do." (Whisper's "Will do.") commits to nothing
+            if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
+                return _trim(doc[labels["WE_WILL"] : sent.end].text)
+        return None
+
+    def _task(self, doc: Any, start: int, end: int, addressee: str | None, time: SpokenTime | None) -> str | None:
+        """The task in a few words, or None when what was said is no task ("Go ahead, FLIGHT"). The deadline
+        is left out: it is the item's `due`."""
+        task = _task(doc, start, end)
+        if time is not None:
+            task = _trim(re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I))
+        if addressee:
+            task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
+        words = task.lower().split()
+        if len(words) < 2 or task.lower() in self._not_tasks or (words[:2] == ["go", "ahead"] and len(words) < 3):
+            return None
+        if words[0] == "see" or " ".join(words[:3]) == "tell you what":  # "See that it's dropping", an idiom
+            return None
+        return task
+
+    def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:
+        """A name said to someone, and where the words to them begin: "Priya, can you ...",
+        "Thanks Ana.", "... can you check that, Marcus?". Whisper capitalises names but spaCy's small
+        model often tags them as adverbs or nouns, so position and punctuation weigh more than tags."""
+        tokens = [t for t in sent if not t.is_space]
+        i = 0
+        while i < len(tokens) and (tokens[i].lower_ in self._acks or tokens[i].is_punct):
+            i += 1
+        for n in (2, 1):
+            head, rest = tokens[i : i + n], tokens[i + n :]
+            if len(head) < n or not self._is_name(head, names):
+                continue
+            if not rest or rest[0].text in (",", ".", "!", ":") or rest[0].lower_ in _DIRECT:
+                name = " ".join(t.text for t in head)
+                body = rest[1:] if rest and rest[0].is_punct else rest
+                return self._who(name), body[0].i if body else sent.end
+        for j, t in enumerate(tokens):
+            if t.lower_ in ("thanks", "thank"):
+                k = j + 1
+                while k < len(tokens) and tokens[k].lower_ in ("you", ","):
+                    k += 1
+                if k < len(tokens) and self._is_name(tokens[k : k + 1], names):
+                    return self._who(tokens[k].text), tokens[i].i if i < len(tokens) else sent.end
+        if len(tokens) > 3 and tokens[-1].is_punct and tokens[-3].text == "," and self._is_name(tokens[-2:-1], names):
+            return self._who(tokens[-2].text), tokens[i].i
+        return None, tokens[i].i if i < len(tokens) else sent.end
+
+    def _who(self, name: str) -> str:
+        return BRIDGE if name.lower() in self._bridge else name
+
+    def _is_name(self, tokens: list[Any], names: frozenset[str]) -> bool:
+        text = " ".join(t.lower_ for t in tokens)
+        if text in self._bridge or text in names:
+            return True
+        for t in tokens:
+            if (t.lower_ in self._not_names or t.lower_ in self._acks or t.is_punct or t.like_num
+                    or t.pos_ in _FUNCTION_POS or t.tag_ in ("WDT", "WP", "WRB") or t.lower_.endswith("ly")
+                    or not t.text[:1].isupper()):  # fmt: skip
+                return False
+        return True
+
+    def _self_identification(self, text: str, names: frozenset[str]) -> str | None:
+        for pattern in self._self_id:
+            for m in pattern.finditer(text):
+                name = m["name"]
+                known = name.lower() in names
+                if (
+                    (known or name[:1].isupper())
+                    and name.lower() not in self._not_self
+                    and name.lower() not in self._acks
+                ):
+                    return name[:1].upper() + name[1:]
+        return None
+
+
+_DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
+_FUNCTION_POS = frozenset({"PRON", "DET", "AUX", "ADP", "CCONJ", "SCONJ", "INTJ", "NUM", "PART"})
+
+
+def _only_acks(words: list[str], acks: frozenset[str]) -> bool:
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            if " ".join(words[i : i + n]) in acks:
+                i += n
+                break
+        else:
+            return False
+    return True
+
+
+_GENERIC = frozenset({"update", "status", "minute", "second", "hour", "bridge", "thing", "everyone", "time", "team",
+                      "call", "incident", "issue", "problem", "people", "way", "lot", "bit", "percent", "moment",
+                      "change", "work", "one", "something", "anything", "everything"})  # fmt: skip
+
+
+def _topical(token: Any) -> bool:
+    return bool(token.pos_ in ("NOUN", "PROPN") and not token.is_stop and len(token.text) > 2
+                and token.lemma_.lower() not in _GENERIC)  # fmt: skip
+
+
+def _topic(sent: Any, start: int) -> frozenset[str]:
+    """What a task is about: the nouns of its verb's object and of the places it names ("turn down the
+    retry rate on the orders service" -> retry, rate, order, service), not of clauses hanging off them."""
+    verb = next((t for t in sent if t.i >= start and t.pos_ == "VERB"), None)
+    if verb is None:
+        return frozenset()
+    verbs = [verb, *(c for c in verb.children if c.dep_ in ("xcomp", "conj") and c.pos_ == "VERB")][:2]
+    heads = [c for v in verbs for c in v.children if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass")]
+    preps = [c for h in (*verbs, *heads) for c in h.children if c.dep_ == "prep"]
+    heads += [c for p in preps for c in p.children if c.dep_ == "pobj"]
+    nouns = {t.lemma_.lower() for h in heads for t in (h, *h.children)
+             if _topical(t) and (t is h or t.dep_ in ("compound", "amod", "nmod"))}  # fmt: skip
+    if not nouns:
+        chunk = next((c for c in sent.noun_chunks if c.start >= verb.i and c.root.pos_ != "PRON"), None)
+        nouns = {t.lemma_.lower() for t in chunk if _topical(t)} if chunk is not None else set()
+    return frozenset(nouns)
+
+
+def _imperative(token: Any) -> bool:
+    """A verb in its base form opening a clause ("ping me", "open a ticket"); the tagger's tag alone is
+    unreliable on imperatives, so the form decides."""
+    word, lemma = token.lower_, token.lemma_.lower()
+    participle = word in (lemma + "ing", lemma + lemma[-1:] + "ing") or (len(lemma) > 2 and word == lemma[:-1] + "ing")
+    base = word == lemma or (token.tag_ == "VBG" and not participle)  # "ping" tagged as a form of "pe"
+    return bool(
+        token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have")
+    )
+
+
+_COMPLEMENTS = frozenset(
+    {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}
+)
+
+
+def _main_verb(doc: Any, index: int) -> Any:
+    """The verb a "we will" / "let's" match commits to, if it heads the sentence: "I don't know how long
+    we'll keep that up" reports a doubt, not a decision."""
+    for t in doc[index : index + 8]:
+        if t.pos_ == "VERB" and t.lower_ not in ("going", "gon", "let", "'s"):
+            head = t.head
+            if t.dep_ == "ROOT" or (t.dep_ in ("conj", "xcomp") and head.dep_ == "ROOT"):
+                return t
+            if t.dep_ in ("ccomp", "xcomp") and head.lemma_.lower() in ("let", "go"):
+                return t
+            return None
+    return None
+
+
+def _verb_after(doc: Any, index: int | None) -> str | None:
+    if index is None:
+        return None
+    for t in doc[index : index + 8]:
+        if t.pos_ == "VERB" and t.lower_ not in ("going", "gon", "let", "'s"):
+            return str(t.lemma_.lower())
+    return None
+
+
+def _future(doc: Any, index: int) -> bool:
+    """'we will X' and 'we are going to X' commit; 'we are seeing X' reports."""
+    window = [t.lower_ for t in doc[index : index + 4]]
+    return any(w in ("will", "'ll", "shall", "going", "gon") for w in window)
+
+
+_DECISION_LEAD = re.compile(r"\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", re.I)
+_LEAD = re.compile(
+    r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|go ahead and"
+    r"|you|i will|i'll|i am going to|i'm going to|i shall|let me|also|just|then|now)\s+)+",
+    re.I,
+)
+_TAIL = re.compile(
+    r"\s*(?:,?\s*(?:and|then)\s+(?:report back|give (?:us|me) an update|update (?:us|me)|let (?:us|me) know)\b.*"
+    r"|\s+please)$",
+    re.I,
+)
+
+
+def _task(doc: Any, start: int, end: int) -> str:
+    text = doc[start:end].text
+    return _trim(_TAIL.sub("", _LEAD.sub("", _trim(text))))
+
+
+def _trim(text: str) -> str:
+    return text.strip().strip(" ,.;:!?").strip()

@@ -1,0 +1,171 @@
+"""The commander's corrections applied to a logged incident: what every view is made from.
+
+The log keeps what was extracted and, after it, what the commander said about it (`Correction`). A view
+never shows the one without the other, so they are folded together here, once: a dismissed item is left
+out, an edit replaces the owner, task or due it names, a snoozed status check gets its new deadline, and a
+renamed speaker is called by the new name everywhere, before and after the rename (they were the same
+person all along). What depended on a dismissed item goes with it: its status check's update, the alerts
+raised about it and their clearing.
+
+The evidence is never edited: an item keeps the quote it came from, so a reader can see what was said and
+what the commander made of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import msgspec
+
+from ..events import (
+    ActionItem,
+    Alert,
+    AlertCleared,
+    CheckMet,
+    Correction,
+    Decision,
+    LoggedEvent,
+    StatusCheck,
+    Transcript,
+)
+from ..monitor import same_speaker
+
+__all__ = ["Corrected", "apply"]
+
+
+@dataclass(frozen=True)
+class Corrected:
+    events: list[LoggedEvent]
+    """The log with every correction applied, in log order, without the `Correction` events themselves."""
+    edited: frozenset[int]
+    """`seq` of the items whose text, owner or due the commander changed."""
+    confirmed: frozenset[int]
+    """`seq` of the items the commander confirmed as right."""
+    acknowledged: frozenset[int]
+    """`seq` of the alerts the commander acknowledged."""
+
+
+class _Names:
+    """Renames in the order they were made: A -> B, then B -> C, calls A and B both C."""
+
+    def __init__(self) -> None:
+        self._to: dict[str, str] = {}
+
+    def add(self, old: str, new: str) -> None:
+        for key, name in self._to.items():
+            if same_speaker(name, old):
+                self._to[key] = new
+        self._to[_key(old)] = new
+
+    def __call__(self, name: str | None) -> str | None:
+        return None if name is None else self._to.get(_key(name), name)
+
+    def in_text(self, text: str) -> str:
+        """`text` (an alert's message) with every renamed name replaced as a whole word."""
+        if not self._to:
+            return text
+        # One pass: after Sophia -> Sofia and Sofia -> Sofia R, "Sophia" must not become "Sofia R R".
+        names = "|".join(re.escape(old) for old in sorted(self._to, key=len, reverse=True))
+        return re.sub(rf"\b(?:{names})\b", lambda m: self._to[_key(m.group(0))], text, flags=re.IGNORECASE)
+
+    def __bool__(self) -> bool:
+        return bool(self._to)
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def apply(events: Iterable[LoggedEvent]) -> Corrected:
+    """Fold every `Correction` in `events` into what it refers to."""
+    events = list(events)
+    corrections = [e for e in events if isinstance(e, Correction)]
+    names = _Names()
+    speaker_of: dict[int, str] = {}  # a rename of nobody in particular names that one unattributed line
+    dismissed: set[int] = set()
+    edits: dict[int, list[Correction]] = {}
+    for c in corrections:
+        if c.action == "rename" and c.name:
+            if c.speaker:
+                names.add(c.speaker, c.name)
+            else:
+                speaker_of[c.ref] = c.name
+        elif c.action == "dismiss":
+            dismissed.add(c.ref)
+        elif c.action in ("edit", "snooze"):
+            edits.setdefault(c.ref, []).append(c)
+
+    alerts = {e.seq: e for e in events if isinstance(e, Alert)}
+    dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in dismissed}
+    met = {e.ref for e in events if isinstance(e, CheckMet)}
+    due: dict[int, float] = {}
+    out: list[LoggedEvent] = []
+    for event in events:
+        if isinstance(event, Correction):
+            # The monitor turns "received" into a CheckMet; a log written without one still shows the check met.
+            if event.action == "received" and event.ref in due and event.ref not in met:
+                met.add(event.ref)
+                late = round(max(0.0, event.t - due[event.ref]), 3)
+                out.append(CheckMet(t=event.t, wall=event.wall, ref=event.ref, source=event.seq, by=None, late=late))
+            continue
+        if event.seq in dismissed or event.seq in dropped_alerts:
+            continue
+        if isinstance(event, CheckMet) and event.ref in dismissed:
+            continue
+        if isinstance(event, AlertCleared) and event.ref in dropped_alerts:
+            continue
+        if isinstance(event, Decision | ActionItem | StatusCheck):
+            for edit in edits.get(event.seq, ()):
+                event = _edit(event, edit)
+            if isinstance(event, StatusCheck):
+                due[event.seq] = event.due
+        out.append(_renamed(event, names, speaker_of))
+    return Corrected(
+        events=out,
+        edited=frozenset(ref for ref, cs in edits.items() if any(c.action == "edit" for c in cs)),
+        confirmed=frozenset(c.ref for c in corrections if c.action == "confirm") - dismissed,
+        acknowledged=frozenset(c.ref for c in corrections if c.action == "acknowledge"),
+    )
+
+
+_Item = Decision | ActionItem | StatusCheck
+
+
+def _edit(item: _Item, c: Correction) -> _Item:
+    if c.action == "snooze":
+        if isinstance(item, StatusCheck) and c.until is not None:
+            return msgspec.structs.replace(item, due=c.until)
+        return item
+    if isinstance(item, Decision):
+        return msgspec.structs.replace(item, text=c.text) if c.text else item
+    if isinstance(item, ActionItem):
+        return msgspec.structs.replace(
+            item,
+            task=c.text or item.task,
+            owner=c.owner if c.owner is not None else item.owner,
+            due=c.due if c.due is not None else item.due,
+        )
+    return msgspec.structs.replace(
+        item, owner=c.owner if c.owner is not None else item.owner, due=c.due if c.due is not None else item.due
+    )
+
+
+def _renamed(event: LoggedEvent, names: _Names, speaker_of: dict[int, str]) -> LoggedEvent:
+    if isinstance(event, Transcript):
+        speaker = speaker_of.get(event.seq, event.speaker)
+        return msgspec.structs.replace(event, speaker=names(speaker)) if names or speaker != event.speaker else event
+    if not names:
+        return event
+    if isinstance(event, ActionItem | StatusCheck):
+        return msgspec.structs.replace(event, by=names(event.by), owner=names(event.owner))
+    if isinstance(event, Decision):
+        return msgspec.structs.replace(event, by=names(event.by))
+    if isinstance(event, CheckMet):
+        return msgspec.structs.replace(event, by=names(event.by))
+    if isinstance(event, Alert):
+        return msgspec.structs.replace(event, owner=names(event.owner), message=names.in_text(event.message))
+    if isinstance(event, AlertCleared):
+        return msgspec.structs.replace(event, message=names.in_text(event.message))
+    return event

@@ -1,0 +1,151 @@
+"""The incident's event log: append-only JSON lines, the one record every view is made from.
+
+Each event is one line, written and flushed as it is appended, so a killed process loses nothing the
+operating system has seen; the file is fsynced at least once a second, so a crash of the machine loses at
+most the last second. Readers tolerate a torn last line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+from ..errors import LogError
+from ..events import SCHEMA_VERSION, Event, LoggedEvent, Session
+
+__all__ = ["EventLog", "LogContents", "read_log"]
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(LoggedEvent)
+
+
+class EventLog:
+    """Appends events to `path`, stamping each with its `seq` and `wall` time.
+
+    A new log is created; with `after` (what `read_log` read from `path`), the log a killed session left is
+    continued instead: a torn last line is cut off (it never was a whole event) and `seq` goes on."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0,
+                 after: LogContents | None = None) -> None:  # fmt: skip
+        self.path = path
+        self._clock = clock
+        self._sync_interval = sync_interval
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(path, "xb" if after is None else "r+b")  # noqa: SIM115 - held open for the life of the log
+        except FileExistsError:
+            raise LogError(f"{path} already exists; choose another --out folder") from None
+        except OSError as e:
+            verb = "create" if after is None else "continue"
+            raise LogError(f"cannot {verb} the event log {path}: {e.strerror}") from None
+        self._seq = 0
+        if after is not None:
+            whole = self._file.read().rfind(b"\n") + 1
+            self._file.truncate(whole)
+            self._file.seek(whole)
+            os.fsync(self._file.fileno())
+            self._seq = after.events[-1].seq
+        self._dirty = False
+        self._synced_at = clock()
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def append(self, event: E) -> E:
+        event = msgspec.structs.replace(event, seq=self._seq + 1, wall=round(self._clock(), 3))
+        self._file.write(_encoder.encode(event) + b"\n")
+        self._file.flush()
+        self._seq += 1  # only once written: a failed write leaves no gap
+        self._dirty = True
+        self.sync_if_due()
+        return event
+
+    def sync_if_due(self) -> None:
+        """fsync when there is unsynced data older than the interval; call this often."""
+        if self._dirty and self._clock() - self._synced_at >= self._sync_interval:
+            self.sync()
+
+    def sync(self) -> None:
+        os.fsync(self._file.fileno())
+        self._dirty = False
+        self._synced_at = self._clock()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.sync()
+            self._file.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class LogContents:
+    events: list[LoggedEvent]
+    torn: bool
+    """The last line was cut short (the writer was killed mid-line) and was left out."""
+
+    @property
+    def session(self) -> Session:
+        first = self.events[0]
+        assert isinstance(first, Session)
+        return first
+
+
+def read_log(path: Path) -> LogContents:
+    """Read a whole log. A torn last line is left out; anything else unreadable is an error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LogError(f"no event log at {path}") from None
+    except OSError as e:
+        raise LogError(f"cannot read {path}: {e.strerror}") from None
+    lines = data.split(b"\n")
+    torn = lines[-1] != b""
+    if torn:
+        log.warning("%s: the last line is incomplete (the writer stopped mid-line); leaving it out", path)
+    events: list[LoggedEvent] = []
+    for number, line in enumerate(lines[:-1], 1):
+        if not line.strip():
+            continue
+        try:
+            events.append(_decoder.decode(line))
+        except msgspec.ValidationError as e:
+            raise LogError(_explain(path, number, line, e)) from None
+        except msgspec.DecodeError:
+            raise LogError(f"{path}:{number}: not a JSON event; the log is damaged") from None
+    if not events or not isinstance(events[0], Session):
+        raise LogError(f"{path} does not start with a session event; is it a bridge event log?")
+    return LogContents(events, torn)
+
+
+def _explain(path: Path, number: int, line: bytes, error: msgspec.ValidationError) -> str:
+    try:
+        version = msgspec.json.decode(line).get("schema_version") if number == 1 else None
+    except (msgspec.DecodeError, AttributeError):
+        version = None
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        return (
+            f"{path} was written by a newer bridge (schema {version}, this one reads {SCHEMA_VERSION}); "
+            "upgrade bridge to read it"
+        )
+    return f"{path}:{number}: {error}"

@@ -1,0 +1,173 @@
+"""Follow-through: whether each action item was done and each status check met, and how the cadence held.
+
+An action item is done when its owner later gave an update about it, matched as the monitor matches one
+(`replies.classify` says "update", and the update shares content words with the task: "run the failover" /
+"the failover is complete"). It is overdue when it has a due time that has passed without such an update,
+else open. A status check is met when the monitor logged its `CheckMet` (on time, or how late), replaced
+when a newer check of the same owner came before it was due (the monitor drops the older one), missed when
+its due time passed without either, else not yet due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Literal
+
+import msgspec
+
+from ..events import ActionItem, Category, CheckMet, StatusCheck
+from .evidence import Evidence, Quoter
+from ..monitor import AFTER_CHECK_TOLERANCE, same_speaker, task_words
+
+__all__ = [
+    "ActionEntry",
+    "ActionStatus",
+    "Cadence",
+    "CheckEntry",
+    "CheckOutcome",
+    "action_entry",
+    "cadence",
+    "check_entries",
+    "reports_on",
+]
+
+ActionStatus = Literal["done", "open", "overdue"]
+
+
+class ActionEntry(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    owner: str | None
+    task: str
+    category: Category | None
+    due: float | None
+    """Call seconds."""
+    due_wall: float | None
+    status: ActionStatus
+    done: Evidence | None
+    """The owner's update that says it is done."""
+    evidence: Evidence
+    edited: bool
+    confirmed: bool
+
+
+CheckOutcome = Literal["on time", "late", "missed", "open", "replaced"]
+"""open: not yet due. replaced: a newer check of the same owner, set before this one was due, restated it."""
+
+
+class CheckEntry(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    owner: str | None
+    """None: the whole bridge owes the update."""
+    due: float
+    due_wall: float
+    outcome: CheckOutcome
+    late: float | None
+    """Seconds past due when the update came."""
+    update: Evidence | None
+    """The words that delivered the update; None when the commander marked it received."""
+    evidence: Evidence
+    edited: bool
+
+
+class Cadence(msgspec.Struct, frozen=True, kw_only=True):
+    made: int
+    on_time: int
+    late: int
+    missed: int
+    open: int
+    replaced: int
+    worst_late: float | None
+    """Seconds: the latest of the late updates."""
+
+
+def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
+    """The owner's updates about `item`'s task after it was set, one `Evidence` per turn."""
+    if item.owner is None:
+        return []
+    words = task_words(item.task)
+    out: list[Evidence] = []
+    covered: set[int] = set()
+    for said in q.said:
+        if (
+            said.seq > item.source
+            and said.seq not in covered
+            and said.start >= item.end - AFTER_CHECK_TOLERANCE
+            and same_speaker(said.speaker, item.owner)
+            and q.reply(said) == "update"
+            and words & task_words(said.text)
+        ):
+            ev = q.of_turn(said)
+            covered.update(q.covers(ev))
+            out.append(ev)
+    return out
+
+
+def action_entry(item: ActionItem, q: Quoter, now: float, *, edited: bool, confirmed: bool) -> ActionEntry:
+    reports = reports_on(item, q)
+    done = reports[0] if reports else None
+    status: ActionStatus = "done" if done else "overdue" if item.due is not None and item.due < now else "open"
+    return ActionEntry(
+        seq=item.seq,
+        owner=item.owner,
+        task=item.task,
+        category=item.category,
+        due=item.due,
+        due_wall=q.wall(item.due) if item.due is not None else None,
+        status=status,
+        done=done,
+        evidence=q.of_item(item),
+        edited=edited,
+        confirmed=confirmed,
+    )
+
+
+def check_entries(
+    checks: Sequence[StatusCheck], met: Mapping[int, CheckMet], q: Quoter, now: float, edited: Collection[int]
+) -> list[CheckEntry]:
+    out = []
+    for check in checks:
+        got = met.get(check.seq)
+        outcome: CheckOutcome
+        if got is not None:
+            outcome = "late" if got.late > 0 else "on time"
+        elif any(_restates(check, later) for later in checks):
+            outcome = "replaced"
+        else:
+            outcome = "missed" if check.due < now else "open"
+        said = q.transcript(got.source) if got is not None else None
+        out.append(
+            CheckEntry(
+                seq=check.seq,
+                owner=check.owner,
+                due=check.due,
+                due_wall=q.wall(check.due),
+                outcome=outcome,
+                late=got.late if got is not None else None,
+                update=q.of_turn(said) if said is not None else None,
+                evidence=q.of_item(check),
+                edited=check.seq in edited,
+            )
+        )
+    return out
+
+
+def _restates(check: StatusCheck, later: StatusCheck) -> bool:
+    """Whether `later` replaced `check` as the monitor drops it: same owner, set before `check` was due."""
+    same = (check.owner is None and later.owner is None) or same_speaker(check.owner, later.owner)
+    return later.seq > check.seq and same and later.end < check.due
+
+
+def cadence(checks: Sequence[CheckEntry]) -> Cadence:
+    def count(outcome: CheckOutcome) -> int:
+        return sum(c.outcome == outcome for c in checks)
+
+    lates = [c.late for c in checks if c.outcome == "late" and c.late is not None]
+    return Cadence(
+        made=len(checks),
+        on_time=count("on time"),
+        late=count("late"),
+        missed=count("missed"),
+        open=count("open"),
+        replaced=count("replaced"),
+        worst_late=max(lates, default=None),
+    )

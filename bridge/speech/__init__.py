@@ -1,0 +1,1 @@
+"""From audio to words: voice activity, utterances, and the transcriber."""

@@ -1,0 +1,147 @@
+"""Utterance audio in, text out: faster-whisper, guarded against its known failures.
+
+Whisper invents words on silence and noise and loops on a phrase. The segmenter keeps most silence away;
+what gets through is judged here, per segment, on the model's own evidence: the no-speech probability
+together with a low log-probability, a very low log-probability alone, a compression ratio that betrays a
+loop, and a phrase said three times over. Decoding is greedy at temperature 0 only, with no fallback to
+sampling, so the same audio always gives the same text.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from ..events import Word
+
+__all__ = ["Recognition", "Transcriber", "TranscriberOptions", "collapse_repeats"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TranscriberOptions:
+    language: str | None = "en"
+    beam_size: int = 5
+    """For final text; interim text is always greedy, for speed."""
+    condition: bool = False
+    """Prompt each utterance with the text before it, as Whisper does within a file. Off: on bridge
+    calls, the prompt carried one speaker's style and errors into the next speaker's words."""
+    hotwords: str | None = None
+    """Names and terms to bias recognition toward (--vocab)."""
+    word_timestamps: bool = False
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    sure_no_speech: float = 0.9
+    """A segment the model thinks this likely to be silence is dropped whatever it says."""
+    reject_log_prob: float = -1.5
+    """A segment this unsure is dropped whatever its no-speech probability."""
+    compression_ratio_threshold: float = 2.4
+    cpu_threads: int = 2
+    compute_type: str = "int8"
+    prompt_words: int = 40
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str
+    confidence: float | None
+    words: list[Word] | None = None
+    dropped: list[str] = field(default_factory=list)
+    """Why segments were left out, for the debug log."""
+
+
+class Transcriber:
+    """One faster-whisper model. Not thread-safe: use it from one worker thread."""
+
+    def __init__(
+        self, path: Path, options: TranscriberOptions | None = None, *, interim_path: Path | None = None
+    ) -> None:
+        """`interim_path`: a smaller model for text still in progress. Whisper pads every input to 30 s, so
+        an interim costs `base` about 0.55 s here whatever its length; `tiny.en` does it in about 0.27 s."""
+        self.options = o = options or TranscriberOptions()
+        self._model = self._load(path)
+        if o.language and o.language != "en" and not self._model.model.is_multilingual:
+            raise ModelError(f"this model is English-only; it cannot transcribe language {o.language!r}")
+        self._interim_model = self._model
+        if interim_path is not None and interim_path != path and (o.language in (None, "en")):
+            self._interim_model = self._load(interim_path)
+
+    def _load(self, path: Path) -> Any:
+        from faster_whisper import WhisperModel
+
+        o = self.options
+        try:
+            return WhisperModel(str(path), device="cpu", compute_type=o.compute_type, cpu_threads=o.cpu_threads,
+                                local_files_only=True)  # fmt: skip
+        except (RuntimeError, ValueError, OSError) as e:
+            raise ModelError(f"cannot load the Whisper model in {path}: {e}") from None
+
+    def prompt_for(self, previous: str) -> str | None:
+        if not self.options.condition or not previous:
+            return None
+        return " ".join(previous.split()[-self.options.prompt_words :])
+
+    def transcribe(
+        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
+    ) -> Recognition:
+        """Text of one utterance; word times (if asked for) are in call seconds from `offset`."""
+        o = self.options
+        model = self._interim_model if interim else self._model
+        segments, _ = model.transcribe(
+            audio, language=o.language, beam_size=1 if interim else o.beam_size, temperature=0.0,
+            condition_on_previous_text=False, initial_prompt=prompt, hotwords=o.hotwords,
+            word_timestamps=o.word_timestamps, no_speech_threshold=o.no_speech_threshold,
+            log_prob_threshold=o.log_prob_threshold, compression_ratio_threshold=o.compression_ratio_threshold,
+            vad_filter=False, without_timestamps=not o.word_timestamps,
+        )  # fmt: skip
+        texts, logprobs, lengths, dropped = [], [], [], []
+        words: list[Word] = []
+        for s in segments:
+            reason = self._reject(s.text, s.no_speech_prob, s.avg_logprob, s.compression_ratio)
+            if reason:
+                dropped.append(f"{reason}: {s.text.strip()!r}")
+                continue
+            texts.append(s.text.strip())
+            logprobs.append(s.avg_logprob)
+            lengths.append(max(1, len(s.tokens)))
+            for w in s.words or []:
+                words.append(Word(round(offset + w.start, 3), round(offset + w.end, 3), w.word.strip(),
+                                  round(w.probability, 3)))  # fmt: skip
+        text = collapse_repeats(" ".join(t for t in texts if t))
+        if dropped:
+            log.debug("dropped %s", "; ".join(dropped))
+        confidence = None
+        if texts:
+            mean = sum(lp * n for lp, n in zip(logprobs, lengths, strict=True)) / sum(lengths)
+            confidence = round(math.exp(mean), 3)
+        return Recognition(text, confidence if text else None, words if o.word_timestamps else None, dropped)
+
+    def _reject(self, text: str, no_speech: float, logprob: float, ratio: float) -> str | None:
+        o = self.options
+        if not re.search(r"\w", text):
+            return "no words"
+        if no_speech > o.no_speech_threshold and (logprob < o.log_prob_threshold or len(text.split()) <= 3):
+            return "no speech"  # Whisper's "You" / "Thank you." on silence: sure of little, likely nothing said
+        if no_speech > o.sure_no_speech:
+            return "no speech"
+        if logprob < o.reject_log_prob:
+            return "unsure"
+        if ratio > o.compression_ratio_threshold:
+            return "repetitive"
+        return None
+
+
+_REPEAT = re.compile(r"\b((?:\S+\s+){0,5}?\S+?)(?:[\s,.!?]+\1\b){2,}", re.IGNORECASE)
+
+
+def collapse_repeats(text: str) -> str:
+    """A phrase of up to six words said three or more times in a row is kept once."""
+    return _REPEAT.sub(r"\1", text)

@@ -1,0 +1,158 @@
+"""The command line as a user meets it: real processes, real audio, the real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, transcripts, write_wav
+
+from bridge.log.eventlog import read_log
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_help_is_complete() -> None:
+    top = run_bridge("--help")
+    assert top.returncode == 0 and "replay" in top.stdout and "models" in top.stdout
+    replay = run_bridge("replay", "--help").stdout
+    for option in ("--out", "--model", "--speed", "--vocab", "--rate", "--channels", "--format"):
+        assert option in replay
+
+
+@pytest.mark.parametrize("args, words", [
+    (["replay", "missing.wav"], ["missing.wav", "no such file"]),
+    (["replay", "pyproject.toml"], ["not audio"]),
+    (["replay", "x.wav", "--bogus"], ["unrecognized arguments: --bogus"]),
+    (["replay", "x.wav", "--speed", "fast"], ["--speed"]),
+    (["replay", "-"], ["--rate"]),
+    (["models", "install", "huge"], ["unknown model 'huge'"]),
+])  # fmt: skip
+def test_bad_input_is_one_line(args: list[str], words: list[str]) -> None:
+    assert_one_line_error(run_bridge(*args), *words)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.wav").write_bytes(b"")
+    assert_one_line_error(run_bridge("replay", str(tmp_path / "empty.wav"), "--out", str(tmp_path / "o")), "empty")
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_model_says_how_to_install(tmp_path: Path) -> None:
+    env = {**os.environ, "BRIDGE_MODELS": str(tmp_path)}
+    done = run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--out", str(tmp_path / "o"), env=env)
+    assert_one_line_error(done, "bridge models install base")
+    done = run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--model", "large-v9", env=env)
+    assert_one_line_error(done, "unknown model 'large-v9'")
+
+
+def test_existing_log_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "events.jsonl").write_text("precious\n")
+    assert_one_line_error(run_bridge("replay", str(REAL_ASR / "jfk.wav"), "--out", str(out)), "already exists")
+    assert (out / "events.jsonl").read_text() == "precious\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["silence", "noise"])
+def test_sixty_seconds_of_silence_or_noise_give_a_valid_log_without_words(tmp_path: Path, kind: str) -> None:
+    rng = np.random.default_rng(0)
+    audio = np.zeros(60 * 16000) if kind == "silence" else rng.uniform(-0.5, 0.5, 60 * 16000)
+    path = write_wav(tmp_path / f"{kind}.wav", audio)
+    done = run_bridge("replay", str(path), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    contents = read_log(tmp_path / "o" / "events.jsonl")
+    assert [type(e).__name__ for e in contents.events] == ["Session", "SessionEnd"]
+    assert contents.events[-1].t == 60.0
+
+
+@pytest.mark.slow
+def test_truncated_file_is_transcribed_up_to_the_cut_with_a_warning(tmp_path: Path) -> None:
+    whole = (REAL_ASR / "jfk.wav").read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    done = run_bridge("replay", str(cut), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0
+    assert "ended early at 7.3 s" in done.stderr and "Traceback" not in done.stderr
+    events = [json.loads(line) for line in (tmp_path / "o" / "events.jsonl").read_text().splitlines()]
+    assert any(e["type"] == "notice" and "ended early" in e["message"] for e in events)
+    assert "fellow americans" in " ".join(e["text"] for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
+
+
+@pytest.mark.slow
+def test_same_final_events_at_full_speed_and_at_four_times_real_time(tmp_path: Path) -> None:
+    audio = REAL_ASR / "OSR_us_000_0034_8k.wav"
+    runs = {}
+    for speed in ("max", "4"):
+        done = run_bridge("replay", str(audio), "--speed", speed, "--out", str(tmp_path / speed))
+        assert done.returncode == 0, done.stderr
+        runs[speed] = [
+            (e["t"], e["start"], e["end"], e["text"]) for e in transcripts(tmp_path / speed / "events.jsonl")
+        ]
+    assert len(runs["max"]) >= 8
+    assert runs["max"] == runs["4"]
+
+
+@pytest.mark.slow
+def test_raw_pcm_on_stdin(tmp_path: Path) -> None:
+    pcm = subprocess.run(["sox", str(REAL_ASR / "jfk.wav"), "-t", "raw", "-r", "22050", "-e", "signed",
+                          "-b", "16", "-c", "2", "-"], capture_output=True, check=True).stdout  # fmt: skip
+    done = subprocess.run([*BRIDGE, "replay", "-", "--rate", "22050", "--channels", "2", "--out", str(tmp_path / "o")],
+                          input=pcm, capture_output=True, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ask what you can do" in " ".join(e["text"] for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
+
+
+@pytest.mark.slow
+def test_kill_9_loses_at_most_the_last_second(tmp_path: Path) -> None:
+    from tests.conftest import SAMPLE
+
+    log = tmp_path / "o" / "events.jsonl"
+    proc = subprocess.Popen([*BRIDGE, "replay", str(SAMPLE), "--speed", "2", "--out", str(tmp_path / "o")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(transcripts(log) if log.exists() else []) < 6:
+            time.sleep(0.2)
+        time.sleep(1.0)
+        seen = log.read_bytes()  # what had been written a second before the kill
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    after = log.read_bytes()
+    assert after.startswith(seen[: seen.rfind(b"\n") + 1])
+    contents = read_log(log)
+    assert len(contents.events) >= seen.count(b"\n") >= 7
+    assert [e.seq for e in contents.events] == list(range(1, len(contents.events) + 1))
+
+
+@pytest.mark.slow
+def test_the_sample_call_raises_the_same_events_at_full_speed_and_at_eight_times_real_time(tmp_path: Path) -> None:
+    from tests.conftest import SAMPLE
+
+    def events(speed: str) -> list[tuple[object, ...]]:
+        out = tmp_path / speed
+        done = run_bridge("replay", str(SAMPLE), "--speed", speed, "--vocab", "samples/roster.txt", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        logged = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+        return [tuple(v for k, v in e.items() if k not in ("wall", "started", "options")) for e in logged[1:]]
+
+    fast, paced = events("max"), events("8")
+    assert fast == paced
+    kinds = [e[0] for e in fast]
+    assert kinds.count("alert") == 3 and kinds.count("decision") == 4 and kinds.count("status_check") == 3

@@ -1,0 +1,118 @@
+from tests.golden import numbered, said, session
+
+from bridge.log.corrections import apply
+from bridge.events import (
+    ActionItem,
+    Alert,
+    AlertCleared,
+    CheckMet,
+    Correction,
+    Decision,
+    LoggedEvent,
+    StatusCheck,
+    Transcript,
+)
+
+
+def incident(*corrections: Correction) -> list[LoggedEvent]:
+    """Ann asks Bob for an update in a minute and Bob to restart the cache; Ann decides to fail over."""
+    return numbered([
+        session(),
+        said(0, 3, "Bob, restart the cache and report back in one minute.", "Ann"),                 # 2
+        ActionItem(t=3.5, start=0, end=3, quote="Bob, restart the cache", source=2, by="Ann", confidence=0.9,
+                   category="mitigation", owner="Bob", task="restart the cache", due=63.0),          # 3
+        StatusCheck(t=3.5, start=0, end=3, quote="report back in one minute", source=2, by="Ann",
+                    confidence=0.9, category="communication", owner="Bob", due=63.0),                # 4
+        said(5, 7, "We fail over to the standby.", "Ann"),                                         # 5
+        Decision(t=7.5, start=5, end=7, quote="We fail over to the standby.", source=5, by="Ann",
+                 confidence=0.9, category="mitigation", text="We fail over to the standby"),         # 6
+        Alert(t=64, kind="status_overdue", message="No update from Bob: due at 01:03", owner="Bob", ref=4),  # 7
+        said(70, 72, "The cache is restarted.", "Bob"),                                            # 8
+        CheckMet(t=72.5, ref=4, source=8, by="Bob", late=7.0),                                     # 9
+        AlertCleared(t=72.5, ref=7, kind="status_overdue", message="Update from Bob at 01:10", source=8),  # 10
+        *corrections,
+    ])  # fmt: skip
+
+
+def test_without_corrections_the_events_are_as_logged_less_nothing() -> None:
+    events = incident()
+    fixed = apply(events)
+    assert fixed.events == events
+    assert not (fixed.edited or fixed.confirmed or fixed.acknowledged)
+
+
+def test_corrections_themselves_are_left_out() -> None:
+    fixed = apply(incident(Correction(t=80, action="acknowledge", ref=7)))
+    assert not any(isinstance(e, Correction) for e in fixed.events)
+    assert fixed.acknowledged == {7}
+
+
+def test_dismissing_a_check_takes_its_update_alert_and_clearing_with_it() -> None:
+    fixed = apply(incident(Correction(t=80, action="dismiss", ref=4)))
+    assert [e.seq for e in fixed.events] == [1, 2, 3, 5, 6, 8]
+
+
+def test_dismissing_a_decision_leaves_the_words_it_came_from() -> None:
+    fixed = apply(incident(Correction(t=80, action="dismiss", ref=6), Correction(t=81, action="confirm", ref=6)))
+    assert not any(isinstance(e, Decision) for e in fixed.events)
+    assert any(isinstance(e, Transcript) and e.seq == 5 for e in fixed.events)
+    assert fixed.confirmed == set()
+
+
+def test_edits_apply_in_order_and_keep_the_quote() -> None:
+    fixed = apply(incident(
+        Correction(t=80, action="edit", ref=3, owner="Cy"),
+        Correction(t=81, action="edit", ref=3, text="restart the session cache", due=90.0),
+        Correction(t=82, action="edit", ref=6, text="Fail over to standby B"),
+        Correction(t=83, action="snooze", ref=4, until=120.0),
+    ))  # fmt: skip
+    item = next(e for e in fixed.events if isinstance(e, ActionItem))
+    assert (item.owner, item.task, item.due, item.quote) == (
+        "Cy",
+        "restart the session cache",
+        90.0,
+        "Bob, restart the cache",
+    )
+    decision = next(e for e in fixed.events if isinstance(e, Decision))
+    assert decision.text == "Fail over to standby B"
+    check = next(e for e in fixed.events if isinstance(e, StatusCheck))
+    assert check.due == 120.0
+    assert fixed.edited == {3, 6}
+
+
+def test_renames_chain_and_reach_every_name() -> None:
+    fixed = apply(incident(
+        Correction(t=80, action="rename", ref=8, speaker="Bob", name="Rob"),
+        Correction(t=81, action="rename", ref=8, speaker="rob", name="Robert"),
+    ))  # fmt: skip
+    said_by = {e.seq: e.speaker for e in fixed.events if isinstance(e, Transcript)}
+    assert said_by == {2: "Ann", 5: "Ann", 8: "Robert"}
+    item = next(e for e in fixed.events if isinstance(e, ActionItem))
+    assert item.owner == "Robert"
+    alert = next(e for e in fixed.events if isinstance(e, Alert))
+    assert (alert.owner, alert.message) == ("Robert", "No update from Robert: due at 01:03")
+    cleared = next(e for e in fixed.events if isinstance(e, AlertCleared))
+    assert cleared.message == "Update from Robert at 01:10"
+    met = next(e for e in fixed.events if isinstance(e, CheckMet))
+    assert met.by == "Robert"
+
+
+def test_naming_an_unattributed_line_names_only_that_line() -> None:
+    events = numbered(
+        [session(), said(0, 1, "Hi."), said(2, 3, "Hello."), Correction(t=5, action="rename", ref=2, name="Dee")]
+    )
+    fixed = apply(events)
+    assert [e.speaker for e in fixed.events if isinstance(e, Transcript)] == ["Dee", None]
+
+
+def test_received_without_a_logged_update_is_met_at_the_commanders_word() -> None:
+    events = incident()[:7]  # up to the alert: no update, no CheckMet
+    events.append(Correction(t=75, seq=8, action="received", ref=4))
+    fixed = apply(events)
+    met = [e for e in fixed.events if isinstance(e, CheckMet)]
+    assert [(m.ref, m.source, m.by, m.late, m.t) for m in met] == [(4, 8, None, 12.0, 75)]
+
+
+def test_received_after_the_monitor_logged_the_update_adds_nothing() -> None:
+    fixed = apply(incident(Correction(t=80, action="received", ref=4)))
+    assert sum(isinstance(e, CheckMet) for e in fixed.events) == 1
