@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .log.eventlog import EventLog
 from .events import Correction, Event, SessionEnd, Transcript
+from .log.eventlog import EventLog
 
 if TYPE_CHECKING:
     from .language.extraction import Extractor
@@ -34,8 +34,14 @@ E = TypeVar("E", bound=Event)
 
 
 class Incident:
-    def __init__(self, eventlog: EventLog, *, sinks: Iterable[Sink] = (), extractor: Extractor | None = None,
-                 monitor: Monitor | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        eventlog: EventLog,
+        *,
+        sinks: Iterable[Sink] = (),
+        extractor: Extractor | None = None,
+        monitor: Monitor | None = None,
+    ) -> None:
         self.log = eventlog
         self._sinks = list(sinks)
         self.extractor = extractor
@@ -83,8 +89,9 @@ class Incident:
             if self.extractor is not None:
                 named, self.extractor.speakers.named = self.extractor.speakers.named, []
                 for label, name in named:  # the voice's earlier lines, shown by its label, were this person's
-                    self.emit(Correction(t=logged.t, action="rename", ref=logged.seq, speaker=label, name=name,
-                                         by="bridge"))  # fmt: skip
+                    self.emit(
+                        Correction(t=logged.t, action="rename", ref=logged.seq, speaker=label, name=name, by="bridge")
+                    )
                 for item in self.extractor.extract(logged):
                     self.emit(item)
 

@@ -22,7 +22,6 @@ from functools import partial
 
 import msgspec
 
-from .language import replies
 from .events import (
     ActionItem,
     Alert,
@@ -35,6 +34,7 @@ from .events import (
     StatusCheck,
     Transcript,
 )
+from .language import replies
 
 __all__ = [
     "AFTER_CHECK_TOLERANCE",
@@ -144,8 +144,9 @@ class _Owner:
 class Monitor:
     """The timers of one incident: shown every logged event in log order, asked what is due by a call time."""
 
-    def __init__(self, options: MonitorOptions | None = None,
-                 classify: Callable[[str], replies.Reply] = replies.classify) -> None:  # fmt: skip
+    def __init__(
+        self, options: MonitorOptions | None = None, classify: Callable[[str], replies.Reply] = replies.classify
+    ) -> None:
         self.options = options or MonitorOptions()
         self._classify = classify
         self._checks: list[_Check] = []
@@ -271,8 +272,10 @@ class Monitor:
                 self._checks.remove(open_check)
                 if open_check.raised is not None:
                     out += self._clear(open_check.raised, c, "Marked received by the commander")
-                return [CheckMet(t=c.t, ref=check.seq, source=c.seq, by=None, late=round(max(0.0, c.t - check.due), 3)),
-                        *out]  # fmt: skip
+                return [
+                    CheckMet(t=c.t, ref=check.seq, source=c.seq, by=None, late=round(max(0.0, c.t - check.due), 3)),
+                    *out,
+                ]
             due = c.until if c.action == "snooze" else c.due
             due = check.due if due is None else due
             new_owner = c.owner if c.action == "edit" and c.owner is not None else check.owner
@@ -305,8 +308,9 @@ class Monitor:
 
     def _clear(self, raised: _Raised, cause: Event, message: str) -> list[Caused]:
         """The AlertCleared for `raised`, now if it has been logged, else as soon as it is."""
-        cleared = AlertCleared(t=cause.t, ref=raised.seq or 0, kind=raised.alert.kind, message=message,
-                               source=cause.seq)  # fmt: skip
+        cleared = AlertCleared(
+            t=cause.t, ref=raised.seq or 0, kind=raised.alert.kind, message=message, source=cause.seq
+        )
         if raised.seq is None:
             raised.cleared = cleared
             return []
@@ -360,9 +364,14 @@ class Monitor:
         check = open_check.check
         who = f"No update from {check.owner}" if check.owner is not None else "No bridge update"
         message = f"{who}: due at {clock(check.due)} ('{_quote(check.quote)}')"
-        alert = Alert(t=check.due + self.options.grace, kind="status_overdue", message=message, owner=check.owner,
-                      ref=check.seq,
-                      since=check.end)  # fmt: skip
+        alert = Alert(
+            t=check.due + self.options.grace,
+            kind="status_overdue",
+            message=message,
+            owner=check.owner,
+            ref=check.seq,
+            since=check.end,
+        )
         open_check.raised = self._raise(alert)
         return alert
 
@@ -370,8 +379,9 @@ class Monitor:
         assert self._last_speech is not None
         since = self._last_speech
         message = f"Nobody has spoken since {clock(since)} ({self.options.silence_after:.0f} s)"
-        alert = Alert(t=since + self.options.silence_after + self.options.grace, kind="long_silence", message=message,
-                      since=since)  # fmt: skip
+        alert = Alert(
+            t=since + self.options.silence_after + self.options.grace, kind="long_silence", message=message, since=since
+        )
         self._silence = self._raise(alert)
         return alert
 
@@ -379,8 +389,14 @@ class Monitor:
         item = min(owner.items, key=lambda i: (i.t, i.seq))
         since = owner.stretch_start()
         message = f"Nothing from {owner.name} since {clock(since)}; open item: '{_quote(item.task)}'"
-        alert = Alert(t=since + self.options.quiet_after + self.options.grace, kind="responder_quiet", message=message,
-                      owner=owner.name, ref=item.seq, since=since)  # fmt: skip
+        alert = Alert(
+            t=since + self.options.quiet_after + self.options.grace,
+            kind="responder_quiet",
+            message=message,
+            owner=owner.name,
+            ref=item.seq,
+            since=since,
+        )
         owner.raised = self._raise(alert)
         return alert
 

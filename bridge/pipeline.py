@@ -26,10 +26,10 @@ from . import __version__
 from .errors import BridgeError, UsageError
 from .events import Alert, AlertCleared, Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
 from .incident import Incident
-from .speech.segmenter import Cut, Segmenter, SegmenterOptions
 from .sources.files import RATE, Block
-from .speech.transcriber import Recognition, Transcriber
 from .sources.transcript_input import Utterance
+from .speech.segmenter import Cut, Segmenter, SegmenterOptions
+from .speech.transcriber import Recognition, Transcriber
 
 if TYPE_CHECKING:
     from .speakers.voiceprint import VoiceEncoder
@@ -80,16 +80,29 @@ class BlockSink(Protocol):
         """The call is over: keep what was given."""
 
 
-def session_event(incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo,
-                  options: dict[str, Any]) -> Session:  # fmt: skip
-    return incident.emit(Session(
-        t=0.0, incident=incident.log.path.parent.name, started=round(started, 3), version=__version__,
-        model=model, source=source, options=options,
-    ))  # fmt: skip
+def session_event(
+    incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo, options: dict[str, Any]
+) -> Session:
+    return incident.emit(
+        Session(
+            t=0.0,
+            incident=incident.log.path.parent.name,
+            started=round(started, 3),
+            version=__version__,
+            model=model,
+            source=source,
+            options=options,
+        )
+    )
 
 
-def paced(blocks: Iterable[Block], speed: float | None, *, clock: Callable[[], float] = time.monotonic,
-          sleep: Callable[[float], None] = time.sleep) -> Iterator[Block]:  # fmt: skip
+def paced(
+    blocks: Iterable[Block],
+    speed: float | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Block]:
     """Yield each block no earlier than its end in call time, divided by `speed`."""
     start = clock()
     for block in blocks:
@@ -199,10 +212,20 @@ class _Lane:
 class Pipeline:
     """Runs one incident from an audio source."""
 
-    def __init__(self, *, source: Any, transcriber: Transcriber, model: ModelInfo, incident: Incident,
-                 options: PipelineOptions, echo: dict[str, Any], progress: Callable[[float], None] | None = None,
-                 started: float | None = None, encoder: VoiceEncoder | None = None,
-                 block_sinks: Iterable[BlockSink] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        source: Any,
+        transcriber: Transcriber,
+        model: ModelInfo,
+        incident: Incident,
+        options: PipelineOptions,
+        echo: dict[str, Any],
+        progress: Callable[[float], None] | None = None,
+        started: float | None = None,
+        encoder: VoiceEncoder | None = None,
+        block_sinks: Iterable[BlockSink] = (),
+    ) -> None:
         from .speech.vad import SileroVad
 
         self._started = started
@@ -219,8 +242,10 @@ class Pipeline:
             count = source.info.channels or 1
             if any(not 0 <= i < count for i in options.channels):
                 raise UsageError(f"the source has {count} channel{'s' if count > 1 else ''}, numbered 0 to {count - 1}")
-            self._lanes = [_Lane(i, name, Segmenter(SileroVad(), options.segmenter, options.start))
-                           for i, name in sorted(options.channels.items())]  # fmt: skip
+            self._lanes = [
+                _Lane(i, name, Segmenter(SileroVad(), options.segmenter, options.start))
+                for i, name in sorted(options.channels.items())
+            ]
         self._worker = TranscriptionWorker(transcriber, encoder)
         self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
         self._pending: deque[Cut] = deque()
@@ -233,8 +258,13 @@ class Pipeline:
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
         if not self.incident.history:  # a resumed incident has its session already
-            session_event(self.incident, started=started, model=self._model, source=self.source.info,
-                          options={**self._echo, "segmenter": asdict(self.options.segmenter)})  # fmt: skip
+            session_event(
+                self.incident,
+                started=started,
+                model=self._model,
+                source=self.source.info,
+                options={**self._echo, "segmenter": asdict(self.options.segmenter)},
+            )
         watched = self.options.speed is not None or self.options.live
         interim = self.options.interim and watched
         origin = self.options.start
@@ -309,8 +339,15 @@ class Pipeline:
             wait = False
             if cut.kind == "interim":
                 if result.text and (not self._pending or cut.start > self._pending[-1].start):
-                    self.incident.broadcast(Interim(t=cut.at / RATE, start=cut.start / RATE, end=cut.end / RATE,
-                                                    text=result.text, channel=cut.channel))  # fmt: skip
+                    self.incident.broadcast(
+                        Interim(
+                            t=cut.at / RATE,
+                            start=cut.start / RATE,
+                            end=cut.end / RATE,
+                            text=result.text,
+                            channel=cut.channel,
+                        )
+                    )
                 continue
             self._done[cut.key] = (result, voiceprint)
             while self._pending and self._pending[0].key in self._done:
@@ -322,11 +359,22 @@ class Pipeline:
             return
         speaker = self._speakers.get(cut.channel)
         self.incident.advance(cut.start / RATE)
-        self.incident.transcript(Transcript(
-            t=round(cut.at / RATE, 3), start=round(cut.start / RATE, 3), end=round(cut.end / RATE, 3),
-            text=result.text, confidence=result.confidence, words=result.words, channel=cut.channel,
-            speaker=speaker, speaker_source="channel" if speaker else None, speaker_confidence=1.0 if speaker else None,
-        ), voiceprint=voiceprint, seconds=(cut.end - cut.start) / RATE)  # fmt: skip
+        self.incident.transcript(
+            Transcript(
+                t=round(cut.at / RATE, 3),
+                start=round(cut.start / RATE, 3),
+                end=round(cut.end / RATE, 3),
+                text=result.text,
+                confidence=result.confidence,
+                words=result.words,
+                channel=cut.channel,
+                speaker=speaker,
+                speaker_source="channel" if speaker else None,
+                speaker_confidence=1.0 if speaker else None,
+            ),
+            voiceprint=voiceprint,
+            seconds=(cut.end - cut.start) / RATE,
+        )
 
     def _notices(self, consumed: int) -> None:
         warnings = self.source.warnings
@@ -360,22 +408,37 @@ class Pipeline:
         if behind == self._behind:
             return
         self._behind = behind
-        message = (f"transcription is {lag:.0f} s behind the call; interim text paused until it catches up"
-                   if self._behind else "transcription has caught up with the call")  # fmt: skip
-        self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning" if self._behind else "info",
-                                  code="lag", message=message))  # fmt: skip
+        message = (
+            f"transcription is {lag:.0f} s behind the call; interim text paused until it catches up"
+            if self._behind
+            else "transcription has caught up with the call"
+        )
+        self.incident.emit(
+            Notice(
+                t=round(consumed / RATE, 3), level="warning" if self._behind else "info", code="lag", message=message
+            )
+        )
 
 
 def _later(event: Event, seconds: float) -> Event:
     """`event` moved `seconds` later in call time (every call-time field it has)."""
-    moved = {name: round(value + seconds, 3) for name in ("t", "start", "end", "since")
-             if isinstance(value := getattr(event, name, None), float | int)}  # fmt: skip
+    moved = {
+        name: round(value + seconds, 3)
+        for name in ("t", "start", "end", "since")
+        if isinstance(value := getattr(event, name, None), float | int)
+    }
     return msgspec.structs.replace(event, **moved)
 
 
-def replay_transcript(utterances: list[Utterance], incident: Incident, *, source: SourceInfo,
-                      echo: dict[str, Any], speed: float | None = None, started: float | None = None,
-                      ) -> SessionEnd:  # fmt: skip
+def replay_transcript(
+    utterances: list[Utterance],
+    incident: Incident,
+    *,
+    source: SourceInfo,
+    echo: dict[str, Any],
+    speed: float | None = None,
+    started: float | None = None,
+) -> SessionEnd:
     """A transcript instead of audio: the same events, timers and log, on the transcript's call times."""
     started = started if started is not None else time.time()
     session_event(incident, started=started, model=None, source=source, options=echo)
@@ -387,9 +450,16 @@ def replay_transcript(utterances: list[Utterance], incident: Incident, *, source
                 time.sleep(max(0.0, clock + u.end / speed - time.monotonic()))
             incident.call_time = u.end
             incident.advance(u.start)
-            incident.transcript(Transcript(t=round(u.end, 3), start=round(u.start, 3), end=round(u.end, 3),
-                                           text=u.text, speaker=u.speaker,
-                                           speaker_source="transcript" if u.speaker else None))  # fmt: skip
+            incident.transcript(
+                Transcript(
+                    t=round(u.end, 3),
+                    start=round(u.start, 3),
+                    end=round(u.end, 3),
+                    text=u.text,
+                    speaker=u.speaker,
+                    speaker_source="transcript" if u.speaker else None,
+                )
+            )
     except KeyboardInterrupt:
         reason = "interrupted"
     return incident.end(utterances[-1].end if utterances else 0.0, reason)

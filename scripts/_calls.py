@@ -84,8 +84,11 @@ def _render(script: Path, out: Path) -> None:
     head = script.read_text().splitlines()[0]
     flags = ["--stereo"] if "stereo" in head else ["--phone", "--noise", "20"] if "phone" in head else []
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "render_call.py"), str(script), str(out), *flags],
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "render_call.py"), str(script), str(out), *flags],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _load(path: Path) -> Any:

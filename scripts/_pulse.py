@@ -60,10 +60,19 @@ def pulse_server(runtime: Path) -> Iterator[PulseServer]:
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "XDG_CONFIG_HOME": str(runtime / "config")}
     env.pop("PULSE_SERVER", None)
     started = subprocess.run(
-        ["pulseaudio", "-D", "--exit-idle-time=-1", "-n", f"--load=module-null-sink sink_name={SINK}",
-         "--load=module-native-protocol-unix"],
-        env=env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        [
+            "pulseaudio",
+            "-D",
+            "--exit-idle-time=-1",
+            "-n",
+            f"--load=module-null-sink sink_name={SINK}",
+            "--load=module-native-protocol-unix",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     pid_file = runtime / "pulse" / "pid"
     server = PulseServer(env)
     try:

@@ -73,8 +73,13 @@ def rig_latency(server: PulseServer, folder: Path) -> float:
     wav = stereo_wav(folder / "tone.wav", np.repeat((audio * 32767).astype("<i2"), 2), rate)
     seen = []
     for _ in range(3):
-        probe = subprocess.Popen([sys.executable, "-c", _FIRST_SOUND], env=server.env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        probe = subprocess.Popen(
+            [sys.executable, "-c", _FIRST_SOUND],
+            env=server.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert probe.stdout is not None and probe.stdout.readline().strip() == "ready"
         time.sleep(1.0)
         played_at = time.time()
@@ -140,8 +145,13 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=0.0, help="keep listening this long in all (default: "
-                        "just the silence and one playing of the call); the target run is 120")  # fmt: skip
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        help="keep listening this long in all (default: "
+        "just the silence and one playing of the call); the target run is 120",
+    )
     parser.add_argument("--silence", type=float, default=30.0, help="seconds of silence to measure (default: 30)")
     parser.add_argument("--model", default="base")
     args = parser.parse_args()
@@ -158,9 +168,25 @@ def main() -> None:
 
         out = Path(tmp) / "incident"
         log = out / "events.jsonl"
-        listen = subprocess.Popen([sys.executable, "-m", "bridge.cli.main", "listen", "--device", "pulse", "--out", str(out),
-                                   "--model", args.model], cwd=ROOT, env=server.env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        listen = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bridge.cli.main",
+                "listen",
+                "--device",
+                "pulse",
+                "--out",
+                str(out),
+                "--model",
+                args.model,
+            ],
+            cwd=ROOT,
+            env=server.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         began = time.monotonic()
         memory: list[tuple[float, float]] = []
         try:

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _calls import calls  # noqa: E402
 
-from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.events import Transcript  # noqa: E402
-from bridge.language.extraction import Extractor  # noqa: E402
 from bridge.language.analysis import Analyzer  # noqa: E402
+from bridge.language.extraction import Extractor  # noqa: E402
+from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.weights import resolve_spacy  # noqa: E402
 
 APOLLO = ROOT.parent / "shared" / "data" / "real" / "incident_dialogue"
@@ -62,8 +62,11 @@ def start_up() -> tuple[float, float]:
         transcript = Path(tmp) / "one.jsonl"
         transcript.write_text(json.dumps({"start": 0, "end": 2, "text": "Next update in two minutes."}) + "\n")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bridge.cli.main", "replay", str(transcript), "--out", f"{tmp}/o"],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "bridge.cli.main", "replay", str(transcript), "--out", f"{tmp}/o"],
+            check=True,
+            capture_output=True,
+        )
         ours = time.perf_counter() - start
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", f"import spacy; spacy.load({str(resolve_spacy())!r})"], check=True)
@@ -82,12 +85,16 @@ def main() -> None:
     ms = 1000 * np.array(ours)
     base = 1000 * np.array(parse)
     print(f"{len(ms)} transcripts (the scripted calls' lines and the Apollo 13 Flight Director loop)")
-    print(f"extraction per transcript: p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
-          f"max {ms.max():.1f} ms (target p95 ≤ 20 ms)")  # fmt: skip
+    print(
+        f"extraction per transcript: p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
+        f"max {ms.max():.1f} ms (target p95 ≤ 20 ms)"
+    )
     print(f"baseline, spaCy parse alone: p50 {np.percentile(base, 50):.1f} ms, p95 {np.percentile(base, 95):.1f} ms")
     replay, spacy_alone = start_up()
-    print(f"start-up: analyzer (spaCy + patterns) {load:.2f} s in process; `bridge replay` of a one-line "
-          f"transcript {replay:.2f} s end to end, beside Python loading spaCy alone {spacy_alone:.2f} s")  # fmt: skip
+    print(
+        f"start-up: analyzer (spaCy + patterns) {load:.2f} s in process; `bridge replay` of a one-line "
+        f"transcript {replay:.2f} s end to end, beside Python loading spaCy alone {spacy_alone:.2f} s"
+    )
 
 
 if __name__ == "__main__":

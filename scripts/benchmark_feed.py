@@ -37,10 +37,10 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.uri import parse_uri  # noqa: E402
 
-from bridge.log.eventlog import EventLog  # noqa: E402
 from bridge.events import Interim, Notice, Session, SourceInfo, Transcript, Word  # noqa: E402
 from bridge.feed.server import Feed  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
+from bridge.log.eventlog import EventLog  # noqa: E402
 
 P99_TARGET = 0.050
 STALL_TOLERANCE = 0.10
@@ -49,8 +49,9 @@ STALL_TOLERANCE = 0.10
 # -- the clients' process ----------------------------------------------------------------------------
 
 
-async def one_client(port: int, delays: dict[str, list[float]], connected: list[int], ready: asyncio.Event,
-                     n: int) -> None:  # fmt: skip
+async def one_client(
+    port: int, delays: dict[str, list[float]], connected: list[int], ready: asyncio.Event, n: int
+) -> None:
     async with connect(f"ws://127.0.0.1:{port}/ws", max_size=None, compression=None, open_timeout=60) as ws:
         hello = json.loads(await ws.recv())
         await ws.send(json.dumps({"type": "catch_up", "after": hello["last_seq"]}))
@@ -113,15 +114,18 @@ class StalledClient:
 def transcript(t: float, condition: str) -> Transcript:
     words = [Word(t + i * 0.3, t + i * 0.3 + 0.25, f" word{i}", 0.9) for i in range(20)]
     text = f"bench {time.monotonic():.6f} {condition} " + " ".join(w.text.strip() for w in words)
-    return Transcript(t=t + 6, start=t, end=t + 6, text=text, speaker="Rosa", speaker_source="words", confidence=0.9,
-                      words=words)  # fmt: skip
+    return Transcript(
+        t=t + 6, start=t, end=t + 6, text=text, speaker="Rosa", speaker_source="words", confidence=0.9, words=words
+    )
 
 
 def emit(incident: Incident, rate: float, interim_rate: float, seconds: float, condition: str) -> int:
     """Emit transcripts at `rate` and interim text at `interim_rate` a second, paced, for `seconds`."""
     start = time.perf_counter()
-    schedule = sorted([(i / rate, "final") for i in range(int(seconds * rate))]
-                      + [(i / interim_rate, "interim") for i in range(int(seconds * interim_rate))])  # fmt: skip
+    schedule = sorted(
+        [(i / rate, "final") for i in range(int(seconds * rate))]
+        + [(i / interim_rate, "interim") for i in range(int(seconds * interim_rate))]
+    )
     for at, kind in schedule:
         pause = start + at - time.perf_counter()
         if pause > 0:
@@ -137,8 +141,12 @@ def emit(incident: Incident, rate: float, interim_rate: float, seconds: float, c
 def run(incident: Incident, feed: Feed, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     """Alternate the two conditions in short blocks, so that whatever else the machine does falls on both."""
     shares = [args.clients // args.workers + (i < args.clients % args.workers) for i in range(args.workers)]
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(feed.port), str(n)], stdout=subprocess.PIPE,
-                              text=True) for n in shares]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(feed.port), str(n)], stdout=subprocess.PIPE, text=True
+        )
+        for n in shares
+    ]
     for proc in procs:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     emit(incident, args.rate, args.interim, 1.0, "warm-up")  # not counted: the first messages meet cold caches
@@ -163,9 +171,12 @@ def run(incident: Incident, feed: Feed, args: argparse.Namespace) -> dict[str, d
     for condition, delays in results.items():
         d = np.array(delays)
         out[condition] = {
-            "messages": sent[condition], "received": len(d) / args.clients, "p50": float(np.percentile(d, 50)),
-            "p99": float(np.percentile(d, 99)), "max": float(d.max()),
-        }  # fmt: skip
+            "messages": sent[condition],
+            "received": len(d) / args.clients,
+            "p50": float(np.percentile(d, 50)),
+            "p99": float(np.percentile(d, 99)),
+            "max": float(d.max()),
+        }
     return out
 
 
@@ -186,8 +197,17 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         incident = Incident(EventLog(Path(tmp) / "bench" / "events.jsonl"))
-        incident.emit(Session(t=0.0, incident="bench", started=time.time(), version="bench", model=None,
-                              source=SourceInfo(uri="-", kind="stdin"), options=vars(args)))  # fmt: skip
+        incident.emit(
+            Session(
+                t=0.0,
+                incident="bench",
+                started=time.time(),
+                version="bench",
+                model=None,
+                source=SourceInfo(uri="-", kind="stdin"),
+                options=vars(args),
+            )
+        )
         for n in range(args.history):
             incident.transcript(transcript(-1.0 - n, "before"))
         feed = Feed(incident, port=0, static_dir=Path(tmp), queue_limit=args.queue_limit)
@@ -199,19 +219,25 @@ def main() -> int:
             feed.stop()
             incident.log.close()
         feed_dropped = feed.dropped
-    print(f"{args.clients} clients on loopback in {args.workers} processes; {args.rate:g} transcripts + "
-          f"{args.interim:g} interim a second; {args.seconds:g} s of each condition, alternating in "
-          f"{args.block:g} s blocks")  # fmt: skip
+    print(
+        f"{args.clients} clients on loopback in {args.workers} processes; {args.rate:g} transcripts + "
+        f"{args.interim:g} interim a second; {args.seconds:g} s of each condition, alternating in "
+        f"{args.block:g} s blocks"
+    )
     print(f"{'':18} {'sent':>6} {'got/client':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for condition, r in results.items():
-        print(f"{CONDITIONS[condition]:18} {r['messages']:6.0f} {r['received']:10.1f} {r['p50'] * 1e3:8.1f} "
-              f"{r['p99'] * 1e3:8.1f} {r['max'] * 1e3:8.1f}")  # fmt: skip
+        print(
+            f"{CONDITIONS[condition]:18} {r['messages']:6.0f} {r['received']:10.1f} {r['p50'] * 1e3:8.1f} "
+            f"{r['p99'] * 1e3:8.1f} {r['max'] * 1e3:8.1f}"
+        )
     base, stalled = results["reading"]["p99"], results["stalled"]["p99"]
     within = stalled <= base * (1 + STALL_TOLERANCE)
-    print(f"target: p99 <= {P99_TARGET * 1e3:.0f} ms: {'met' if max(base, stalled) <= P99_TARGET else 'NOT met'}; "
-          f"with one client that never reads, p99 {100 * (stalled / base - 1):+.1f} % "
-          f"(target within {STALL_TOLERANCE:.0%}): {'met' if within else 'NOT met'}; "
-          f"stalled clients dropped: {feed_dropped}")  # fmt: skip
+    print(
+        f"target: p99 <= {P99_TARGET * 1e3:.0f} ms: {'met' if max(base, stalled) <= P99_TARGET else 'NOT met'}; "
+        f"with one client that never reads, p99 {100 * (stalled / base - 1):+.1f} % "
+        f"(target within {STALL_TOLERANCE:.0%}): {'met' if within else 'NOT met'}; "
+        f"stalled clients dropped: {feed_dropped}"
+    )
     return 0
 
 

@@ -92,10 +92,14 @@ def main() -> None:
     peak = max(m for _, m in samples)
     print(f"model {args.model}, int8, 2 threads, default session options (voices on)\n")
     print(f"{'what':40} {'measured':>34} {'target':>14} | baseline, same run")
-    print(f"{f'{hours:.2f} h of call at --speed max':40} {f'{wall:.0f} s':>34} {'-':>14} | "
-          f"one playing (3.9 min + 1 min): {base_wall:.0f} s")  # fmt: skip
-    print(f"{'memory (RSS)':40} {f'peak {peak:.0f} MB, {slope:+.1f} MB per call hour':>34} {'flat, ≤ 1 GB':>14} | "
-          f"one playing: peak {max(m for _, m in base):.0f} MB")  # fmt: skip
+    print(
+        f"{f'{hours:.2f} h of call at --speed max':40} {f'{wall:.0f} s':>34} {'-':>14} | "
+        f"one playing (3.9 min + 1 min): {base_wall:.0f} s"
+    )
+    print(
+        f"{'memory (RSS)':40} {f'peak {peak:.0f} MB, {slope:+.1f} MB per call hour':>34} {'flat, ≤ 1 GB':>14} | "
+        f"one playing: peak {max(m for _, m in base):.0f} MB"
+    )
     quarter, three = samples[len(samples) // 4][1], samples[3 * len(samples) // 4][1]
     print(f"{'':40} {f'a quarter in {quarter:.0f} MB, three quarters {three:.0f} MB':>34}")
 

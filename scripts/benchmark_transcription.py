@@ -29,17 +29,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 from _wer import wer  # noqa: E402
 
-from bridge.speakers.attribution import Speakers  # noqa: E402
-from bridge.log.eventlog import EventLog  # noqa: E402
 from bridge.events import Alert, Event, Interim, ModelInfo, Session, Transcript  # noqa: E402
-from bridge.language.extraction import Extractor  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
 from bridge.language.analysis import Analyzer  # noqa: E402
-from bridge.weights import resolve_spacy, resolve_whisper  # noqa: E402
+from bridge.language.extraction import Extractor  # noqa: E402
+from bridge.log.eventlog import EventLog  # noqa: E402
 from bridge.monitor import Monitor  # noqa: E402
 from bridge.pipeline import Pipeline, PipelineOptions  # noqa: E402
 from bridge.sources.files import open_source  # noqa: E402
+from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.speech.transcriber import Transcriber, TranscriberOptions  # noqa: E402
+from bridge.weights import resolve_spacy, resolve_whisper  # noqa: E402
 
 
 def offline(call: Call, model_path: Path) -> tuple[float, float]:
@@ -64,7 +64,17 @@ def full_speed(call: Call, model: str) -> tuple[float, float, float]:
     """WER, wall seconds and peak RSS (MB) of `bridge replay --speed max` in its own process."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        command = [sys.executable, "-m", "bridge.cli.main", "replay", str(call.audio), "--model", model, "--out", f"{tmp}/o"]
+        command = [
+            sys.executable,
+            "-m",
+            "bridge.cli.main",
+            "replay",
+            str(call.audio),
+            "--model",
+            model,
+            "--out",
+            f"{tmp}/o",
+        ]
         done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
@@ -101,10 +111,20 @@ def real_time(
     speech and over speech whose utterance goes on for another second (what interim text is for)."""
     live = Live()
     with tempfile.TemporaryDirectory() as tmp:
-        incident = Incident(EventLog(Path(tmp) / "events.jsonl"), sinks=[live], monitor=Monitor(),
-                            extractor=Extractor(Analyzer(resolve_spacy()), Speakers()))  # fmt: skip
-        pipeline = Pipeline(source=open_source(str(call.audio)), transcriber=transcriber, model=model,
-                            incident=incident, options=PipelineOptions(speed=1.0), echo={})  # fmt: skip
+        incident = Incident(
+            EventLog(Path(tmp) / "events.jsonl"),
+            sinks=[live],
+            monitor=Monitor(),
+            extractor=Extractor(Analyzer(resolve_spacy()), Speakers()),
+        )
+        pipeline = Pipeline(
+            source=open_source(str(call.audio)),
+            transcriber=transcriber,
+            model=model,
+            incident=incident,
+            options=PipelineOptions(speed=1.0),
+            echo={},
+        )
         pipeline.run()
         incident.close()
     finals_latency = []
@@ -152,8 +172,10 @@ def main() -> None:
     transcriber = Transcriber(ref.path, TranscriberOptions(), interim_path=interim) if args.realtime else None
     all_final, all_screen, all_progress, all_alerts = [], [], [], []
     print(f"model {args.model}, int8, 2 threads; WER with Whisper's English normaliser\n")
-    print(f"{'call':20} {'audio':>6} | {'offline WER':>11} {'time':>6} | {'stream WER':>10} {'max-speed':>9} "
-          f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'live p50':>8} {'p95':>5}")  # fmt: skip
+    print(
+        f"{'call':20} {'audio':>6} | {'offline WER':>11} {'time':>6} | {'stream WER':>10} {'max-speed':>9} "
+        f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'live p50':>8} {'p95':>5}"
+    )
     total_ref, total_off, total_stream = [], [], []
     for call in calls(args.calls):
         off_wer, off_time = offline(call, ref.path)
@@ -168,10 +190,14 @@ def main() -> None:
             all_final += finals
             all_screen += screen
             all_alerts += alerts
-            latency = (f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(progress, 50):8.2f} "
-                       f"{pct(progress, 95):5.2f}")  # fmt: skip
-        print(f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
-              f"{s_time:8.1f}s {peak:7.0f} | {latency}", flush=True)  # fmt: skip
+            latency = (
+                f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(progress, 50):8.2f} {pct(progress, 95):5.2f}"
+            )
+        print(
+            f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
+            f"{s_time:8.1f}s {peak:7.0f} | {latency}",
+            flush=True,
+        )
     weights = np.array(total_ref, dtype=float)
     print(
         f"\nWER, word-weighted over all calls: offline {np.average(total_off, weights=weights):.3f}, "

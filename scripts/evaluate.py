@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 
-from bridge.log.eventlog import read_log  # noqa: E402
 from bridge.events import ActionItem, Alert, Decision, Extracted, LoggedEvent, StatusCheck, Transcript  # noqa: E402
+from bridge.log.eventlog import read_log  # noqa: E402
 
 BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 DUE_TOLERANCE = 0.15
@@ -153,8 +153,13 @@ class Score:
         return 2 * p * r / (p + r)
 
     def __add__(self, other: Score) -> Score:
-        return Score(self.extracted + other.extracted, self.correct + other.correct, self.gold + other.gold,
-                     self.found + other.found, self.notes + other.notes)  # fmt: skip
+        return Score(
+            self.extracted + other.extracted,
+            self.correct + other.correct,
+            self.gold + other.gold,
+            self.found + other.found,
+            self.notes + other.notes,
+        )
 
 
 @dataclass(frozen=True)
@@ -314,12 +319,14 @@ def score_status_checks(events: Iterable[LoggedEvent], gold: Gold) -> tuple[Scor
         owner_right = same_owner(item.owner, gold.status_checks[j].owner)
         owners += Accuracy(int(owner_right), 1)
         if not owner_right:
-            notes.append(f"status check owner {item.owner!r}, gold says {gold.status_checks[j].owner!r}: "
-                         f"{_describe(item, line)}")  # fmt: skip
+            notes.append(
+                f"status check owner {item.owner!r}, gold says {gold.status_checks[j].owner!r}: {_describe(item, line)}"
+            )
     for j in sorted(set(range(len(gold.status_checks))) - found):
         g = gold.status_checks[j]
-        notes.append(f"missed status check (due {g.due_s} s, owner {g.owner!r}), line {g.line}: "
-                     f"{gold.lines[g.line].text!r}")  # fmt: skip
+        notes.append(
+            f"missed status check (due {g.due_s} s, owner {g.owner!r}), line {g.line}: {gold.lines[g.line].text!r}"
+        )
     return Score(len(checks), correct, len(gold.status_checks), len(found), tuple(notes)), owners
 
 
@@ -349,9 +356,16 @@ def _match_alerts(alerts: list[Alert], expected: list[tuple[float, str | None]],
     matched: set[int] = set()
     notes = []
     for alert in sorted(alerts, key=lambda a: a.t):
-        j = next((j for j, (at, owner) in enumerate(expected)
-                  if j not in matched and at - EPSILON <= alert.t <= at + ALERT_WINDOW + EPSILON
-                  and (not by_owner or same_owner(alert.owner, owner))), None)  # fmt: skip
+        j = next(
+            (
+                j
+                for j, (at, owner) in enumerate(expected)
+                if j not in matched
+                and at - EPSILON <= alert.t <= at + ALERT_WINDOW + EPSILON
+                and (not by_owner or same_owner(alert.owner, owner))
+            ),
+            None,
+        )
         if j is None:
             whose = f", owner {alert.owner!r}" if by_owner else ""
             notes.append(f"unexpected {alert.kind} at {alert.t:.1f} s{whose}: {alert.message}")
@@ -413,11 +427,17 @@ class Target:
 
 _EXTRACTION = ("decisions", "action_items", "due_times", "status_checks")
 TARGETS: dict[Mode, dict[str, Target]] = {
-    "text": {**{m: Target("f1", 0.95) for m in _EXTRACTION}, "overdue": Target("pr", 1.0),
-             "silences": Target("pr", 1.0)},
-    "audio": {**{m: Target("f1", 0.85) for m in _EXTRACTION}, "overdue": Target("f1", 0.9),
-              "silences": Target("f1", 1.0)},
-}  # fmt: skip
+    "text": {
+        **{m: Target("f1", 0.95) for m in _EXTRACTION},
+        "overdue": Target("pr", 1.0),
+        "silences": Target("pr", 1.0),
+    },
+    "audio": {
+        **{m: Target("f1", 0.85) for m in _EXTRACTION},
+        "overdue": Target("f1", 0.9),
+        "silences": Target("f1", 1.0),
+    },
+}
 
 
 # Running bridge replay
@@ -440,8 +460,16 @@ def replay(source: Path, out: Path, options: Sequence[str], command: Sequence[st
     return read_log(out / "events.jsonl").events
 
 
-def evaluate(call: Call, mode: Mode, workdir: Path, *, model: str | None, silence_after: float,
-             command: Sequence[str] = BRIDGE, voices: bool = True) -> CallScore:  # fmt: skip
+def evaluate(
+    call: Call,
+    mode: Mode,
+    workdir: Path,
+    *,
+    model: str | None,
+    silence_after: float,
+    command: Sequence[str] = BRIDGE,
+    voices: bool = True,
+) -> CallScore:
     options = ["--silence-after", f"{silence_after:g}"]
     if call.roster:
         roster = workdir / f"{call.name}.roster.txt"
@@ -480,8 +508,10 @@ def table(mode: Mode, scores: Mapping[str, CallScore]) -> str:
         target = TARGETS[mode][measure]
         verdict = "ok" if target.met(s) else "MISSED"
         right, found = f"{s.correct}/{s.extracted}", f"{s.found}/{s.gold}"
-        rows.append(f"{label:20} {_num(s.precision, 5)} {_num(s.recall, 5)} {_num(s.f1, 5)}  "
-                    f"{right:>9}  {found:>9}  {target!s:10} {verdict}")  # fmt: skip
+        rows.append(
+            f"{label:20} {_num(s.precision, 5)} {_num(s.recall, 5)} {_num(s.f1, 5)}  "
+            f"{right:>9}  {found:>9}  {target!s:10} {verdict}"
+        )
     owners = total.status_owner
     rows.append(f"status check owners: {owners.right}/{owners.of} right ({_num(owners.value).strip()})")
     lines = total.speakers
@@ -527,8 +557,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="S",
         help="long-silence threshold, passed to bridge and used for the gold (default: 30)",
     )
-    parser.add_argument("--no-voices", action="store_true",
-                        help="audio runs without telling voices apart (replay --no-voices): the baseline")  # fmt: skip
+    parser.add_argument(
+        "--no-voices",
+        action="store_true",
+        help="audio runs without telling voices apart (replay --no-voices): the baseline",
+    )
     parser.add_argument("--json", action="store_true", help="print the scores as JSON instead of tables")
     parser.add_argument("--misses", action="store_true", help="also list what each call got wrong")
     parser.add_argument(
@@ -549,8 +582,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for mode in modes:
             for call in chosen:
                 began = time.perf_counter()
-                results[mode][call.name] = evaluate(call, mode, workdir, model=args.model, voices=not args.no_voices,
-                                                    silence_after=args.silence_after)  # fmt: skip
+                results[mode][call.name] = evaluate(
+                    call, mode, workdir, model=args.model, voices=not args.no_voices, silence_after=args.silence_after
+                )
                 print(f"{mode} {call.name}: {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
     options = {
         "mode": args.mode,

@@ -3,8 +3,8 @@
 
 Our system is what the live pipeline would run: the file through bridge.speech.segmenter.Segmenter with the
 streaming Silero VAD in 0.1 s blocks (final utterances only), each utterance's speech through
-bridge.speakers.voiceprint.VoiceEncoder, and the vectors through bridge.speakers.voices.Voices online, in call order. Each
-utterance becomes one hypothesis turn (its speech span) with its speaker label. Beside it, in the same run:
+bridge.speakers.voiceprint.VoiceEncoder, and the vectors through bridge.speakers.voices.Voices online, in call
+order. Each utterance becomes one hypothesis turn (its speech span) with its speaker label. Beside it, in the same run:
   one speaker   every utterance given to the same speaker;
   MFCC mean     the mean of MFCCs 1-19 (Whisper's 80-band log-mel, DCT) per utterance through the same
                 Voices clustering, with the threshold that does best on the calls in this run (0.80 to
@@ -49,12 +49,12 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from scipy.fft import dct
 from scipy.optimize import linear_sum_assignment
 
-from bridge.weights import resolve_voice, resolve_whisper
-from bridge.speech.segmenter import Segmenter
 from bridge.sources.files import RATE, FileSource
-from bridge.speech.vad import SileroVad
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speakers.voices import Voices, VoicesOptions
+from bridge.speech.segmenter import Segmenter
+from bridge.speech.vad import SileroVad
+from bridge.weights import resolve_voice, resolve_whisper
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "data" / "real" / "audio_diarization"
@@ -136,8 +136,11 @@ def stretches(recs: Sequence[Recording]) -> list[tuple[str, np.ndarray]]:
                     alone = [
                         piece for s, e in alone for piece in ((s, min(e, c)), (max(s, d), e)) if piece[1] > piece[0]
                     ]
-            out += [(f"{Path(rec.name).stem} {speaker}", audio[round(s * RATE) : round(e * RATE)])
-                    for s, e in alone if e - s >= 1.0]  # fmt: skip
+            out += [
+                (f"{Path(rec.name).stem} {speaker}", audio[round(s * RATE) : round(e * RATE)])
+                for s, e in alone
+                if e - s >= 1.0
+            ]
     return out
 
 
@@ -217,8 +220,9 @@ def main() -> None:
     cost = dict.fromkeys(["embed cpu", "embed wall", "whisper cpu", "whisper wall"], 0.0)
     for rec in recs:
         segment(rec)
-        print(f"{Path(rec.name).stem}: {len(rec.speech)} utterances, {sum(rec.seconds):.1f} s of speech",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{Path(rec.name).stem}: {len(rec.speech)} utterances, {sum(rec.seconds):.1f} s of speech", file=sys.stderr
+        )
     # Each stage timed in a pass of its own, one utterance at a time as the live pipeline would run it:
     # right after the VAD's or CTranslate2's threads have worked, they spin for a while and slow numpy.
     speech_seconds = sum(sum(rec.seconds) for rec in recs)
@@ -243,8 +247,11 @@ def main() -> None:
     best = (-1.0, 0.0)
     for threshold in MFCC_THRESHOLDS:
         o = replace(options, threshold=threshold)
-        right = sum(line_accuracy(_with(r, cluster(mfcc[id(r)], r.seconds, o)), "try")[0] * len(r.turns)
-                    for r in recs if r.is_call)  # fmt: skip
+        right = sum(
+            line_accuracy(_with(r, cluster(mfcc[id(r)], r.seconds, o)), "try")[0] * len(r.turns)
+            for r in recs
+            if r.is_call
+        )
         best = max(best, (right, threshold))
     for rec in recs:
         rec.labels["MFCC mean"] = cluster(mfcc[id(rec)], rec.seconds, replace(options, threshold=best[1]))
@@ -260,8 +267,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     orders = [rng.permutation(len(clips)) for _ in range(20)]
     speakers = [speaker for speaker, _ in clips]
-    print(f"Real single-speaker stretches: {len(clips)} of {len(set(speakers))} speakers, 20 orders "
-          "(share of stretches right: mean, worst; labels used on average):")  # fmt: skip
+    print(
+        f"Real single-speaker stretches: {len(clips)} of {len(set(speakers))} speakers, 20 orders "
+        "(share of stretches right: mean, worst; labels used on average):"
+    )
     for system in systems:
         accuracies, used = [], []
         for order in orders:
@@ -274,8 +283,10 @@ def main() -> None:
     print()
     print(f"Voices threshold {options.threshold}; MFCC-mean threshold {best[1]} (best on the calls)\n")
     for title, collar in COLLARS.items():
-        for group, members in (("real recordings", [r for r in recs if not r.is_call]),
-                               ("rendered calls", [r for r in recs if r.is_call])):  # fmt: skip
+        for group, members in (
+            ("real recordings", [r for r in recs if not r.is_call]),
+            ("rendered calls", [r for r in recs if r.is_call]),
+        ):
             if not members:
                 continue
             results = {s: der(members, s, collar) for s in systems}

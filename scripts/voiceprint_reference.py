@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Make tests/data/voiceprint_reference.json: Resemblyzer's own embeddings of real recordings.
 
-bridge.speakers.voiceprint runs Resemblyzer's voice encoder in numpy; tests/speakers/test_voiceprint.py checks it against
-the vectors this script writes with the original (torch + librosa). Those are far too heavy for the
+bridge.speakers.voiceprint runs Resemblyzer's voice encoder in numpy; tests/speakers/test_voiceprint.py checks it
+against the vectors this script writes with the original (torch + librosa). Those are far too heavy for the
 project's environment, so run this in a scratch one:
 
     python3 -m venv /tmp/rzvenv
@@ -58,8 +58,15 @@ def main() -> None:
     for name, start, end, speaker in CLIPS:
         wav = normalize_volume(read(REAL / name, start, end), -30, increase_only=True)
         embedding = encoder.embed_utterance(wav.astype(np.float32))
-        items.append({"file": name, "start": start, "end": end, "speaker": speaker,
-                      "embedding": [round(float(x), 6) for x in embedding]})  # fmt: skip
+        items.append(
+            {
+                "file": name,
+                "start": start,
+                "end": end,
+                "speaker": speaker,
+                "embedding": [round(float(x), 6) for x in embedding],
+            }
+        )
     made = (
         "scripts/voiceprint_reference.py: resemblyzer 0.1.4 VoiceEncoder('cpu').embed_utterance, "
         f"torch {torch.__version__}, librosa {librosa.__version__}, numpy {np.__version__}, "

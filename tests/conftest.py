@@ -31,9 +31,19 @@ from _pulse import PulseServer, play, pulse_server  # noqa: E402
 from _wer import wer  # noqa: E402
 
 __all__ = [
-    "BRIDGE", "REAL_ASR", "ROOT", "SAMPLE", "SAMPLE_REF", "SHARED", "Listening", "played", "run_bridge", "text_of",
-    "transcripts", "wer",
-]  # fmt: skip
+    "BRIDGE",
+    "REAL_ASR",
+    "ROOT",
+    "SAMPLE",
+    "SAMPLE_REF",
+    "SHARED",
+    "Listening",
+    "played",
+    "run_bridge",
+    "text_of",
+    "transcripts",
+    "wer",
+]
 
 
 def run_bridge(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -81,9 +91,13 @@ class Listening:
         self.stderr = out.parent / f"{out.name}.stderr"
         self._stderr = self.stderr.open("w")
         self.process = subprocess.Popen(
-            [*BRIDGE, "listen", "--out", str(out), "--no-voices", *args], cwd=ROOT, env=pulse.env,
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True,
-        )  # fmt: skip
+            [*BRIDGE, "listen", "--out", str(out), "--no-voices", *args],
+            cwd=ROOT,
+            env=pulse.env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
         RUNNING.append(self)
         self.wait_for(lambda events: any(e["type"] == "session" for e in events), 60)
         time.sleep(2.0)  # the devices open after the session starts
@@ -128,5 +142,6 @@ def played(pulse: PulseServer, wav: Path) -> None:
 
 
 def text_of(events: list[dict[str, Any]], channel: int | None = None) -> str:
-    return " ".join(e["text"] for e in events
-                    if e["type"] == "transcript" and (channel is None or e["channel"] == channel))  # fmt: skip
+    return " ".join(
+        e["text"] for e in events if e["type"] == "transcript" and (channel is None or e["channel"] == channel)
+    )

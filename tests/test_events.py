@@ -1,9 +1,9 @@
 import json
 
 import msgspec
-from tests.conftest import ROOT
 
 from bridge.events import Interim, LoggedEvent, Session, SourceInfo, Transcript, json_schema
+from tests.conftest import ROOT
 
 SCHEMA = ROOT / "docs" / "events.schema.json"
 
@@ -14,8 +14,15 @@ def test_schema_file_is_current() -> None:
 
 
 def test_events_round_trip_with_their_type_tag() -> None:
-    session = Session(t=0.0, incident="x", started=1.5, version="0", model=None,
-                      source=SourceInfo(uri="-", kind="stdin"), options={"speed": "max"})  # fmt: skip
+    session = Session(
+        t=0.0,
+        incident="x",
+        started=1.5,
+        version="0",
+        model=None,
+        source=SourceInfo(uri="-", kind="stdin"),
+        options={"speed": "max"},
+    )
     transcript = Transcript(seq=2, t=3.0, start=1.0, end=2.5, text="roll back now")
     for event in (session, transcript):
         data = msgspec.json.encode(event)

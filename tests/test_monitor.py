@@ -439,8 +439,9 @@ def test_alerts_counted_from_speech_wait_out_the_grace_period() -> None:
     options = MonitorOptions(silence_after=30, quiet_after=FAR, mitigation_after=FAR, grace=1.0)
     events = replay([said(0, 10, "Hello."), check(10, 25, "Priya")], 100, options)
     assert alerts(events) == [("status_overdue", 26.0, "Priya"), ("long_silence", 41.0, None)]
-    late_but_in_grace = replay([said(0, 10, "Hello."), check(10, 25, "Priya"),
-                                said(25.5, 28, "The rollback is done.", "Priya")], 100, options)  # fmt: skip
+    late_but_in_grace = replay(
+        [said(0, 10, "Hello."), check(10, 25, "Priya"), said(25.5, 28, "The rollback is done.", "Priya")], 100, options
+    )
     assert [kind for kind, _, _ in alerts(late_but_in_grace)] == ["long_silence"]
 
 

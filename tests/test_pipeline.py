@@ -7,10 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import REAL_ASR, SAMPLE, wer
 
-from bridge.speakers.attribution import Speakers
-from bridge.log.eventlog import EventLog, read_log
 from bridge.events import (
     ActionItem,
     Alert,
@@ -23,15 +20,18 @@ from bridge.events import (
     SessionEnd,
     Transcript,
 )
-from bridge.language.extraction import Extractor
 from bridge.incident import Incident
 from bridge.language.analysis import Analyzer
-from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
+from bridge.language.extraction import Extractor
+from bridge.log.eventlog import EventLog, read_log
 from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.sources.files import open_source
-from bridge.speech.transcriber import Transcriber
+from bridge.speakers.attribution import Speakers
 from bridge.speakers.voiceprint import VoiceEncoder
+from bridge.speech.transcriber import Transcriber
+from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
+from tests.conftest import REAL_ASR, SAMPLE, wer
 
 pytestmark = pytest.mark.slow
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
@@ -42,16 +42,27 @@ def transcriber() -> Transcriber:
     return Transcriber(resolve_whisper("base").path)
 
 
-def replay(path: Path, transcriber: Transcriber, out: Path, speed: float | None = None,
-           roster: tuple[str, ...] = (), channels: dict[int, str | None] | None = None,
-           voices: bool = False) -> list[Event]:  # fmt: skip
+def replay(
+    path: Path,
+    transcriber: Transcriber,
+    out: Path,
+    speed: float | None = None,
+    roster: tuple[str, ...] = (),
+    channels: dict[int, str | None] | None = None,
+    voices: bool = False,
+) -> list[Event]:
     seen: list[Event] = []
     extractor = Extractor(Analyzer(resolve_spacy()), Speakers(roster))
     incident = Incident(EventLog(out / "events.jsonl"), sinks=[seen.append], extractor=extractor, monitor=Monitor())
-    Pipeline(source=open_source(str(path)), transcriber=transcriber, incident=incident,
-             model=ModelInfo(name="base", path="", sha256=None),
-             options=PipelineOptions(speed=speed, channels=channels), echo={"test": True},
-             encoder=VoiceEncoder(resolve_voice()) if voices else None).run()  # fmt: skip
+    Pipeline(
+        source=open_source(str(path)),
+        transcriber=transcriber,
+        incident=incident,
+        model=ModelInfo(name="base", path="", sha256=None),
+        options=PipelineOptions(speed=speed, channels=channels),
+        echo={"test": True},
+        encoder=VoiceEncoder(resolve_voice()) if voices else None,
+    ).run()
     incident.close()
     return seen
 
@@ -60,13 +71,17 @@ def text_of(events: list[Event]) -> str:
     return " ".join(e.text for e in events if isinstance(e, Transcript))
 
 
-@pytest.mark.parametrize("audio, reference, limit", [
-    ("jfk.flac", "jfk.txt", 0.05),
-    ("OSR_us_000_0034_8k.wav", "OSR_us_000_0034_8k.txt", 0.1),  # 8 kHz telephone band
-    ("picovoice_leopard_test.wav", "picovoice_leopard_test.txt", 0.1),
-])  # fmt: skip
-def test_wer_on_real_recordings(transcriber: Transcriber, tmp_path: Path, audio: str, reference: str,
-                                limit: float) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "audio, reference, limit",
+    [
+        ("jfk.flac", "jfk.txt", 0.05),
+        ("OSR_us_000_0034_8k.wav", "OSR_us_000_0034_8k.txt", 0.1),  # 8 kHz telephone band
+        ("picovoice_leopard_test.wav", "picovoice_leopard_test.txt", 0.1),
+    ],
+)
+def test_wer_on_real_recordings(
+    transcriber: Transcriber, tmp_path: Path, audio: str, reference: str, limit: float
+) -> None:
     events = replay(REAL_ASR / audio, transcriber, tmp_path)
     assert wer((REAL_ASR / reference).read_text(), text_of(events)) <= limit
 
@@ -102,8 +117,11 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
     assert all(a.end <= b.start for a, b in itertools.pairwise(finals))
     # Every spoken line is covered by a transcript at the right call time.
     for line in lines:
-        assert any((e.start - 0.3 <= line["start"] and line["end"] <= e.end + 0.3) or
-                   (e.start < line["end"] and e.end > line["start"]) for e in finals), line  # fmt: skip
+        assert any(
+            (e.start - 0.3 <= line["start"] and line["end"] <= e.end + 0.3)
+            or (e.start < line["end"] and e.end > line["start"])
+            for e in finals
+        ), line
     assert not [e for e in contents.events if isinstance(e, Notice)]
 
 
@@ -127,8 +145,9 @@ def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_p
     items = [(e.owner, e.due is not None) for e in seen if isinstance(e, ActionItem)]
     alerts = [(e.kind, e.owner, round(e.t)) for e in seen if isinstance(e, Alert)]
     assert len(decisions) == 4
-    assert sorted(items, key=str) == sorted([("Leo", True), ("Victor", True), ("Maya", True), ("Leo", False),
-                                             ("Maya", False), ("Rosa", False)], key=str)  # fmt: skip
+    assert sorted(items, key=str) == sorted(
+        [("Leo", True), ("Victor", True), ("Maya", True), ("Leo", False), ("Maya", False), ("Rosa", False)], key=str
+    )
     # Maya's two-minute update is missed (due 186.6 s); the two silences are 37 s and 61 s long.
     assert [(k, o) for k, o, _ in alerts] == [
         ("long_silence", None),
@@ -138,8 +157,9 @@ def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_p
     assert 186 <= alerts[2][2] <= 191
 
 
-def test_sample_call_speakers_by_voice_and_words(transcriber: Transcriber, tmp_path: Path,
-                                                 sample_ref: dict[str, object]) -> None:  # fmt: skip
+def test_sample_call_speakers_by_voice_and_words(
+    transcriber: Transcriber, tmp_path: Path, sample_ref: dict[str, object]
+) -> None:
     seen = replay(SAMPLE, transcriber, tmp_path, roster=("Rosa", "Victor", "Maya", "Leo"), voices=True)
     finals = [e for e in seen if isinstance(e, Transcript)]
     assert all(e.voice and e.voice.startswith("Speaker ") for e in finals)

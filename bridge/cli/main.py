@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .arguments import parser as _parser
 from ..errors import BridgeError, UsageError
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
-from .terminal import Terminal, clock
 from ..speech.transcriber import TranscriberOptions
+from .arguments import parser as _parser
+from .terminal import Terminal, clock
 
 __all__ = ["main"]
 
@@ -48,9 +48,15 @@ def _feed(target: Any, args: argparse.Namespace) -> Any:
     from ..feed.server import Feed
 
     share = args.share is not None
-    feed = Feed(target, host=args.share if share else args.host, port=args.port, share=share,
-                allow_control=getattr(args, "allow_control", False), read_only=not hasattr(target, "emit"),
-                views=_views(target.history if hasattr(target, "emit") else target.events))  # fmt: skip
+    feed = Feed(
+        target,
+        host=args.share if share else args.host,
+        port=args.port,
+        share=share,
+        allow_control=getattr(args, "allow_control", False),
+        read_only=not hasattr(target, "emit"),
+        views=_views(target.history if hasattr(target, "emit") else target.events),
+    )
     url = feed.start()
     print(f"overlay: {feed.local_url}" + (f"  (shared: {url})" if share else ""), flush=True)
     return feed
@@ -75,8 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a session as Ctrl-C does: cleanly
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("faster_whisper", "httpx", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
@@ -143,14 +150,14 @@ class _Session:
     """What a transcribing command sets up from its options: the incident, its views and its transcriber."""
 
     def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
-        from ..log import resume
-        from ..sources.archive import end_of
-        from ..log.eventlog import EventLog
         from ..incident import Incident
-        from ..weights import resolve_spacy, resolve_whisper
+        from ..log import resume
+        from ..log.eventlog import EventLog
         from ..monitor import Monitor
+        from ..sources.archive import end_of
         from ..sources.files import RATE
         from ..speech.transcriber import Transcriber
+        from ..weights import resolve_spacy, resolve_whisper
 
         self.resumption: resume.Resumption | None = None
         contents = None
@@ -174,24 +181,43 @@ class _Session:
         self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns)
         self.transcriber = None
         if self.model is not None:
-            options = TranscriberOptions(language=args.language, beam_size=args.beam_size,
-                                         hotwords=", ".join(self.roster) or None, cpu_threads=args.threads)  # fmt: skip
+            options = TranscriberOptions(
+                language=args.language,
+                beam_size=args.beam_size,
+                hotwords=", ".join(self.roster) or None,
+                cpu_threads=args.threads,
+            )
             watched = live or getattr(args, "speed", None) is not None
             interim = _interim_model(args.interim_model, self.model.path) if args.interim and watched else None
             self.transcriber = Transcriber(self.model.path, options, interim_path=interim)
-        self.monitor_options = MonitorOptions(silence_after=args.silence_after, quiet_after=args.quiet_after,
-                                              mitigation_after=args.mitigation_after)  # fmt: skip
+        self.monitor_options = MonitorOptions(
+            silence_after=args.silence_after, quiet_after=args.quiet_after, mitigation_after=args.mitigation_after
+        )
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
-        self.incident = Incident(EventLog(out / "events.jsonl", after=contents), sinks=[self.show],
-                                 extractor=self.extractor, monitor=Monitor(self.monitor_options))  # fmt: skip
+        self.incident = Incident(
+            EventLog(out / "events.jsonl", after=contents),
+            sinks=[self.show],
+            extractor=self.extractor,
+            monitor=Monitor(self.monitor_options),
+        )
         self.echo: dict[str, Any] = {
-            "out": str(out), "vocab": str(args.vocab) if args.vocab else None, "roster": self.roster,
-            "patterns": str(args.patterns) if args.patterns else None, "monitor": asdict(self.monitor_options),
-        }  # fmt: skip
+            "out": str(out),
+            "vocab": str(args.vocab) if args.vocab else None,
+            "roster": self.roster,
+            "patterns": str(args.patterns) if args.patterns else None,
+            "monitor": asdict(self.monitor_options),
+        }
         if self.transcriber is not None:
-            self.echo |= {"model": args.model, "language": args.language, "beam_size": args.beam_size,
-                          "threads": args.threads, "interim": args.interim, "interim_model": args.interim_model,
-                          "hotwords": self.transcriber.options.hotwords, "channels": args.channel}  # fmt: skip
+            self.echo |= {
+                "model": args.model,
+                "language": args.language,
+                "beam_size": args.beam_size,
+                "threads": args.threads,
+                "interim": args.interim,
+                "interim_model": args.interim_model,
+                "hotwords": self.transcriber.options.hotwords,
+                "channels": args.channel,
+            }
         self.feed = _feed(self.incident, args) if args.serve else None
         if self.feed is not None:
             self.incident.add_sink(self.feed)
@@ -206,10 +232,10 @@ class _Session:
     def pipeline(self, source: Any, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()) -> Any:
         """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
         from ..events import ModelInfo
-        from ..weights import resolve_voice
         from ..pipeline import Pipeline, PipelineOptions
         from ..sources.files import RATE
         from ..speakers.voiceprint import VoiceEncoder
+        from ..weights import resolve_voice
 
         assert self.model is not None and self.transcriber is not None
         args = self.args
@@ -224,14 +250,25 @@ class _Session:
             self.echo["record"] = {"folder": "audio", "format": "wav f32le", "chunk_seconds": CHUNK_SECONDS}
         start = round(self.resumption.start * RATE) if self.resumption is not None else 0
         return Pipeline(
-            source=source, transcriber=self.transcriber, incident=self.incident,
+            source=source,
+            transcriber=self.transcriber,
+            incident=self.incident,
             model=ModelInfo(name=self.model.name, path=str(self.model.path), sha256=self.model.sha256),
-            options=PipelineOptions(speed=speed, interim=args.interim, live=live, start=start,
-                                    segmenter=SegmenterOptions(min_silence=args.min_silence),
-                                    channels=_channels(args.channel, source.info.channels or 1, labels)
-                                    or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None)),
-            echo=self.echo, progress=self.show.progress, started=self.started, encoder=encoder, block_sinks=sinks,
-        )  # fmt: skip
+            options=PipelineOptions(
+                speed=speed,
+                interim=args.interim,
+                live=live,
+                start=start,
+                segmenter=SegmenterOptions(min_silence=args.min_silence),
+                channels=_channels(args.channel, source.info.channels or 1, labels)
+                or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None),
+            ),
+            echo=self.echo,
+            progress=self.show.progress,
+            started=self.started,
+            encoder=encoder,
+            block_sinks=sinks,
+        )
 
     def _not_recorded(self, message: str) -> None:
         from ..events import Notice
@@ -246,8 +283,10 @@ class _Session:
         self.incident.close()
         log_path = self.incident.log.path
         what = "interrupted" if end.reason == "interrupted" else "done"
-        print(f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration)}; {self.show.summary()}; "
-              f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}")  # fmt: skip
+        print(
+            f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration)}; {self.show.summary()}; "
+            f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
+        )
         return 130 if end.reason == "interrupted" else 0
 
 
@@ -287,14 +326,16 @@ def _replay(args: argparse.Namespace) -> int:
     if text_input and (args.record or args.resume):
         raise UsageError("--record and --resume are for audio; a transcript has none to keep or go on with")
     utterances = read_transcript(Path(args.file)) if text_input else None
-    source = None if text_input else open_source(args.file, rate=args.rate, channels=args.channels,
-                                                 fmt=args.sample_format)  # fmt: skip
+    source = (
+        None if text_input else open_source(args.file, rate=args.rate, channels=args.channels, fmt=args.sample_format)
+    )
     session = _Session(args, out=args.out, audio=not text_input)
     session.echo |= {"file": args.file, "speed": args.speed or "max"}
     if utterances is not None:
         info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
-        end = replay_transcript(utterances, session.incident, source=info, echo=session.echo, speed=args.speed,
-                                started=session.started)  # fmt: skip
+        end = replay_transcript(
+            utterances, session.incident, source=info, echo=session.echo, speed=args.speed, started=session.started
+        )
     else:
         if args.file == "-":
             session.echo["raw"] = {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
@@ -319,10 +360,10 @@ def _listen(args: argparse.Namespace) -> int:
 
 
 def _retranscribe(args: argparse.Namespace) -> int:
-    from ..sources.archive import ArchiveSource
-    from ..sources.devices import parse_device
     from ..events import Gap, Session
     from ..log.incident_folder import load
+    from ..sources.archive import ArchiveSource
+    from ..sources.devices import parse_device
 
     events = load(args.dir)
     original = events[0]
@@ -337,8 +378,12 @@ def _retranscribe(args: argparse.Namespace) -> int:
     labels = [parse_device(spec).label or "" for spec in original.options.get("devices") or []]
     session = _Session(session_args, out=out, audio=True)
     session.started = session.extractor.started = original.started  # the call's clock, for times said in it
-    session.echo |= {"retranscribed": str(args.dir), "file": str(source.folder), "speed": "max",
-                     "vocab": original.options.get("vocab")}  # fmt: skip
+    session.echo |= {
+        "retranscribed": str(args.dir),
+        "file": str(source.folder),
+        "speed": "max",
+        "vocab": original.options.get("vocab"),
+    }
     return session.finish(session.pipeline(source, speed=None, labels=labels).run())
 
 
@@ -370,10 +415,9 @@ def _devices() -> int:
 
 def render_view(events: list[Any], command: str, fmt: str) -> str:
     """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update."""
-    from ..report import transcript_output as exports
-    from ..report import postmortem
-    from ..report import timeline
+    from ..report import postmortem, timeline
     from ..report import stakeholder_update as update
+    from ..report import transcript_output as exports
 
     if command == "update":
         return update.stakeholder_update(events)
@@ -411,9 +455,9 @@ def _interim_model(name: str, main: Path) -> Path:
 
 
 def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None) -> Any:
-    from ..speakers.attribution import Speakers
-    from ..language.extraction import Extractor
     from ..language.analysis import Analyzer, load_patterns
+    from ..language.extraction import Extractor
+    from ..speakers.attribution import Speakers
 
     people = [term for term in roster if len(term.split()) <= 2 and term[:1].isupper()]
     return Extractor(Analyzer(spacy_path, load_patterns(patterns)), Speakers(people))

@@ -36,7 +36,7 @@ class Terminal:
             Interim,
             Notice,
             StatusCheck,
-            Transcript,  # fmt: skip
+            Transcript,
         )
 
         self.clear()
@@ -68,8 +68,10 @@ class Terminal:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"{c.get('Decision', 0)} decisions, {c.get('ActionItem', 0)} action items, "
-                f"{c.get('StatusCheck', 0)} status checks, {c.get('Alert', 0)} alerts")  # fmt: skip
+        return (
+            f"{c.get('Decision', 0)} decisions, {c.get('ActionItem', 0)} action items, "
+            f"{c.get('StatusCheck', 0)} status checks, {c.get('Alert', 0)} alerts"
+        )
 
     def progress(self, seconds: float) -> None:
         if not self.live:

@@ -52,8 +52,9 @@ class Policy:
             names.append(bracket(self.host))
         return frozenset(f"{name.lower()}:{self.port}" for name in names)
 
-    def admit(self, *, query: str, host: str | None, origins: Sequence[str], peer: str,
-              websocket: bool) -> Admission | Refusal:  # fmt: skip
+    def admit(
+        self, *, query: str, host: str | None, origins: Sequence[str], peer: str, websocket: bool
+    ) -> Admission | Refusal:
         given = parse_qs(query).get("token", [None])[0]
         token_ok = self.token is not None and given is not None and _same(given, self.token)
         local = is_loopback(peer)

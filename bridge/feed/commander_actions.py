@@ -161,8 +161,9 @@ def _due(check: StatusCheck, history: Sequence[Event]) -> float:
     return due
 
 
-def _snooze(base: Correction, message: Mapping[str, Any], check: StatusCheck, history: Sequence[Event],
-            now: float) -> Correction:  # fmt: skip
+def _snooze(
+    base: Correction, message: Mapping[str, Any], check: StatusCheck, history: Sequence[Event], now: float
+) -> Correction:
     due = _due(check, history)
     if ("until" in message) == ("seconds" in message):
         raise CommandError("snooze takes either 'until' (call seconds) or 'seconds' (how long)")

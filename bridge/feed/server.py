@@ -32,13 +32,13 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ..errors import BridgeError, UsageError
+from ..events import SCHEMA_VERSION, Event, Interim, Session
+from ..incident import Incident
+from ..log.eventlog import LogContents
 from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
 from .commander_actions import CommandError, command_id, validate
-from ..errors import BridgeError, UsageError
-from ..log.eventlog import LogContents
-from ..events import SCHEMA_VERSION, Event, Interim, Session
 from .fanout import ClientError, RateLimit, Subscriber
-from ..incident import Incident
 
 __all__ = [
     "OVERLAY",
@@ -135,11 +135,24 @@ class Feed:
     default `incident.call_time`; it is called from a worker thread while the incident's lock is held.
     """
 
-    def __init__(self, incident: Incident | LogContents, *, host: str = "127.0.0.1", port: int = 8765,
-                 share: bool = False, allow_control: bool = False, read_only: bool = False,
-                 static_dir: Path = OVERLAY, views: Mapping[str, View] | None = None,
-                 now: Callable[[], float] | None = None, queue_limit: int = 1000, max_size: int = 64 * 1024,
-                 rate: float = 10.0, burst: float = 20.0, close_timeout: float = 5.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        incident: Incident | LogContents,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        share: bool = False,
+        allow_control: bool = False,
+        read_only: bool = False,
+        static_dir: Path = OVERLAY,
+        views: Mapping[str, View] | None = None,
+        now: Callable[[], float] | None = None,
+        queue_limit: int = 1000,
+        max_size: int = 64 * 1024,
+        rate: float = 10.0,
+        burst: float = 20.0,
+        close_timeout: float = 5.0,
+    ) -> None:
         if not share and not is_loopback(host):
             raise UsageError(f"{host} is not a loopback address; share the feed to serve other machines (--share)")
         self._incident = incident if isinstance(incident, Incident) else None
@@ -242,10 +255,17 @@ class Feed:
         servers: list[Server] = []
         try:
             for sock in socks:
-                servers.append(await serve(
-                    self._serve_client, sock=sock, process_request=self._http, max_size=self._max_size,
-                    compression=None, close_timeout=self._close_timeout, server_header=None,
-                ))  # fmt: skip
+                servers.append(
+                    await serve(
+                        self._serve_client,
+                        sock=sock,
+                        process_request=self._http,
+                        max_size=self._max_size,
+                        compression=None,
+                        close_timeout=self._close_timeout,
+                        server_header=None,
+                    )
+                )
             self._loop = asyncio.get_running_loop()
         finally:
             ready.set()
@@ -262,9 +282,12 @@ class Feed:
         guarded = url.path in ("/", "/ws") or url.path in self.views
         if guarded:
             verdict = self._policy.admit(
-                query=url.query, host=request.headers.get("Host"), origins=request.headers.get_all("Origin"),
-                peer=str(connection.remote_address[0]), websocket=url.path == "/ws",
-            )  # fmt: skip
+                query=url.query,
+                host=request.headers.get("Host"),
+                origins=request.headers.get_all("Origin"),
+                peer=str(connection.remote_address[0]),
+                websocket=url.path == "/ws",
+            )
             if isinstance(verdict, Refusal):
                 log.info("refused %s: %s", url.path, verdict.reason)
                 return connection.respond(verdict.status, verdict.reason + "\n")
@@ -283,8 +306,9 @@ class Feed:
 
     async def _serve_client(self, ws: ServerConnection) -> None:
         admission = self._admitted.pop(ws)
-        client = _Client(ws, Subscriber(self._history, self._frame, self._queue_limit),
-                         RateLimit(self._rate, self._burst), admission)  # fmt: skip
+        client = _Client(
+            ws, Subscriber(self._history, self._frame, self._queue_limit), RateLimit(self._rate, self._burst), admission
+        )
         client.sub.reply(_encoder.encode(self._hello(admission.role)))
         client.writer = asyncio.create_task(self._write(client))
         self._clients.add(client)
@@ -421,8 +445,9 @@ class Feed:
         session = history[0] if history and isinstance(history[0], Session) else None
         name = session.incident if session else self._incident.log.path.parent.name if self._incident else ""
         live = self._incident is not None and not self._incident.ended
-        return Hello(incident=name, last_seq=len(history), role=role, started=session.started if session else None,
-                     live=live)  # fmt: skip
+        return Hello(
+            incident=name, last_seq=len(history), role=role, started=session.started if session else None, live=live
+        )
 
 
 def _congested(ws: ServerConnection) -> bool:
@@ -432,11 +457,17 @@ def _congested(ws: ServerConnection) -> bool:
 
 
 def _response(ctype: str, body: bytes) -> Response:
-    headers = Headers([
-        ("Content-Type", ctype), ("Content-Length", str(len(body))), ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
-        ("Connection", "close"),
-    ])  # fmt: skip
+    headers = Headers(
+        [
+            ("Content-Type", ctype),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+            ("Connection", "close"),
+        ]
+    )
     return Response(200, "OK", headers, body)
 
 

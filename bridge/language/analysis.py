@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .durations import SpokenTime, find_time
 from ..errors import ModelError, UsageError
+from .durations import SpokenTime, find_time
 
 __all__ = ["Analyzer", "Patterns", "Sentence", "load_patterns"]
 
@@ -136,16 +136,22 @@ class Analyzer:
             out.append(self._sentence(doc, sent, labels, said_at, names))
         return out
 
-    def _sentence(self, doc: Any, sent: Any, labels: dict[str, int], said_at: datetime | None,
-                  names: frozenset[str]) -> Sentence:  # fmt: skip
+    def _sentence(
+        self, doc: Any, sent: Any, labels: dict[str, int], said_at: datetime | None, names: frozenset[str]
+    ) -> Sentence:
         text = sent.text.strip()
         lower = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
         words = lower.split()
         addressee, body_start = self._addressee(sent, names)
         self_id = self._self_identification(text, names)
         time = find_time(text, said_at)
-        question = text.endswith("?") or (bool(words) and words[0] in self._openers and "REQUEST" not in labels
-                                          and len(words) > 2 and not text.endswith("."))  # fmt: skip
+        question = text.endswith("?") or (
+            bool(words)
+            and words[0] in self._openers
+            and "REQUEST" not in labels
+            and len(words) > 2
+            and not text.endswith(".")
+        )
         core = " ".join(w for w in words if w not in self._acks)
         ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
@@ -170,8 +176,11 @@ class Analyzer:
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
         )
-        status = (time is not None and any(p.search(text) for p in self._status)
-                  and not any(n in lower for n in self.patterns.data["not_status_phrases"]))  # fmt: skip
+        status = (
+            time is not None
+            and any(p.search(text) for p in self._status)
+            and not any(n in lower for n in self.patterns.data["not_status_phrases"])
+        )
         if (
             status
             and decision
@@ -182,11 +191,22 @@ class Analyzer:
         lemmas = frozenset(t.lemma_.lower() for t in sent if _topical(t))
         topic = _topic(sent, task_at) if task_at is not None else frozenset()
         return Sentence(
-            text=text, span=(sent.start_char, sent.end_char), addressee=addressee, self_id=self_id,
-            commander_claim=claim, question=question and request is None, ack=ack and not (request or decision),
-            request=request, commitment=commitment, decision=decision, status=status, time=time,
-            mitigation_order=mitigation_order, lemmas=lemmas, topic=topic,
-        )  # fmt: skip
+            text=text,
+            span=(sent.start_char, sent.end_char),
+            addressee=addressee,
+            self_id=self_id,
+            commander_claim=claim,
+            question=question and request is None,
+            ack=ack and not (request or decision),
+            request=request,
+            commitment=commitment,
+            decision=decision,
+            status=status,
+            time=time,
+            mitigation_order=mitigation_order,
+            lemmas=lemmas,
+            topic=topic,
+        )
 
     def _decision(self, doc: Any, sent: Any, labels: dict[str, int], text: str) -> str | None:
         if "DECISION_MARKER" in labels:
@@ -253,9 +273,16 @@ class Analyzer:
         if text in self._bridge or text in names:
             return True
         for t in tokens:
-            if (t.lower_ in self._not_names or t.lower_ in self._acks or t.is_punct or t.like_num
-                    or t.pos_ in _FUNCTION_POS or t.tag_ in ("WDT", "WP", "WRB") or t.lower_.endswith("ly")
-                    or not t.text[:1].isupper()):  # fmt: skip
+            if (
+                t.lower_ in self._not_names
+                or t.lower_ in self._acks
+                or t.is_punct
+                or t.like_num
+                or t.pos_ in _FUNCTION_POS
+                or t.tag_ in ("WDT", "WP", "WRB")
+                or t.lower_.endswith("ly")
+                or not t.text[:1].isupper()
+            ):
                 return False
         return True
 
@@ -289,14 +316,45 @@ def _only_acks(words: list[str], acks: frozenset[str]) -> bool:
     return True
 
 
-_GENERIC = frozenset({"update", "status", "minute", "second", "hour", "bridge", "thing", "everyone", "time", "team",
-                      "call", "incident", "issue", "problem", "people", "way", "lot", "bit", "percent", "moment",
-                      "change", "work", "one", "something", "anything", "everything"})  # fmt: skip
+_GENERIC = frozenset(
+    {
+        "update",
+        "status",
+        "minute",
+        "second",
+        "hour",
+        "bridge",
+        "thing",
+        "everyone",
+        "time",
+        "team",
+        "call",
+        "incident",
+        "issue",
+        "problem",
+        "people",
+        "way",
+        "lot",
+        "bit",
+        "percent",
+        "moment",
+        "change",
+        "work",
+        "one",
+        "something",
+        "anything",
+        "everything",
+    }
+)
 
 
 def _topical(token: Any) -> bool:
-    return bool(token.pos_ in ("NOUN", "PROPN") and not token.is_stop and len(token.text) > 2
-                and token.lemma_.lower() not in _GENERIC)  # fmt: skip
+    return bool(
+        token.pos_ in ("NOUN", "PROPN")
+        and not token.is_stop
+        and len(token.text) > 2
+        and token.lemma_.lower() not in _GENERIC
+    )
 
 
 def _topic(sent: Any, start: int) -> frozenset[str]:
@@ -309,8 +367,12 @@ def _topic(sent: Any, start: int) -> frozenset[str]:
     heads = [c for v in verbs for c in v.children if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass")]
     preps = [c for h in (*verbs, *heads) for c in h.children if c.dep_ == "prep"]
     heads += [c for p in preps for c in p.children if c.dep_ == "pobj"]
-    nouns = {t.lemma_.lower() for h in heads for t in (h, *h.children)
-             if _topical(t) and (t is h or t.dep_ in ("compound", "amod", "nmod"))}  # fmt: skip
+    nouns = {
+        t.lemma_.lower()
+        for h in heads
+        for t in (h, *h.children)
+        if _topical(t) and (t is h or t.dep_ in ("compound", "amod", "nmod"))
+    }
     if not nouns:
         chunk = next((c for c in sent.noun_chunks if c.start >= verb.i and c.root.pos_ != "PRON"), None)
         nouns = {t.lemma_.lower() for t in chunk if _topical(t)} if chunk is not None else set()

@@ -15,8 +15,8 @@ from datetime import datetime
 import msgspec
 import numpy as np
 
-from ..speakers.attribution import Speakers
 from ..events import ActionItem, Category, Decision, Extracted, StatusCheck, Transcript
+from ..speakers.attribution import Speakers
 from .analysis import BRIDGE, Analyzer, Sentence
 
 __all__ = ["Extractor", "ExtractorOptions"]
@@ -38,8 +38,14 @@ class _Request:
 
 
 class Extractor:
-    def __init__(self, analyzer: Analyzer, speakers: Speakers, *, started: float | None = None,
-                 options: ExtractorOptions | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        speakers: Speakers,
+        *,
+        started: float | None = None,
+        options: ExtractorOptions | None = None,
+    ) -> None:
         self.analyzer = analyzer
         self.speakers = speakers
         self.options = options or ExtractorOptions()
@@ -54,8 +60,9 @@ class Extractor:
             for category, words in analyzer.patterns.data["categories"].items()
         ]
 
-    def attribute(self, transcript: Transcript, *, voiceprint: np.ndarray | None = None,
-                  seconds: float = 0.0) -> Transcript:  # fmt: skip
+    def attribute(
+        self, transcript: Transcript, *, voiceprint: np.ndarray | None = None, seconds: float = 0.0
+    ) -> Transcript:
         """The transcript with its speaker, as far as its words and its voice tell (a speaker it already has
         is kept)."""
         clean = self.analyzer.clean(transcript.text)
@@ -63,13 +70,24 @@ class Extractor:
         sentences = self.analyzer.analyze(clean, said_at=said_at, names=self.speakers.names)
         self._heard[(transcript.start, transcript.end, transcript.text)] = (clean, sentences)
         guess = self.speakers.attribute(
-            sentences, transcript.start, transcript.end, known=transcript.speaker, channel=transcript.channel,
-            pinned=transcript.speaker_source == "channel", voiceprint=voiceprint, seconds=seconds,
-        )  # fmt: skip
+            sentences,
+            transcript.start,
+            transcript.end,
+            known=transcript.speaker,
+            channel=transcript.channel,
+            pinned=transcript.speaker_source == "channel",
+            voiceprint=voiceprint,
+            seconds=seconds,
+        )
         if transcript.speaker is not None:
             return msgspec.structs.replace(transcript, voice=guess.voice)
-        return msgspec.structs.replace(transcript, speaker=guess.speaker, speaker_source=guess.source,
-                                       speaker_confidence=guess.confidence, voice=guess.voice)  # fmt: skip
+        return msgspec.structs.replace(
+            transcript,
+            speaker=guess.speaker,
+            speaker_source=guess.source,
+            speaker_confidence=guess.confidence,
+            voice=guess.voice,
+        )
 
     def extract(self, transcript: Transcript) -> list[Extracted]:
         """Items in a logged transcript (it has its `seq`); call `attribute` on it first."""
@@ -93,14 +111,26 @@ class Extractor:
             due = round(end + s.time.seconds, 3) if s.time else None
             if s.status and due is not None:
                 owner = person if s.request else speaker if s.commitment else None
-                items.append(StatusCheck(t=transcript.t, owner=owner, due=due, confidence=0.9,
-                                         category="communication", **evidence))  # type: ignore[arg-type]  # fmt: skip
+                items.append(
+                    StatusCheck(
+                        t=transcript.t, owner=owner, due=due, confidence=0.9, category="communication", **evidence
+                    )
+                )  # type: ignore[arg-type]
             if s.request and person:
                 task = self._resolve(s.request, decided)
                 self._requests[person.lower()] = _Request(transcript.end, due is not None)
                 self.speakers.assign(person, s.topic if task == s.request else decided[-1].lemmas)
-                items.append(ActionItem(t=transcript.t, owner=person, task=task, due=due, confidence=0.85,
-                                        category=self._category(task), **evidence))  # type: ignore[arg-type]  # fmt: skip
+                items.append(
+                    ActionItem(
+                        t=transcript.t,
+                        owner=person,
+                        task=task,
+                        due=due,
+                        confidence=0.85,
+                        category=self._category(task),
+                        **evidence,
+                    )
+                )  # type: ignore[arg-type]
             elif s.commitment and _substantive(s.commitment):
                 item = self._commitment(transcript, s, speaker, due, evidence)
                 if item is not None:
@@ -112,8 +142,9 @@ class Extractor:
         self._addressed = (addressee, transcript.end, speaker)
         return items
 
-    def _commitment(self, transcript: Transcript, s: Sentence, speaker: str | None, due: float | None,
-                    evidence: dict[str, object]) -> ActionItem | None:  # fmt: skip
+    def _commitment(
+        self, transcript: Transcript, s: Sentence, speaker: str | None, due: float | None, evidence: dict[str, object]
+    ) -> ActionItem | None:
         task = s.commitment or ""
         request = self._requests.get(speaker.lower()) if speaker else None
         if request and not request.accepted and transcript.start - request.at <= self.options.acceptance_window:
@@ -122,8 +153,15 @@ class Extractor:
                 return None
         if speaker:
             self.speakers.assign(speaker, s.topic)
-        return ActionItem(t=transcript.t, owner=speaker, task=task, due=due, category=self._category(task),
-                          confidence=0.8 * (transcript.speaker_confidence or 1.0), **evidence)  # type: ignore[arg-type]  # fmt: skip
+        return ActionItem(
+            t=transcript.t,
+            owner=speaker,
+            task=task,
+            due=due,
+            category=self._category(task),
+            confidence=0.8 * (transcript.speaker_confidence or 1.0),
+            **evidence,
+        )  # type: ignore[arg-type]
 
     def _decision(self, transcript: Transcript, clean: str, decided: list[Sentence], speaker: str | None) -> Decision:
         first, last = decided[0], decided[-1]
@@ -135,8 +173,17 @@ class Extractor:
         strong = any(
             s.decision and re.match(r"(?i)decision|the decision|we (?:have )?decided", s.text) for s in decided
         )
-        return Decision(t=transcript.t, start=start, end=end, quote=quote, source=transcript.seq, by=speaker,
-                        text=main, confidence=0.95 if strong else 0.8, category=self._category(quote))  # fmt: skip
+        return Decision(
+            t=transcript.t,
+            start=start,
+            end=end,
+            quote=quote,
+            source=transcript.seq,
+            by=speaker,
+            text=main,
+            confidence=0.95 if strong else 0.8,
+            category=self._category(quote),
+        )
 
     def _resolve(self, task: str, decided: list[Sentence]) -> str:
         """'you own that change' after 'We are switching Europe to the backup CDN' names the change."""
@@ -147,8 +194,11 @@ class Extractor:
 
     def _category(self, text: str) -> Category | None:
         """The category of the earliest telling word: "find out why the pods restart" is investigation."""
-        found = [(m.start(), i, category) for i, (category, pattern) in enumerate(self._categories)
-                 if (m := pattern.search(text))]  # fmt: skip
+        found = [
+            (m.start(), i, category)
+            for i, (category, pattern) in enumerate(self._categories)
+            if (m := pattern.search(text))
+        ]
         return min(found)[2] if found else None
 
     @staticmethod

@@ -58,26 +58,66 @@ ACK_WORDS = _set(
 """A clause made only of these is an acknowledgement: "okay", "got it", "will do", "copy that", "on it"."""
 
 ACK_PHRASES = frozenset(
-    {("i", "am", "on", "it"), ("we", "are", "on", "it"), ("that", "is", "good"), ("that", "is", "great"),
-     ("that", "is", "fine"), ("that", "is", "right")}
-)  # fmt: skip
+    {
+        ("i", "am", "on", "it"),
+        ("we", "are", "on", "it"),
+        ("that", "is", "good"),
+        ("that", "is", "great"),
+        ("that", "is", "fine"),
+        ("that", "is", "right"),
+    }
+)
 """Acknowledgements that contain a verb; matched on the whole clause, ignoring a trailing "now"."""
 
 CALL_TALK = (
-    ("been", "a", "while"), ("not", "heard"), ("missed", "that"), ("missed", "it"), ("on", "mute"),
-    ("breaking", "up"), ("hear", "me"), ("hear", "you"), ("a", "question"), ("i", "am", "back"),
-    ("i", "am", "here"), ("dropped", "off"), ("say", "again"), ("repeat", "that"),
-)  # fmt: skip
+    ("been", "a", "while"),
+    ("not", "heard"),
+    ("missed", "that"),
+    ("missed", "it"),
+    ("on", "mute"),
+    ("breaking", "up"),
+    ("hear", "me"),
+    ("hear", "you"),
+    ("a", "question"),
+    ("i", "am", "back"),
+    ("i", "am", "here"),
+    ("dropped", "off"),
+    ("say", "again"),
+    ("repeat", "that"),
+)
 """Phrases about the call itself rather than the incident; a clause holding one is "other"."""
 
 REQUEST_OPENERS = (
-    ("let", "us"), ("go", "ahead"), ("make", "sure"), ("do", "not"), ("can", "you"), ("could", "you"),
-    ("would", "you"), ("will", "you"), ("can", "someone"), ("could", "someone"), ("can", "somebody"),
-    ("can", "anyone"), ("someone",), ("somebody",), ("i", "need", "you"), ("i", "need", "someone"),
-    ("we", "need", "someone"), ("i", "want", "you"), ("you", "need"), ("you", "should"), ("you", "own"),
-    ("you", "have", "to"), ("next", "update"), ("update", "in"), ("report", "back"), ("regroup",),
-    ("let", "me", "know"), ("keep", "me"), ("keep", "us"),
-)  # fmt: skip
+    ("let", "us"),
+    ("go", "ahead"),
+    ("make", "sure"),
+    ("do", "not"),
+    ("can", "you"),
+    ("could", "you"),
+    ("would", "you"),
+    ("will", "you"),
+    ("can", "someone"),
+    ("could", "someone"),
+    ("can", "somebody"),
+    ("can", "anyone"),
+    ("someone",),
+    ("somebody",),
+    ("i", "need", "you"),
+    ("i", "need", "someone"),
+    ("we", "need", "someone"),
+    ("i", "want", "you"),
+    ("you", "need"),
+    ("you", "should"),
+    ("you", "own"),
+    ("you", "have", "to"),
+    ("next", "update"),
+    ("update", "in"),
+    ("report", "back"),
+    ("regroup",),
+    ("let", "me", "know"),
+    ("keep", "me"),
+    ("keep", "us"),
+)
 """Clause openings that ask someone to act ("please" anywhere does too)."""
 
 IMPERATIVES = _set(
@@ -101,13 +141,25 @@ _SUBJECTS = _set(
 )
 _AFTER_WH = _AUX | {"many", "much", "long", "about", "time", "else", "exactly"}
 _QUESTION_OPENERS = (
-    ("any", "update"), ("any", "news"), ("any", "luck"), ("any", "progress"), ("anything", "new"),
-)  # fmt: skip
+    ("any", "update"),
+    ("any", "news"),
+    ("any", "luck"),
+    ("any", "progress"),
+    ("anything", "new"),
+)
 _FIRST_PERSON = frozenset({"i", "we"})
 _MODALS = (
-    ("will",), ("shall",), ("can",), ("could",), ("am", "going", "to"), ("are", "going", "to"),
-    ("need", "to"), ("have", "to"), ("must",), ("should",),
-)  # fmt: skip
+    ("will",),
+    ("shall",),
+    ("can",),
+    ("could",),
+    ("am", "going", "to"),
+    ("are", "going", "to"),
+    ("need", "to"),
+    ("have", "to"),
+    ("must",),
+    ("should",),
+)
 _ADVERBS = _set("also just now then probably")
 _REPORT_VERBS = frozenset({"see", "confirm", "tell", "say"})
 """After "I can": "I can confirm the deploy went out" reports, it does not promise."""
@@ -139,10 +191,19 @@ _IRREGULAR_PAST = _set(
 )
 
 _CONTRACTIONS = (
-    (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"n't\b", " not"),
-    (r"\blet's\b", "let us"), (r"'re\b", " are"), (r"'ll\b", " will"), (r"'ve\b", " have"), (r"'m\b", " am"),
-    (r"'d\b", " would"), (r"'s\b", " is"), (r"\bgonna\b", "going to"),
-)  # fmt: skip
+    (r"\bwon't\b", "will not"),
+    (r"\bcan't\b", "can not"),
+    (r"\bcannot\b", "can not"),
+    (r"n't\b", " not"),
+    (r"\blet's\b", "let us"),
+    (r"'re\b", " are"),
+    (r"'ll\b", " will"),
+    (r"'ve\b", " have"),
+    (r"'m\b", " am"),
+    (r"'d\b", " would"),
+    (r"'s\b", " is"),
+    (r"\bgonna\b", "going to"),
+)
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _CLAUSE = re.compile(r"[,:]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9']+")

@@ -36,8 +36,14 @@ class EventLog:
     A new log is created; with `after` (what `read_log` read from `path`), the log a killed session left is
     continued instead: a torn last line is cut off (it never was a whole event) and `seq` goes on."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, sync_interval: float = 1.0,
-                 after: LogContents | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        sync_interval: float = 1.0,
+        after: LogContents | None = None,
+    ) -> None:
         self.path = path
         self._clock = clock
         self._sync_interval = sync_interval

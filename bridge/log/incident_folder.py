@@ -12,8 +12,8 @@ from pathlib import Path
 import msgspec
 
 from ..errors import LogError
-from .eventlog import read_log
 from ..events import SCHEMA_VERSION, LoggedEvent, Notice
+from .eventlog import read_log
 
 __all__ = ["LOG_NAME", "TORN_CODE", "load"]
 

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LogError, UsageError
-from .eventlog import LogContents, read_log
 from ..events import Alert, AlertKind, Correction, Gap, LoggedEvent, Notice, Session, SessionEnd, Transcript
-from .incident_folder import LOG_NAME
 from ..monitor import clock
+from .eventlog import LogContents, read_log
+from .incident_folder import LOG_NAME
 
 if TYPE_CHECKING:
-    from ..language.extraction import Extractor
     from ..incident import Incident
+    from ..language.extraction import Extractor
     from ..monitor import Monitor
 
 __all__ = ["RESUMED_CODE", "Resumption", "plan", "read", "restore", "resume"]
@@ -61,10 +61,12 @@ class Resumption:
     def notice(self) -> Notice:
         torn = "; the last line of the log was cut short and is left out" if self.contents.torn else ""
         return Notice(
-            t=self.start, level="warning", code=RESUMED_CODE,
+            t=self.start,
+            level="warning",
+            code=RESUMED_CODE,
             message=f"resumed: the incident was kept up to {clock(self.heard)}, {self.down:.0f} s ago; what was "
             f"said from {clock(self.heard)} to {clock(self.start)} was not heard{torn}",
-        )  # fmt: skip
+        )
 
     def gap(self) -> Gap:
         return Gap(t=self.start, start=self.heard, end=self.start, reason="resume")

@@ -61,8 +61,9 @@ def participants(said: Sequence[Transcript]) -> list[Participant]:
     return sorted(out, key=lambda p: (p.name is None, -p.spoke, p.first))
 
 
-def silences(said: Sequence[Transcript], *, now: float, after: float, started: float,
-             gaps: Sequence[Gap] = ()) -> list[Silence]:  # fmt: skip
+def silences(
+    said: Sequence[Transcript], *, now: float, after: float, started: float, gaps: Sequence[Gap] = ()
+) -> list[Silence]:
     """Stretches of `after` seconds or more without speech, up to call time `now`. A gap (the tool was down,
     a device was lost) is not silence but nothing heard: a stretch ends where a gap starts, and the next
     starts where it ends."""

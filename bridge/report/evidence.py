@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from ..language import replies
 from ..events import ActionItem, Decision, StatusCheck, Transcript
+from ..language import replies
 from ..monitor import same_speaker
 
 __all__ = ["Evidence", "Quoter"]

@@ -16,8 +16,8 @@ from typing import Literal
 import msgspec
 
 from ..events import ActionItem, Category, CheckMet, StatusCheck
-from .evidence import Evidence, Quoter
 from ..monitor import AFTER_CHECK_TOLERANCE, same_speaker, task_words
+from .evidence import Evidence, Quoter
 
 __all__ = [
     "ActionEntry",

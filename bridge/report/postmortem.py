@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from . import markup as doc
-from .markup import Block, Bullets, Heading, Inline, Para, Prompt, Span, Table
 from .evidence import Evidence
+from .markup import Block, Bullets, Heading, Inline, Para, Prompt, Span, Table
 from .outcomes import ActionEntry, CheckEntry
 from .timeline import Timeline, call_time, duration, wall_clock
 

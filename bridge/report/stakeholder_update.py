@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import timeline
 from ..events import LoggedEvent
+from . import timeline
 from .evidence import Evidence
 from .outcomes import ActionEntry
 from .timeline import Timeline, wall_clock

@@ -16,10 +16,6 @@ from typing import Literal, get_args
 
 import msgspec
 
-from ..log import corrections
-
-from ..language import findings as statements
-from .airtime import Participant, Silence, participants, silences
 from ..errors import LogError
 from ..events import (
     ActionItem,
@@ -36,9 +32,12 @@ from ..events import (
     StatusCheck,
     Transcript,
 )
+from ..language import findings as statements
+from ..log import corrections
+from ..monitor import MonitorOptions
+from .airtime import Participant, Silence, participants, silences
 from .evidence import Evidence, Quoter
 from .outcomes import ActionEntry, Cadence, CheckEntry, action_entry, cadence, check_entries, reports_on
-from ..monitor import MonitorOptions
 
 __all__ = [
     "TIMELINE_VERSION",
@@ -68,9 +67,19 @@ class Milestone(msgspec.Struct, frozen=True, kw_only=True):
 
 
 RowKind = Literal[
-    "report", "finding", "cause", "decision", "action", "check", "update", "done", "missed", "alert", "cleared",
+    "report",
+    "finding",
+    "cause",
+    "decision",
+    "action",
+    "check",
+    "update",
+    "done",
+    "missed",
+    "alert",
+    "cleared",
     "mitigated",
-]  # fmt: skip
+]
 _ROW_ORDER: tuple[RowKind, ...] = get_args(RowKind)
 """Rows at the same call time, in this order: what was said before what it caused."""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..log import corrections
 from ..events import LoggedEvent, Transcript
+from ..log import corrections
 from .timeline import call_time
 
 __all__ = ["MIN_CUE", "to_srt", "to_txt", "to_vtt"]

@@ -72,8 +72,10 @@ def _decode(path: Path) -> np.ndarray:
                 raise InputError(f"{path} is at {stream.rate} Hz, not {RATE}")
             channels = stream.channels or 1
             declared = int(stream.duration * stream.time_base * RATE) if stream.duration and stream.time_base else 0
-            frames = [frame.to_ndarray() if frame.format.is_planar else frame.to_ndarray().reshape(-1, channels).T
-                      for frame in container.decode(stream)]  # fmt: skip
+            frames = [
+                frame.to_ndarray() if frame.format.is_planar else frame.to_ndarray().reshape(-1, channels).T
+                for frame in container.decode(stream)
+            ]
     except av.error.FFmpegError as e:
         raise InputError(f"{path} is damaged ({str(getattr(e, 'strerror', None) or e).rstrip('.').lower()})") from None
     decoded = sum(f.shape[1] for f in frames)
@@ -100,8 +102,9 @@ class Recorder:
 
     A write that fails (a full disk) is reported through `warn` once and recording stops; the call goes on."""
 
-    def __init__(self, folder: Path, *, chunk_seconds: float = CHUNK_SECONDS,
-                 warn: Callable[[str], None] = log.warning) -> None:  # fmt: skip
+    def __init__(
+        self, folder: Path, *, chunk_seconds: float = CHUNK_SECONDS, warn: Callable[[str], None] = log.warning
+    ) -> None:
         self.folder = folder
         self._size = max(BLOCK, int(chunk_seconds * RATE))
         self._warn = warn
@@ -208,8 +211,9 @@ class ArchiveSource:
                 continue
         if self.channels is None:
             raise InputError(f"no chunk of the audio archive {folder} can be read; they are all damaged")
-        self.info = SourceInfo(uri=str(folder), kind="file", rate=RATE, channels=self.channels,
-                               duration=end_of(folder) / RATE)  # fmt: skip
+        self.info = SourceInfo(
+            uri=str(folder), kind="file", rate=RATE, channels=self.channels, duration=end_of(folder) / RATE
+        )
 
     def blocks(self) -> Iterator[Block]:
         for block in self._blocks():
@@ -228,8 +232,10 @@ class ArchiveSource:
                 self.warnings.append(f"{e}; skipped, its call time is silence")
                 continue
             if audio.shape[0] != self.channels:
-                self.warnings.append(f"{chunk.path} has {audio.shape[0]} channels, the archive {self.channels}; "
-                                     "skipped, its call time is silence")  # fmt: skip
+                self.warnings.append(
+                    f"{chunk.path} has {audio.shape[0]} channels, the archive {self.channels}; "
+                    "skipped, its call time is silence"
+                )
                 continue
             if chunk.start < position:  # overlaps the chunk before: keep what is new
                 audio = audio[:, position - chunk.start :]

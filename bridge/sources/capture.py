@@ -25,8 +25,8 @@ from typing import Any
 import av
 import numpy as np
 
-from .devices import CaptureError, Device, DeviceSpec, input_devices, match_device, portaudio
 from ..events import Alert, AlertCleared, Event, Gap, Notice, SourceInfo
+from .devices import CaptureError, Device, DeviceSpec, input_devices, match_device, portaudio
 from .files import BLOCK, RATE, Block
 
 __all__ = ["Aligner", "Backoff", "LiveSource", "Overflows"]
@@ -110,11 +110,17 @@ class Overflows:
         if overflows:
             parts.append(f"{overflows} input overflow{'s' if overflows > 1 else ''} (audio the device had to discard)")
         if dropped:
-            parts.append(f"{dropped:.1f} s of audio dropped because transcription fell {QUEUE_SECONDS:.0f} s behind "
-                         "(heard as silence)")  # fmt: skip
-        return Notice(t=round(t, 3), level="warning", code="capture_overflow",
-                      message=f"{self.label}: {'; '.join(parts)} (in all: {self.overflows} overflows, "
-                      f"{self.dropped:.1f} s dropped)")  # fmt: skip
+            parts.append(
+                f"{dropped:.1f} s of audio dropped because transcription fell {QUEUE_SECONDS:.0f} s behind "
+                "(heard as silence)"
+            )
+        return Notice(
+            t=round(t, 3),
+            level="warning",
+            code="capture_overflow",
+            message=f"{self.label}: {'; '.join(parts)} (in all: {self.overflows} overflows, "
+            f"{self.dropped:.1f} s dropped)",
+        )
 
 
 @dataclass
@@ -178,8 +184,9 @@ class LiveSource:
     alerts and gaps for the log, taken by the pipeline), `backlog` (seconds captured but not yet handed
     on) and `labels` (each channel's device label)."""
 
-    def __init__(self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic,
-                 sd: ModuleType | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic, sd: ModuleType | None = None
+    ) -> None:
         """Call time counts from 0 at the first sample (the pipeline moves it on for a resumed incident).
         `clock` and `sd` (the sounddevice module) are the seams for tests."""
         self._sd = sd or portaudio()
@@ -197,8 +204,10 @@ class LiveSource:
         self.events: list[Event] = []
         self.info = SourceInfo(
             uri=", ".join(f"{c.spec.label}={c.device.name}" if c.spec.label else c.device.name for c in self._captures),
-            kind="device", rate=self._captures[0].device.rate, channels=len(self._captures),
-        )  # fmt: skip
+            kind="device",
+            rate=self._captures[0].device.rate,
+            channels=len(self._captures),
+        )
         self._clock = clock
         self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=int(QUEUE_SECONDS / CHUNK) * len(self._captures))
         self._aligner = Aligner(len(self._captures))
@@ -287,8 +296,14 @@ class LiveSource:
         capture.retry_at = now + capture.backoff.next()
         capture.message = f"no audio from {capture.label} ({capture.device.name}) since {_clock(t)}"
         log.warning("%s", capture.message)
-        self.events.append(Notice(t=t, level="warning", code="device_lost",
-                                  message=f"{capture.message}; retrying, the call and its timers go on"))  # fmt: skip
+        self.events.append(
+            Notice(
+                t=t,
+                level="warning",
+                code="device_lost",
+                message=f"{capture.message}; retrying, the call and its timers go on",
+            )
+        )
         self.events.append(Alert(t=t, kind="audio_lost", message=capture.message, since=t))
 
     def _back(self, capture: _Capture) -> None:
@@ -312,14 +327,19 @@ class LiveSource:
                 capture.device = match_device(capture.device.name, input_devices(self._sd))
             channels = min(capture.device.channels, 2)
             stream = self._sd.InputStream(
-                device=capture.device.index, samplerate=capture.device.rate, channels=channels, dtype="float32",
-                blocksize=int(capture.device.rate * CHUNK), callback=self._callback(capture),
-            )  # fmt: skip
+                device=capture.device.index,
+                samplerate=capture.device.rate,
+                channels=channels,
+                dtype="float32",
+                blocksize=int(capture.device.rate * CHUNK),
+                callback=self._callback(capture),
+            )
             stream.start()
         except (CaptureError, self._sd.PortAudioError) as e:
             if first:
-                raise CaptureError(f"cannot open input device {capture.device.name!r}: {e}; `bridge devices` "
-                                   "lists them") from None  # fmt: skip
+                raise CaptureError(
+                    f"cannot open input device {capture.device.name!r}: {e}; `bridge devices` lists them"
+                ) from None
             capture.retry_at = now + capture.backoff.next()
             log.info("reopening %s failed (%s); next try in %.1f s", capture.label, e, capture.retry_at - now)
             return

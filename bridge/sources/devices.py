@@ -111,11 +111,15 @@ def devices_table(devices: Sequence[Device], monitors: Iterable[str] = ()) -> st
         lines.append("")
         lines.append("PulseAudio monitor sources (what each output plays), through the `pulse` device:")
         lines.extend(f"       {m}" for m in monitors)
-        lines.append(f"  choose one with `pactl set-default-source {monitors[0]}` (or PULSE_SOURCE={monitors[0]}), "
-                     "then --device pulse")  # fmt: skip
+        lines.append(
+            f"  choose one with `pactl set-default-source {monitors[0]}` (or PULSE_SOURCE={monitors[0]}), "
+            "then --device pulse"
+        )
     lines.append("")
-    lines.append("listen with --device INDEX or --device NAME (any unique part of the name); label each of several "
-                 "devices, e.g. --device mic=0 --device bridge=pulse, to get one channel per device")  # fmt: skip
+    lines.append(
+        "listen with --device INDEX or --device NAME (any unique part of the name); label each of several "
+        "devices, e.g. --device mic=0 --device bridge=pulse, to get one channel per device"
+    )
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 

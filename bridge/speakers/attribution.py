@@ -67,8 +67,14 @@ class _Turn:
 
 
 class Speakers:
-    def __init__(self, roster: Iterable[str] = (), *, continuation_gap: float = 0.9, reply_window: float = 15.0,
-                 floor_window: float = 5.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        roster: Iterable[str] = (),
+        *,
+        continuation_gap: float = 0.9,
+        reply_window: float = 15.0,
+        floor_window: float = 5.0,
+    ) -> None:
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
         self.commander: str | None = None
         self._aliases: dict[str, str] = {}
@@ -135,9 +141,18 @@ class Speakers:
         if lemmas:
             self._tasks.append((owner, lemmas))
 
-    def attribute(self, sentences: list[Sentence], start: float, end: float, *, known: str | None = None,
-                  channel: int | None = None, pinned: bool = False, voiceprint: np.ndarray | None = None,
-                  seconds: float = 0.0) -> Attribution:  # fmt: skip
+    def attribute(
+        self,
+        sentences: list[Sentence],
+        start: float,
+        end: float,
+        *,
+        known: str | None = None,
+        channel: int | None = None,
+        pinned: bool = False,
+        voiceprint: np.ndarray | None = None,
+        seconds: float = 0.0,
+    ) -> Attribution:
         """Guess the speaker of an utterance (unless `known` already), then remember it as the latest turn.
         `pinned`: the known speaker is alone on this channel, so nobody else's words are heard on it.
         `voiceprint`: the embedding of the utterance's `seconds` of speech, matched to the voices heard so far."""
@@ -153,8 +168,12 @@ class Speakers:
         # Under a second of speech ("This is Priya.") is too little to be sure of a voice: it neither breaks a
         # continuation nor names a voice.
         sure = match is not None and self.voices is not None and seconds >= self.voices.options.min_seconds
-        continuing = (last is not None and last.channel == channel and start - last.end <= self.continuation_gap
-                      and (not sure or last.voice is None or last.voice == voice))  # fmt: skip
+        continuing = (
+            last is not None
+            and last.channel == channel
+            and start - last.end <= self.continuation_gap
+            and (not sure or last.voice is None or last.voice == voice)
+        )
         guess = self._guess(sentences, start, continuing, match)
         if guess.speaker is not None:
             name = self.canonical(guess.speaker)
@@ -187,14 +206,28 @@ class Speakers:
         addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
         if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
-        replied = bool(last and last.addressed and guess.speaker and not continuing
-                       and same(guess.speaker, last.addressed) and last.speaker == self.commander)  # fmt: skip
-        self._last = _Turn(guess.speaker, end, self.canonical(addressed) if addressed else None, replied, channel,
-                           voice if sure else None, evidence)  # fmt: skip
+        replied = bool(
+            last
+            and last.addressed
+            and guess.speaker
+            and not continuing
+            and same(guess.speaker, last.addressed)
+            and last.speaker == self.commander
+        )
+        self._last = _Turn(
+            guess.speaker,
+            end,
+            self.canonical(addressed) if addressed else None,
+            replied,
+            channel,
+            voice if sure else None,
+            evidence,
+        )
         return guess
 
-    def _guess(self, sentences: list[Sentence], start: float, continuing: bool,
-               match: VoiceMatch | None = None) -> Attribution:  # fmt: skip
+    def _guess(
+        self, sentences: list[Sentence], start: float, continuing: bool, match: VoiceMatch | None = None
+    ) -> Attribution:
         for s in sentences:
             if s.self_id:
                 name = self.learn(s.self_id)

@@ -70,8 +70,15 @@ class _FloatStorage:
     """Stands for torch.FloatStorage: the only storage type the weights use."""
 
 
-def _rebuild_tensor(storage: _Storage, offset: int, shape: tuple[int, ...], stride: tuple[int, ...],
-                    requires_grad: bool, hooks: object, metadata: object = None) -> _TensorRef:  # fmt: skip
+def _rebuild_tensor(
+    storage: _Storage,
+    offset: int,
+    shape: tuple[int, ...],
+    stride: tuple[int, ...],
+    requires_grad: bool,
+    hooks: object,
+    metadata: object = None,
+) -> _TensorRef:
     return _TensorRef(storage, offset, tuple(shape), tuple(stride))
 
 
@@ -194,8 +201,7 @@ class VoiceEncoder:
 
         faster-whisper's filter bank is librosa's Slaney mel with its top fixed at 8 kHz, which is librosa's
         default (half the rate) for 16 kHz audio; its STFT with mode="constant" pads as librosa >= 0.10 does."""
-        spectrum = FeatureExtractor.stft(audio, _N_FFT, _HOP, window=self._window, mode="constant",
-                                         return_complex=True)  # fmt: skip
+        spectrum = FeatureExtractor.stft(audio, _N_FFT, _HOP, window=self._window, mode="constant", return_complex=True)
         power = np.square(np.abs(spectrum), dtype=np.float32)
         return np.asarray(_rows(np.ascontiguousarray(power.T), self._mel_t), dtype=np.float32)
 

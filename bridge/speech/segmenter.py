@@ -69,8 +69,9 @@ class Cut:
 
 
 class Segmenter:
-    def __init__(self, vad: Callable[[np.ndarray], np.ndarray], options: SegmenterOptions | None = None,
-                 start: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self, vad: Callable[[np.ndarray], np.ndarray], options: SegmenterOptions | None = None, start: int = 0
+    ) -> None:
         """`start`: the call-time sample of the first audio pushed (a resumed incident goes on from there)."""
         self.options = o = options or SegmenterOptions()
         self._vad = vad
@@ -146,9 +147,10 @@ class Segmenter:
             if silent >= self._pad and not self._tentative_sent:
                 self._tentative_sent = True
                 return [
-                    self._cut("tentative", self._speech_start, self._silence_start + self._pad,
-                              speech_end=self._silence_start)
-                ]  # fmt: skip
+                    self._cut(
+                        "tentative", self._speech_start, self._silence_start + self._pad, speech_end=self._silence_start
+                    )
+                ]
             return []
         if self._now - self._speech_start >= self._max:
             return self._split()
@@ -176,8 +178,9 @@ class Segmenter:
         self._floor = audio_end
         return [cut] if end - start >= self._min_speech else []
 
-    def _cut(self, kind: Literal["interim", "tentative", "final"], start: int, audio_end: int,
-             speech_end: int | None = None) -> Cut:  # fmt: skip
+    def _cut(
+        self, kind: Literal["interim", "tentative", "final"], start: int, audio_end: int, speech_end: int | None = None
+    ) -> Cut:
         audio_start = max(self._floor, start - self._pad_before, self._audio_from)
         audio = self._audio[audio_start - self._audio_from : audio_end - self._audio_from].copy()
         end = speech_end if speech_end is not None else min(audio_end, self._now)

@@ -79,8 +79,9 @@ class Transcriber:
 
         o = self.options
         try:
-            return WhisperModel(str(path), device="cpu", compute_type=o.compute_type, cpu_threads=o.cpu_threads,
-                                local_files_only=True)  # fmt: skip
+            return WhisperModel(
+                str(path), device="cpu", compute_type=o.compute_type, cpu_threads=o.cpu_threads, local_files_only=True
+            )
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load the Whisper model in {path}: {e}") from None
 
@@ -96,12 +97,20 @@ class Transcriber:
         o = self.options
         model = self._interim_model if interim else self._model
         segments, _ = model.transcribe(
-            audio, language=o.language, beam_size=1 if interim else o.beam_size, temperature=0.0,
-            condition_on_previous_text=False, initial_prompt=prompt, hotwords=o.hotwords,
-            word_timestamps=o.word_timestamps, no_speech_threshold=o.no_speech_threshold,
-            log_prob_threshold=o.log_prob_threshold, compression_ratio_threshold=o.compression_ratio_threshold,
-            vad_filter=False, without_timestamps=not o.word_timestamps,
-        )  # fmt: skip
+            audio,
+            language=o.language,
+            beam_size=1 if interim else o.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+            hotwords=o.hotwords,
+            word_timestamps=o.word_timestamps,
+            no_speech_threshold=o.no_speech_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            vad_filter=False,
+            without_timestamps=not o.word_timestamps,
+        )
         texts, logprobs, lengths, dropped = [], [], [], []
         words: list[Word] = []
         for s in segments:
@@ -113,8 +122,9 @@ class Transcriber:
             logprobs.append(s.avg_logprob)
             lengths.append(max(1, len(s.tokens)))
             for w in s.words or []:
-                words.append(Word(round(offset + w.start, 3), round(offset + w.end, 3), w.word.strip(),
-                                  round(w.probability, 3)))  # fmt: skip
+                words.append(
+                    Word(round(offset + w.start, 3), round(offset + w.end, 3), w.word.strip(), round(w.probability, 3))
+                )
         text = collapse_repeats(" ".join(t for t in texts if t))
         if dropped:
             log.debug("dropped %s", "; ".join(dropped))

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, transcripts, write_wav
 
 from bridge.log.eventlog import read_log
+from tests.conftest import BRIDGE, REAL_ASR, ROOT, run_bridge, transcripts, write_wav
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -33,14 +33,17 @@ def test_help_is_complete() -> None:
         assert option in replay
 
 
-@pytest.mark.parametrize("args, words", [
-    (["replay", "missing.wav"], ["missing.wav", "no such file"]),
-    (["replay", "pyproject.toml"], ["not audio"]),
-    (["replay", "x.wav", "--bogus"], ["unrecognized arguments: --bogus"]),
-    (["replay", "x.wav", "--speed", "fast"], ["--speed"]),
-    (["replay", "-"], ["--rate"]),
-    (["models", "install", "huge"], ["unknown model 'huge'"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["replay", "missing.wav"], ["missing.wav", "no such file"]),
+        (["replay", "pyproject.toml"], ["not audio"]),
+        (["replay", "x.wav", "--bogus"], ["unrecognized arguments: --bogus"]),
+        (["replay", "x.wav", "--speed", "fast"], ["--speed"]),
+        (["replay", "-"], ["--rate"]),
+        (["models", "install", "huge"], ["unknown model 'huge'"]),
+    ],
+)
 def test_bad_input_is_one_line(args: list[str], words: list[str]) -> None:
     assert_one_line_error(run_bridge(*args), *words)
 
@@ -109,10 +112,17 @@ def test_same_final_events_at_full_speed_and_at_four_times_real_time(tmp_path: P
 
 @pytest.mark.slow
 def test_raw_pcm_on_stdin(tmp_path: Path) -> None:
-    pcm = subprocess.run(["sox", str(REAL_ASR / "jfk.wav"), "-t", "raw", "-r", "22050", "-e", "signed",
-                          "-b", "16", "-c", "2", "-"], capture_output=True, check=True).stdout  # fmt: skip
-    done = subprocess.run([*BRIDGE, "replay", "-", "--rate", "22050", "--channels", "2", "--out", str(tmp_path / "o")],
-                          input=pcm, capture_output=True, cwd=ROOT)  # fmt: skip
+    pcm = subprocess.run(
+        ["sox", str(REAL_ASR / "jfk.wav"), "-t", "raw", "-r", "22050", "-e", "signed", "-b", "16", "-c", "2", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    done = subprocess.run(
+        [*BRIDGE, "replay", "-", "--rate", "22050", "--channels", "2", "--out", str(tmp_path / "o")],
+        input=pcm,
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "ask what you can do" in " ".join(e["text"] for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
 
@@ -122,8 +132,12 @@ def test_kill_9_loses_at_most_the_last_second(tmp_path: Path) -> None:
     from tests.conftest import SAMPLE
 
     log = tmp_path / "o" / "events.jsonl"
-    proc = subprocess.Popen([*BRIDGE, "replay", str(SAMPLE), "--speed", "2", "--out", str(tmp_path / "o")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+    proc = subprocess.Popen(
+        [*BRIDGE, "replay", str(SAMPLE), "--speed", "2", "--out", str(tmp_path / "o")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(transcripts(log) if log.exists() else []) < 6:

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.feed.commander_actions import MAX_NAME, MAX_TEXT, CommandError, command_id, validate
 from bridge.events import (
     ActionItem,
     Alert,
@@ -20,6 +19,7 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
+from bridge.feed.commander_actions import MAX_NAME, MAX_TEXT, CommandError, command_id, validate
 
 EVIDENCE: dict[str, Any] = {
     "start": 40.0,

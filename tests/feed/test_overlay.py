@@ -26,19 +26,28 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 import pytest
-from tests.conftest import ROOT
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 OVERLAY = ROOT / "bridge" / "feed" / "overlay"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/overlay.js": ("overlay.js", "text/javascript; charset=utf-8"),
@@ -170,8 +179,15 @@ class StandInFeed:
         return Response(HTTPStatus.OK, "OK", headers, body)
 
     async def _session(self, ws: ServerConnection) -> None:
-        hello = {"type": "hello", "schema_version": 1, "incident": "login-outage", "last_seq": len(self.events),
-                 "role": self.role, "started": self.started, "live": True}  # fmt: skip
+        hello = {
+            "type": "hello",
+            "schema_version": 1,
+            "incident": "login-outage",
+            "last_seq": len(self.events),
+            "role": self.role,
+            "started": self.started,
+            "live": True,
+        }
         await ws.send(json.dumps(hello))
         first = json.loads(await ws.recv())
         assert first["type"] == "catch_up", first
@@ -208,14 +224,29 @@ class StandInFeed:
         if message["action"] == "received":
             check = self.events[message["ref"] - 1]
             t = correction["t"]
-            await self._emit("check_met", {"t": t, "ref": check["seq"], "source": correction["seq"], "by": None,
-                                           "late": round(max(0.0, t - check["due"]), 3)})  # fmt: skip
+            await self._emit(
+                "check_met",
+                {
+                    "t": t,
+                    "ref": check["seq"],
+                    "source": correction["seq"],
+                    "by": None,
+                    "late": round(max(0.0, t - check["due"]), 3),
+                },
+            )
             cleared = {e["ref"] for e in self.events if e["type"] == "alert_cleared"}
             for alert in [e for e in self.events if e["type"] == "alert" and e.get("ref") == check["seq"]]:
                 if alert["seq"] not in cleared:
-                    await self._emit("alert_cleared", {"t": t, "ref": alert["seq"], "kind": alert["kind"],
-                                                       "message": "Marked received by the commander",
-                                                       "source": correction["seq"]})  # fmt: skip
+                    await self._emit(
+                        "alert_cleared",
+                        {
+                            "t": t,
+                            "ref": alert["seq"],
+                            "kind": alert["kind"],
+                            "message": "Marked received by the commander",
+                            "source": correction["seq"],
+                        },
+                    )
         return {"type": "ack", "id": message["id"], "seq": correction["seq"]}
 
 
@@ -223,9 +254,9 @@ class RealFeed:
     """`bridge.feed.server.Feed` over an `Incident` (no monitor), with the stand-in's interface for what both can do."""
 
     def __init__(self, folder: Path, *, elapsed: float = 0.0) -> None:
-        from bridge.log.eventlog import EventLog
         from bridge.feed.server import Feed
         from bridge.incident import Incident
+        from bridge.log.eventlog import EventLog
 
         self.started = round(time.time() - elapsed, 3)
         self.incident = Incident(EventLog(folder / "events.jsonl"))
@@ -323,9 +354,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800}, reduced_motion="reduce",
-        )  # fmt: skip
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+            reduced_motion="reduce",
+        )
         yield context
         context.close()
 
@@ -358,8 +393,17 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
     and an overdue alert that did not."""
     e = feed.emit
     said = {"speaker_source": "words", "channel": None, "confidence": 0.9}
-    e("session", t=0.0, incident="login-outage", started=feed.started, version="0.1.0", schema_version=1, model=None,
-      source={"uri": "device", "kind": "device"}, options={"speed": "1"})  # fmt: skip
+    e(
+        "session",
+        t=0.0,
+        incident="login-outage",
+        started=feed.started,
+        version="0.1.0",
+        schema_version=1,
+        model=None,
+        source={"uri": "device", "kind": "device"},
+        options={"speed": "1"},
+    )
     e(
         "transcript",
         t=9.5,
@@ -378,14 +422,38 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         **said,
         text="Victor here, from identity. A third of logins are failing since the session cache was resized.",
     )
-    t = e("transcript", t=56.1, start=47.7, end=56.1, speaker="Rosa", **said,
-          text="Okay. We are going to fail over to the standby cache. Victor, please run the failover and report back "
-          "in three minutes.")  # fmt: skip
+    t = e(
+        "transcript",
+        t=56.1,
+        start=47.7,
+        end=56.1,
+        speaker="Rosa",
+        **said,
+        text="Okay. We are going to fail over to the standby cache. Victor, please run the failover and report back "
+        "in three minutes.",
+    )
     ev = {"source": t["seq"], "by": "Rosa", "confidence": 0.9}
-    failover = e("decision", t=56.1, start=48.1, end=51.4, quote="We are going to fail over to the standby cache.",
-                 category="mitigation", text="We are going to fail over to the standby cache", **ev)  # fmt: skip
-    victor = e("status_check", t=56.1, start=51.5, end=56.1, owner="Victor", due=236.1, category="communication",
-               quote="Victor, please run the failover and report back in three minutes.", **ev)  # fmt: skip
+    failover = e(
+        "decision",
+        t=56.1,
+        start=48.1,
+        end=51.4,
+        quote="We are going to fail over to the standby cache.",
+        category="mitigation",
+        text="We are going to fail over to the standby cache",
+        **ev,
+    )
+    victor = e(
+        "status_check",
+        t=56.1,
+        start=51.5,
+        end=56.1,
+        owner="Victor",
+        due=236.1,
+        category="communication",
+        quote="Victor, please run the failover and report back in three minutes.",
+        **ev,
+    )
     e(
         "action_item",
         t=56.1,
@@ -409,10 +477,29 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
     )
     ev = {"source": t["seq"], "by": "Rosa", "confidence": 0.9}
     quote = "Maya, can you find out why the nodes keep restarting, and give us an update in two minutes?"
-    maya = e("status_check", t=66.6, start=60.9, end=66.6, owner="Maya", due=186.6, category="communication",
-             quote=quote, **ev)  # fmt: skip
-    e("action_item", t=66.6, start=60.9, end=66.6, owner="Maya", task="find out why the nodes keep restarting",
-      due=186.6, category="investigation", quote=quote, **ev)  # fmt: skip
+    maya = e(
+        "status_check",
+        t=66.6,
+        start=60.9,
+        end=66.6,
+        owner="Maya",
+        due=186.6,
+        category="communication",
+        quote=quote,
+        **ev,
+    )
+    e(
+        "action_item",
+        t=66.6,
+        start=60.9,
+        end=66.6,
+        owner="Maya",
+        task="find out why the nodes keep restarting",
+        due=186.6,
+        category="investigation",
+        quote=quote,
+        **ev,
+    )
     t = e(
         "transcript",
         t=77.8,
@@ -433,11 +520,28 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         text="Let's also switch off the remember me feature for now",
         **ev,
     )
-    e("action_item", t=77.8, start=74.0, end=77.8, owner="Leo", task="warn the support team to expect more tickets",
-      due=None, category="communication", quote="Leo, please warn the support team.", **ev)  # fmt: skip
+    e(
+        "action_item",
+        t=77.8,
+        start=74.0,
+        end=77.8,
+        owner="Leo",
+        task="warn the support team to expect more tickets",
+        due=None,
+        category="communication",
+        quote="Leo, please warn the support team.",
+        **ev,
+    )
     e("transcript", t=79.7, start=78.8, end=79.7, speaker="Leo", text="Okay.", **said)
-    silence = e("alert", t=110.7, kind="long_silence", message="Nobody has spoken since 01:19 (30 s)", owner=None,
-                ref=None, since=79.7)  # fmt: skip
+    silence = e(
+        "alert",
+        t=110.7,
+        kind="long_silence",
+        message="Nobody has spoken since 01:19 (30 s)",
+        owner=None,
+        ref=None,
+        since=79.7,
+    )
     t = e(
         "transcript",
         t=122.5,
@@ -465,9 +569,18 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         **said,
         text="Good. Decision: we stay on the standby until we understand the root cause.",
     )
-    stay = e("decision", t=129.2, start=124.1, end=129.2, source=t["seq"], by="Rosa", confidence=0.95,
-             category="mitigation", quote="Decision: we stay on the standby until we understand the root cause.",
-             text="we stay on the standby until we understand the root cause")  # fmt: skip
+    stay = e(
+        "decision",
+        t=129.2,
+        start=124.1,
+        end=129.2,
+        source=t["seq"],
+        by="Rosa",
+        confidence=0.95,
+        category="mitigation",
+        quote="Decision: we stay on the standby until we understand the root cause.",
+        text="we stay on the standby until we understand the root cause",
+    )
     e(
         "transcript",
         t=132.8,
@@ -499,9 +612,15 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         category="communication",
         quote="Next update on this bridge in four minutes.",
     )
-    overdue = e("alert", t=187.6, kind="status_overdue", owner="Maya", ref=maya["seq"], since=66.6,
-                message="No update from Maya: due at 03:06 ('Maya, can you find out why the nodes keep restarting, "
-                "and g…')")  # fmt: skip
+    overdue = e(
+        "alert",
+        t=187.6,
+        kind="status_overdue",
+        owner="Maya",
+        ref=maya["seq"],
+        since=66.6,
+        message="No update from Maya: due at 03:06 ('Maya, can you find out why the nodes keep restarting, and g…')",
+    )
     e(
         "transcript",
         t=189.0,
@@ -511,8 +630,15 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         **said,
         text="The status page notice is up, and new support tickets have slowed down.",
     )
-    return {"failover": failover, "stay": stay, "victor": victor, "maya": maya, "bridge": bridge,
-            "silence": silence, "overdue": overdue}  # fmt: skip
+    return {
+        "failover": failover,
+        "stay": stay,
+        "victor": victor,
+        "maya": maya,
+        "bridge": bridge,
+        "silence": silence,
+        "overdue": overdue,
+    }
 
 
 def shot(page: Any, name: str, **options: Any) -> Path:
@@ -621,8 +747,12 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     assert (rename["action"], rename["speaker"], rename["name"]) == ("rename", "Leo", "Leon")
     expect(page.locator("#ticker .final .speaker").last).to_have_text("Leon", timeout=WAIT)
     if isinstance(feed, StandInFeed):  # what went over the wire
-        assert feed.commands[0] == {"type": "command", "id": feed.commands[0]["id"], "action": "acknowledge",
-                                    "ref": seqs["overdue"]["seq"]}  # fmt: skip
+        assert feed.commands[0] == {
+            "type": "command",
+            "id": feed.commands[0]["id"],
+            "action": "acknowledge",
+            "ref": seqs["overdue"]["seq"],
+        }
         assert len({c["id"] for c in feed.commands}) == len(feed.commands) == 7
 
 
@@ -630,8 +760,17 @@ def test_the_page_passes_its_token_to_the_feed(feed_factory: Any, page: Any) -> 
     from playwright.sync_api import expect
 
     feed = feed_factory(token="s3cret t")
-    feed.emit("session", t=0.0, incident="shared", started=feed.started, version="0.1.0", schema_version=1,
-              model=None, source={"uri": "-", "kind": "stdin"}, options={})  # fmt: skip
+    feed.emit(
+        "session",
+        t=0.0,
+        incident="shared",
+        started=feed.started,
+        version="0.1.0",
+        schema_version=1,
+        model=None,
+        source={"uri": "-", "kind": "stdin"},
+        options={},
+    )
     page.goto(feed.page_url())
     expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
     assert feed.ws_paths == ["/ws?token=s3cret%20t"] and feed.catch_ups == [0]
@@ -651,8 +790,17 @@ def test_overlay_reconnects_and_catches_up_without_duplicates(feed_factory: Any,
     feed.refuse = True
     feed.drop_clients()
     expect(page.locator("#conn")).to_have_text(re.compile("^reconnecting"), timeout=WAIT)
-    feed.emit("decision", start=189.0, end=190.0, quote="Decision: we roll back the resize tonight.", source=1,
-              by="Rosa", confidence=0.9, category="mitigation", text="we roll back the resize tonight")  # fmt: skip
+    feed.emit(
+        "decision",
+        start=189.0,
+        end=190.0,
+        quote="Decision: we roll back the resize tonight.",
+        source=1,
+        by="Rosa",
+        confidence=0.9,
+        category="mitigation",
+        text="we roll back the resize tonight",
+    )
     feed.refuse = False
     expect(page.locator("#conn")).to_have_text("live", timeout=15_000)
     expect(page.locator("#decisions li.decision")).to_have_count(4, timeout=WAIT)
@@ -718,15 +866,57 @@ def test_event_text_is_never_markup_and_viewers_get_no_controls(feed_factory: An
 
     feed = feed_factory(role="viewer", elapsed=60)
     evil = '<img src=x onerror="window.pwned=1"><b>bold</b>'
-    feed.emit("session", t=0.0, incident="<i>x</i>", started=feed.started, version="0.1.0", schema_version=1,
-              model=None, source={"uri": "-", "kind": "stdin"}, options={})  # fmt: skip
+    feed.emit(
+        "session",
+        t=0.0,
+        incident="<i>x</i>",
+        started=feed.started,
+        version="0.1.0",
+        schema_version=1,
+        model=None,
+        source={"uri": "-", "kind": "stdin"},
+        options={},
+    )
     t = feed.emit("transcript", t=10.0, start=8.0, end=10.0, text=evil, speaker="<script>x()</script>")
-    feed.emit("decision", t=10.0, start=8.0, end=10.0, text=evil, quote=evil, source=t["seq"], by=evil,
-              confidence=0.9, category="mitigation")  # fmt: skip
-    feed.emit("action_item", t=10.0, start=8.0, end=10.0, task=evil, owner=evil, due=70.0, quote=evil,
-              source=t["seq"], by=None, confidence=0.9, category=None)  # fmt: skip
-    feed.emit("status_check", t=10.0, start=8.0, end=10.0, owner=evil, due=90.0, quote=evil, source=t["seq"],
-              by=None, confidence=0.9, category=None)  # fmt: skip
+    feed.emit(
+        "decision",
+        t=10.0,
+        start=8.0,
+        end=10.0,
+        text=evil,
+        quote=evil,
+        source=t["seq"],
+        by=evil,
+        confidence=0.9,
+        category="mitigation",
+    )
+    feed.emit(
+        "action_item",
+        t=10.0,
+        start=8.0,
+        end=10.0,
+        task=evil,
+        owner=evil,
+        due=70.0,
+        quote=evil,
+        source=t["seq"],
+        by=None,
+        confidence=0.9,
+        category=None,
+    )
+    feed.emit(
+        "status_check",
+        t=10.0,
+        start=8.0,
+        end=10.0,
+        owner=evil,
+        due=90.0,
+        quote=evil,
+        source=t["seq"],
+        by=None,
+        confidence=0.9,
+        category=None,
+    )
     feed.emit("alert", t=11.0, kind="status_overdue", message=evil, owner=evil, ref=None, since=None)
     page.goto(feed.url)
     expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
@@ -754,16 +944,64 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
     base = [
         {"type": "session", "seq": 1, "t": 0, "wall": 1, "incident": "x", "started": 1, "options": {"speed": "8"}},
         {"type": "transcript", "seq": 2, "t": 5, "start": 1, "end": 5, "text": "hi", "speaker": "Sophia"},
-        {"type": "status_check", "seq": 3, "t": 5, "start": 1, "end": 5, "owner": "Sophia", "due": 65,
-         "quote": "q", "source": 2, "by": "Rosa", "confidence": 1, "category": None},
-        {"type": "action_item", "seq": 4, "t": 5, "start": 1, "end": 5, "owner": "Sophia", "task": "look",
-         "due": 65, "quote": "q", "source": 2, "by": "Rosa", "confidence": 1, "category": None},
-        {"type": "decision", "seq": 5, "t": 6, "start": 1, "end": 5, "text": "roll back", "quote": "q",
-         "source": 2, "by": "Rosa", "confidence": 1, "category": "mitigation"},
-        {"type": "status_check", "seq": 6, "t": 7, "start": 6, "end": 7, "owner": None, "due": 120, "quote": "q",
-         "source": 2, "by": "Rosa", "confidence": 1, "category": None},
+        {
+            "type": "status_check",
+            "seq": 3,
+            "t": 5,
+            "start": 1,
+            "end": 5,
+            "owner": "Sophia",
+            "due": 65,
+            "quote": "q",
+            "source": 2,
+            "by": "Rosa",
+            "confidence": 1,
+            "category": None,
+        },
+        {
+            "type": "action_item",
+            "seq": 4,
+            "t": 5,
+            "start": 1,
+            "end": 5,
+            "owner": "Sophia",
+            "task": "look",
+            "due": 65,
+            "quote": "q",
+            "source": 2,
+            "by": "Rosa",
+            "confidence": 1,
+            "category": None,
+        },
+        {
+            "type": "decision",
+            "seq": 5,
+            "t": 6,
+            "start": 1,
+            "end": 5,
+            "text": "roll back",
+            "quote": "q",
+            "source": 2,
+            "by": "Rosa",
+            "confidence": 1,
+            "category": "mitigation",
+        },
+        {
+            "type": "status_check",
+            "seq": 6,
+            "t": 7,
+            "start": 6,
+            "end": 7,
+            "owner": None,
+            "due": 120,
+            "quote": "q",
+            "source": 2,
+            "by": "Rosa",
+            "confidence": 1,
+            "category": None,
+        },
         {"type": "alert", "seq": 7, "t": 66, "kind": "status_overdue", "message": "m", "owner": "Sophia", "ref": 3},
-    ]  # fmt: skip
+    ]
     run = "events => BridgeOverlay.snapshot(BridgeOverlay.fold(events))"
     view = page.evaluate(run, base)
     assert view["next"]["seq"] == 3 and view["next"]["owner"] == "Sophia" and view["later"][0]["owner"] is None
@@ -774,11 +1012,19 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
         {"type": "correction", "seq": 8, "t": 70, "action": "rename", "ref": 2, "speaker": "Sophia", "name": "Sofia"},
         {"type": "correction", "seq": 9, "t": 70, "action": "snooze", "ref": 3, "until": 180},
         {"type": "alert_cleared", "seq": 10, "t": 70, "ref": 7, "kind": "status_overdue", "message": "Snoozed"},
-        {"type": "correction", "seq": 11, "t": 71, "action": "edit", "ref": 4, "text": "look at the nodes",
-         "owner": "Maya", "due": 200},
+        {
+            "type": "correction",
+            "seq": 11,
+            "t": 71,
+            "action": "edit",
+            "ref": 4,
+            "text": "look at the nodes",
+            "owner": "Maya",
+            "due": 200,
+        },
         {"type": "correction", "seq": 12, "t": 72, "action": "confirm", "ref": 5},
         {"type": "correction", "seq": 13, "t": 73, "action": "acknowledge", "ref": 7},
-    ]  # fmt: skip
+    ]
     view = page.evaluate(run, base + fixes)
     assert view["transcripts"][0]["speaker"] == "Sofia"  # renames apply to what was said before, too
     assert [(c["seq"], c["due"], c["owner"]) for c in [view["next"], *view["later"]]] == [
@@ -798,10 +1044,22 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
         {"type": "correction", "seq": 15, "t": 80, "action": "dismiss", "ref": 5},
         {"type": "correction", "seq": 16, "t": 81, "action": "received", "ref": 6},
         # a newer check from the same owner replaces one that was not due yet
-        {"type": "status_check", "seq": 17, "t": 90, "start": 85, "end": 90, "owner": "sophia", "due": 150,
-         "quote": "q", "source": 2, "by": "Rosa", "confidence": 1, "category": None},
+        {
+            "type": "status_check",
+            "seq": 17,
+            "t": 90,
+            "start": 85,
+            "end": 90,
+            "owner": "sophia",
+            "due": 150,
+            "quote": "q",
+            "source": 2,
+            "by": "Rosa",
+            "confidence": 1,
+            "category": None,
+        },
         {"type": "end", "seq": 18, "t": 95, "reason": "finished", "duration": 95.5},
-    ]  # fmt: skip
+    ]
     view = page.evaluate(run, base + fixes + more)
     assert view["items"] == [] and view["decisions"] == [] and view["latest"] is None
     assert view["next"]["seq"] == 17 and view["later"] == []
@@ -813,21 +1071,32 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
         {**said, "seq": 2, "t": 5, "speaker": "Sophia"},
         {**said, "seq": 3, "t": 6, "speaker": None},
         {**base[3], "seq": 4},
-        {"type": "alert", "seq": 5, "t": 400, "kind": "responder_quiet", "owner": "Sophia", "ref": 4,
-         "message": "No word from sophia since 00:05"},
+        {
+            "type": "alert",
+            "seq": 5,
+            "t": 400,
+            "kind": "responder_quiet",
+            "owner": "Sophia",
+            "ref": 4,
+            "message": "No word from sophia since 00:05",
+        },
         {"type": "correction", "seq": 6, "t": 401, "action": "rename", "ref": 2, "speaker": "Sophia", "name": "Sofia"},
         {**said, "seq": 7, "t": 402, "speaker": "Sofia"},
         {"type": "correction", "seq": 8, "t": 403, "action": "rename", "ref": 7, "speaker": "Sofia", "name": "Sofia R"},
         {"type": "correction", "seq": 9, "t": 404, "action": "rename", "ref": 3, "speaker": None, "name": "Leo"},
-    ]  # fmt: skip
+    ]
     view = page.evaluate(run, names)
     assert [x["speaker"] for x in view["transcripts"]] == ["Sofia R", "Leo", "Sofia R"]
     assert view["items"][0]["owner"] == "Sofia R" and view["alerts"][0]["owner"] == "Sofia R"
     assert view["alerts"][0]["message"] == "No word from Sofia R since 00:05"
     # a dismissal stands (a later confirm does not bring it back), and the alerts about the item go with it
-    gone = [{"type": "correction", "seq": 10, "t": 405, "action": "dismiss", "ref": 4},
-            {"type": "correction", "seq": 11, "t": 406, "action": "confirm", "ref": 4}]  # fmt: skip
+    gone = [
+        {"type": "correction", "seq": 10, "t": 405, "action": "dismiss", "ref": 4},
+        {"type": "correction", "seq": 11, "t": 406, "action": "confirm", "ref": 4},
+    ]
     view = page.evaluate(run, names + gone)
     assert view["items"] == [] and view["alerts"] == []
     assert page.evaluate("[BridgeOverlay.countdown(65, 10).text, BridgeOverlay.countdown(65, 70.5).text]") == [
-        "00:55", "+00:05"]  # fmt: skip
+        "00:55",
+        "+00:05",
+    ]

@@ -17,7 +17,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from tests.conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 from websockets.client import ClientProtocol
@@ -26,9 +25,7 @@ from websockets.frames import Frame, Opcode
 from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
-from bridge.feed.commander_actions import validate
 from bridge.errors import UsageError
-from bridge.log.eventlog import EventLog, read_log
 from bridge.events import (
     ActionItem,
     Alert,
@@ -42,8 +39,21 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.feed.server import TOO_FAR_BEHIND, Admission, ClientError, Feed, Hello, Policy, RateLimit, Refusal, Subscriber
+from bridge.feed.commander_actions import validate
+from bridge.feed.server import (
+    TOO_FAR_BEHIND,
+    Admission,
+    ClientError,
+    Feed,
+    Hello,
+    Policy,
+    RateLimit,
+    Refusal,
+    Subscriber,
+)
 from bridge.incident import Incident
+from bridge.log.eventlog import EventLog, read_log
+from tests.conftest import ROOT
 
 # -- Policy --------------------------------------------------------------------------------------------
 

@@ -67,8 +67,15 @@ STARTED = 1_767_225_600.0
 
 
 def session(**options: object) -> Session:
-    return Session(t=0.0, incident="test", started=STARTED, version="0", model=None,
-                   source=SourceInfo(uri="-", kind="device"), options=dict(options))  # fmt: skip
+    return Session(
+        t=0.0,
+        incident="test",
+        started=STARTED,
+        version="0",
+        model=None,
+        source=SourceInfo(uri="-", kind="device"),
+        options=dict(options),
+    )
 
 
 def said(start: float, end: float, text: str, speaker: str | None = None) -> Transcript:

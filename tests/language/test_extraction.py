@@ -11,10 +11,10 @@ from datetime import datetime
 
 import pytest
 
-from bridge.speakers.attribution import Speakers
 from bridge.events import ActionItem, Decision, StatusCheck, Transcript
-from bridge.language.extraction import Extractor
 from bridge.language.analysis import Analyzer
+from bridge.language.extraction import Extractor
+from bridge.speakers.attribution import Speakers
 from bridge.weights import resolve_spacy
 
 ROSTER = ["Dana", "Priya", "Marcus", "Lena", "Tom", "Chen", "Sofia", "Raj"]
@@ -217,8 +217,11 @@ def test_every_item_carries_its_evidence(analyzer: Analyzer) -> None:
 
 def test_a_request_and_its_acceptance_are_one_item(analyzer: Analyzer) -> None:
     extractor = Extractor(analyzer, Speakers(ROSTER))
-    said = [("This is Dana, incident commander.", 0), ("Marcus, please start the rollback.", 5),
-            ("Okay, I will start the rollback now.", 9)]  # fmt: skip
+    said = [
+        ("This is Dana, incident commander.", 0),
+        ("Marcus, please start the rollback.", 5),
+        ("Okay, I will start the rollback now.", 9),
+    ]
     found = []
     for seq, (text, at) in enumerate(said, 1):
         t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))
@@ -228,8 +231,11 @@ def test_a_request_and_its_acceptance_are_one_item(analyzer: Analyzer) -> None:
 
 def test_an_acceptance_that_sets_a_deadline_adds_it(analyzer: Analyzer) -> None:
     extractor = Extractor(analyzer, Speakers(ROSTER))
-    said = [("This is Dana, incident commander.", 0), ("Lena, can you draft a customer notice?", 5),
-            ("Sure, I will post the notice in the next ten minutes.", 9)]  # fmt: skip
+    said = [
+        ("This is Dana, incident commander.", 0),
+        ("Lena, can you draft a customer notice?", 5),
+        ("Sure, I will post the notice in the next ten minutes.", 9),
+    ]
     found = []
     for seq, (text, at) in enumerate(said, 1):
         t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))

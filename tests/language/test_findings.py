@@ -5,8 +5,12 @@ from bridge.language.findings import cause, impact, mitigated, sentences
 
 def test_sentences_split_on_stops_and_keep_the_words() -> None:
     assert sentences("Okay.  We are   going to fail over! Why? Fine; go") == [
-        "Okay.", "We are going to fail over!", "Why?", "Fine;", "go",
-    ]  # fmt: skip
+        "Okay.",
+        "We are going to fail over!",
+        "Why?",
+        "Fine;",
+        "go",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -27,9 +31,13 @@ def test_impact_reports(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Leo here, customer support", "Who is on from the edge team?", "Are users failing to log in?",
-     "The cache nodes keep restarting since the resize"],
-)  # fmt: skip
+    [
+        "Leo here, customer support",
+        "Who is on from the edge team?",
+        "Are users failing to log in?",
+        "The cache nodes keep restarting since the resize",
+    ],
+)
 def test_not_impact_reports(text: str) -> None:
     assert impact(text) == []
 
@@ -78,8 +86,13 @@ def test_said_mitigated(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Is it resolved?", "It is not mitigated yet.", "Once it is resolved we stand down.",
-     "We stay here until it is mitigated.", "The failover is complete."],
-)  # fmt: skip
+    [
+        "Is it resolved?",
+        "It is not mitigated yet.",
+        "Once it is resolved we stand down.",
+        "We stay here until it is mitigated.",
+        "The failover is complete.",
+    ],
+)
 def test_not_said_mitigated(text: str) -> None:
     assert mitigated(text) == []

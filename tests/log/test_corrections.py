@@ -1,6 +1,3 @@
-from tests.golden import numbered, said, session
-
-from bridge.log.corrections import apply
 from bridge.events import (
     ActionItem,
     Alert,
@@ -12,26 +9,60 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
+from bridge.log.corrections import apply
+from tests.golden import numbered, said, session
 
 
 def incident(*corrections: Correction) -> list[LoggedEvent]:
     """Ann asks Bob for an update in a minute and Bob to restart the cache; Ann decides to fail over."""
-    return numbered([
-        session(),
-        said(0, 3, "Bob, restart the cache and report back in one minute.", "Ann"),                 # 2
-        ActionItem(t=3.5, start=0, end=3, quote="Bob, restart the cache", source=2, by="Ann", confidence=0.9,
-                   category="mitigation", owner="Bob", task="restart the cache", due=63.0),          # 3
-        StatusCheck(t=3.5, start=0, end=3, quote="report back in one minute", source=2, by="Ann",
-                    confidence=0.9, category="communication", owner="Bob", due=63.0),                # 4
-        said(5, 7, "We fail over to the standby.", "Ann"),                                         # 5
-        Decision(t=7.5, start=5, end=7, quote="We fail over to the standby.", source=5, by="Ann",
-                 confidence=0.9, category="mitigation", text="We fail over to the standby"),         # 6
-        Alert(t=64, kind="status_overdue", message="No update from Bob: due at 01:03", owner="Bob", ref=4),  # 7
-        said(70, 72, "The cache is restarted.", "Bob"),                                            # 8
-        CheckMet(t=72.5, ref=4, source=8, by="Bob", late=7.0),                                     # 9
-        AlertCleared(t=72.5, ref=7, kind="status_overdue", message="Update from Bob at 01:10", source=8),  # 10
-        *corrections,
-    ])  # fmt: skip
+    return numbered(
+        [
+            session(),
+            said(0, 3, "Bob, restart the cache and report back in one minute.", "Ann"),  # 2
+            ActionItem(
+                t=3.5,
+                start=0,
+                end=3,
+                quote="Bob, restart the cache",
+                source=2,
+                by="Ann",
+                confidence=0.9,
+                category="mitigation",
+                owner="Bob",
+                task="restart the cache",
+                due=63.0,
+            ),  # 3
+            StatusCheck(
+                t=3.5,
+                start=0,
+                end=3,
+                quote="report back in one minute",
+                source=2,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                owner="Bob",
+                due=63.0,
+            ),  # 4
+            said(5, 7, "We fail over to the standby.", "Ann"),  # 5
+            Decision(
+                t=7.5,
+                start=5,
+                end=7,
+                quote="We fail over to the standby.",
+                source=5,
+                by="Ann",
+                confidence=0.9,
+                category="mitigation",
+                text="We fail over to the standby",
+            ),  # 6
+            Alert(t=64, kind="status_overdue", message="No update from Bob: due at 01:03", owner="Bob", ref=4),  # 7
+            said(70, 72, "The cache is restarted.", "Bob"),  # 8
+            CheckMet(t=72.5, ref=4, source=8, by="Bob", late=7.0),  # 9
+            AlertCleared(t=72.5, ref=7, kind="status_overdue", message="Update from Bob at 01:10", source=8),  # 10
+            *corrections,
+        ]
+    )
 
 
 def test_without_corrections_the_events_are_as_logged_less_nothing() -> None:
@@ -60,12 +91,14 @@ def test_dismissing_a_decision_leaves_the_words_it_came_from() -> None:
 
 
 def test_edits_apply_in_order_and_keep_the_quote() -> None:
-    fixed = apply(incident(
-        Correction(t=80, action="edit", ref=3, owner="Cy"),
-        Correction(t=81, action="edit", ref=3, text="restart the session cache", due=90.0),
-        Correction(t=82, action="edit", ref=6, text="Fail over to standby B"),
-        Correction(t=83, action="snooze", ref=4, until=120.0),
-    ))  # fmt: skip
+    fixed = apply(
+        incident(
+            Correction(t=80, action="edit", ref=3, owner="Cy"),
+            Correction(t=81, action="edit", ref=3, text="restart the session cache", due=90.0),
+            Correction(t=82, action="edit", ref=6, text="Fail over to standby B"),
+            Correction(t=83, action="snooze", ref=4, until=120.0),
+        )
+    )
     item = next(e for e in fixed.events if isinstance(e, ActionItem))
     assert (item.owner, item.task, item.due, item.quote) == (
         "Cy",
@@ -81,10 +114,12 @@ def test_edits_apply_in_order_and_keep_the_quote() -> None:
 
 
 def test_renames_chain_and_reach_every_name() -> None:
-    fixed = apply(incident(
-        Correction(t=80, action="rename", ref=8, speaker="Bob", name="Rob"),
-        Correction(t=81, action="rename", ref=8, speaker="rob", name="Robert"),
-    ))  # fmt: skip
+    fixed = apply(
+        incident(
+            Correction(t=80, action="rename", ref=8, speaker="Bob", name="Rob"),
+            Correction(t=81, action="rename", ref=8, speaker="rob", name="Robert"),
+        )
+    )
     said_by = {e.seq: e.speaker for e in fixed.events if isinstance(e, Transcript)}
     assert said_by == {2: "Ann", 5: "Ann", 8: "Robert"}
     item = next(e for e in fixed.events if isinstance(e, ActionItem))

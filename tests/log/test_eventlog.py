@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import LogError
-from bridge.log.eventlog import EventLog, read_log
 from bridge.events import Notice, Session, SourceInfo, Transcript
+from bridge.log.eventlog import EventLog, read_log
 
 
 class Clock:
@@ -17,8 +17,15 @@ class Clock:
 
 
 def session() -> Session:
-    return Session(t=0.0, incident="i", started=1000.0, version="0", model=None,
-                   source=SourceInfo(uri="-", kind="stdin"), options={})  # fmt: skip
+    return Session(
+        t=0.0,
+        incident="i",
+        started=1000.0,
+        version="0",
+        model=None,
+        source=SourceInfo(uri="-", kind="stdin"),
+        options={},
+    )
 
 
 def test_append_stamps_seq_and_wall_and_writes_one_line_each(tmp_path: Path) -> None:
@@ -88,8 +95,10 @@ def test_reader_rejects_damage_in_the_middle(tmp_path: Path) -> None:
 
 def test_reader_explains_a_log_from_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    path.write_text(json.dumps({"type": "session", "seq": 1, "t": 0, "wall": 0, "schema_version": 99,
-                                "future_field": {"x": 1}}) + "\n")  # fmt: skip
+    path.write_text(
+        json.dumps({"type": "session", "seq": 1, "t": 0, "wall": 0, "schema_version": 99, "future_field": {"x": 1}})
+        + "\n"
+    )
     with pytest.raises(LogError, match="newer bridge"):
         read_log(path)
 

@@ -3,13 +3,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.golden import INCIDENT
 
 from bridge.errors import LogError
 from bridge.events import Notice, Session
 from bridge.log.incident_folder import TORN_CODE, load
 from bridge.report.postmortem import to_markdown
 from bridge.report.timeline import build
+from tests.golden import INCIDENT
 
 
 def copy(tmp_path: Path) -> Path:

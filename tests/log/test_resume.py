@@ -16,14 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 from _pulse import PulseServer, to_wav
-from tests.conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, Listening, played, run_bridge, text_of, wer, write_wav
-from tests.sources.test_capture import ScriptedSource
-from tests.cli.test_main import assert_one_line_error
 
-from bridge.sources.archive import end_of
-from bridge.speakers.attribution import Speakers
 from bridge.errors import LogError, UsageError
-from bridge.log.eventlog import EventLog, read_log
 from bridge.events import (
     ActionItem,
     Alert,
@@ -38,14 +32,20 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.language.extraction import Extractor
 from bridge.incident import Incident
 from bridge.language.analysis import Analyzer
-from bridge.weights import resolve_spacy
+from bridge.language.extraction import Extractor
+from bridge.log.eventlog import EventLog, read_log
+from bridge.log.resume import RESUMED_CODE, Resumption, plan, read, resume
 from bridge.monitor import Monitor, MonitorOptions
 from bridge.pipeline import Pipeline, PipelineOptions
-from bridge.log.resume import RESUMED_CODE, Resumption, plan, read, resume
+from bridge.sources.archive import end_of
 from bridge.sources.files import BLOCK, RATE, Block
+from bridge.speakers.attribution import Speakers
+from bridge.weights import resolve_spacy
+from tests.cli.test_main import assert_one_line_error
+from tests.conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, Listening, played, run_bridge, text_of, wer, write_wav
+from tests.sources.test_capture import ScriptedSource
 
 STARTED = 1000.0
 FAR = 10_000.0
@@ -69,11 +69,21 @@ class Call:
 
     def __init__(self, folder: Path, clock: Clock, *, extractor: Extractor | None = None) -> None:
         self.clock = clock
-        self.incident = Incident(EventLog(folder / "events.jsonl", clock=clock), extractor=extractor,
-                                 monitor=Monitor(OPTIONS))  # fmt: skip
+        self.incident = Incident(
+            EventLog(folder / "events.jsonl", clock=clock), extractor=extractor, monitor=Monitor(OPTIONS)
+        )
         Call.opened.append(self.incident)
-        self.incident.emit(Session(t=0.0, incident="i", started=STARTED, version="0", model=None,
-                                   source=SourceInfo(uri="-", kind="stdin"), options={}))  # fmt: skip
+        self.incident.emit(
+            Session(
+                t=0.0,
+                incident="i",
+                started=STARTED,
+                version="0",
+                model=None,
+                source=SourceInfo(uri="-", kind="stdin"),
+                options={},
+            )
+        )
 
     @classmethod
     def resumed(cls, folder: Path, clock: Clock, *, extractor: Extractor | None = None) -> tuple[Call, Resumption]:
@@ -81,8 +91,11 @@ class Call:
         resumption = plan(contents, now=clock.now)
         call = cls.__new__(cls)
         call.clock = clock
-        call.incident = Incident(EventLog(folder / "events.jsonl", clock=clock, after=contents), extractor=extractor,
-                                 monitor=Monitor(OPTIONS))  # fmt: skip
+        call.incident = Incident(
+            EventLog(folder / "events.jsonl", clock=clock, after=contents),
+            extractor=extractor,
+            monitor=Monitor(OPTIONS),
+        )
         Call.opened.append(call.incident)
         resume(call.incident, resumption)
         return call, resumption
@@ -113,8 +126,18 @@ def logged(folder: Path) -> list[Event]:
 
 
 def check(t: float, owner: str, due: float, source: int) -> StatusCheck:
-    return StatusCheck(t=t, start=t - 2, end=t, quote="give us an update", source=source, by="Rosa", confidence=0.9,
-                       category="communication", owner=owner, due=due)  # fmt: skip
+    return StatusCheck(
+        t=t,
+        start=t - 2,
+        end=t,
+        quote="give us an update",
+        source=source,
+        by="Rosa",
+        confidence=0.9,
+        category="communication",
+        owner=owner,
+        due=due,
+    )
 
 
 def test_seq_and_call_time_go_on_after_the_time_down_with_a_gap_and_a_notice(tmp_path: Path) -> None:
@@ -223,8 +246,9 @@ def analyzer() -> Analyzer:
 
 
 @pytest.mark.parametrize("restored", [True, False])
-def test_a_request_before_the_kill_is_accepted_after_it_as_one_item(tmp_path: Path, analyzer: Analyzer,
-                                                                    restored: bool) -> None:  # fmt: skip
+def test_a_request_before_the_kill_is_accepted_after_it_as_one_item(
+    tmp_path: Path, analyzer: Analyzer, restored: bool
+) -> None:
     def extractor() -> Extractor:
         return Extractor(analyzer, Speakers(["Rosa", "Victor"]), started=STARTED)
 
@@ -238,8 +262,11 @@ def test_a_request_before_the_kill_is_accepted_after_it_as_one_item(tmp_path: Pa
         call, _ = Call.resumed(tmp_path, clock, extractor=extractor())
     else:  # what a resume that only appended to the log would do
         contents = read(tmp_path)
-        call.incident = Incident(EventLog(tmp_path / "events.jsonl", clock=clock, after=contents),
-                                 extractor=extractor(), monitor=Monitor(OPTIONS))  # fmt: skip
+        call.incident = Incident(
+            EventLog(tmp_path / "events.jsonl", clock=clock, after=contents),
+            extractor=extractor(),
+            monitor=Monitor(OPTIONS),
+        )
         Call.opened.append(call.incident)
     call.say(10.0, 12.0, "Okay, I will run the failover now.")
     events = logged(tmp_path)
@@ -261,13 +288,24 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     in two minutes (a status check due at 03:06)."""
     out = tmp_path_factory.mktemp("killed") / "call"
     log = out / "events.jsonl"
-    command = [*BRIDGE, "replay", str(SAMPLE), "--speed", "4", "--vocab", "samples/roster.txt", "--record", "--out",
-               str(out)]  # fmt: skip
+    command = [
+        *BRIDGE,
+        "replay",
+        str(SAMPLE),
+        "--speed",
+        "4",
+        "--vocab",
+        "samples/roster.txt",
+        "--record",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not (log.exists() and b'"status_check"' in log.read_bytes()
-                                                   and b'"owner":"Maya"' in log.read_bytes()):  # fmt: skip
+        while time.monotonic() < deadline and not (
+            log.exists() and b'"status_check"' in log.read_bytes() and b'"owner":"Maya"' in log.read_bytes()
+        ):
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -420,8 +458,10 @@ def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents
     call, resumption = Call.resumed(tmp_path, clock)
     assert resumption.start == 100.0
     lost = "no audio from mic (USB Headset) since 00:01.0"
-    back = [Gap(t=2.0, start=1.0, end=2.0, reason="device", device="mic"),
-            Notice(t=2.0, level="warning", code="device_lost", message=lost)]  # fmt: skip
+    back = [
+        Gap(t=2.0, start=1.0, end=2.0, reason="device", device="mic"),
+        Notice(t=2.0, level="warning", code="device_lost", message=lost),
+    ]
     source = ScriptedSource(30, {10: back}, {})
     archived: list[Block] = []
 
@@ -433,11 +473,23 @@ def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents
             archived.append(Block(-1, np.zeros((1, 0), np.float32)))
 
     model = ModelInfo(name="none", path="", sha256=None)
-    Pipeline(source=source, transcriber=None, incident=call.incident, model=model,  # type: ignore[arg-type]
-             options=PipelineOptions(start=100 * RATE), echo={}, block_sinks=[Sink()]).run()  # fmt: skip
+    Pipeline(
+        source=source,
+        transcriber=None,
+        incident=call.incident,
+        model=model,  # type: ignore[arg-type]
+        options=PipelineOptions(start=100 * RATE),
+        echo={},
+        block_sinks=[Sink()],
+    ).run()
     assert [b.start for b in archived] == [100 * RATE + i * BLOCK for i in range(30)] + [-1]  # then closed
     new = read_log(tmp_path / "events.jsonl").events[2:]  # after the session and what was said
-    assert [(type(e).__name__, e.t) for e in new] == [("Notice", 100.0), ("Gap", 100.0), ("Gap", 102.0),
-                                                      ("Notice", 102.0), ("SessionEnd", 103.0)]  # fmt: skip
+    assert [(type(e).__name__, e.t) for e in new] == [
+        ("Notice", 100.0),
+        ("Gap", 100.0),
+        ("Gap", 102.0),
+        ("Notice", 102.0),
+        ("SessionEnd", 103.0),
+    ]
     device = new[2]
     assert isinstance(device, Gap) and (device.start, device.end) == (101.0, 102.0)

@@ -1,8 +1,8 @@
 import pytest
-from tests.golden import said
 
-from bridge.report.airtime import participants, silences
 from bridge.events import Gap
+from bridge.report.airtime import participants, silences
+from tests.golden import said
 
 
 def test_speaking_time_and_share_per_person_unattributed_last() -> None:

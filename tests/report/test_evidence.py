@@ -1,17 +1,18 @@
-from tests.golden import numbered, said, session
-
 from bridge.events import Transcript
 from bridge.report.evidence import Quoter
+from tests.golden import numbered, said, session
 
 
 def quoter() -> Quoter:
-    events = numbered([
-        session(),
-        said(0, 2, "Sorry, I was deep in the node logs", "Maya"),
-        said(2.5, 6, "The resize left each node with too little memory", "Maya"),
-        said(7, 8, "Thanks, Maya.", "Rosa"),
-        said(9, 10, "The nodes are stable now.", "Maya"),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 2, "Sorry, I was deep in the node logs", "Maya"),
+            said(2.5, 6, "The resize left each node with too little memory", "Maya"),
+            said(7, 8, "Thanks, Maya.", "Rosa"),
+            said(9, 10, "The nodes are stable now.", "Maya"),
+        ]
+    )
     return Quoter(1000.0, [e for e in events if isinstance(e, Transcript)])
 
 

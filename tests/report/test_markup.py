@@ -8,13 +8,15 @@ def render(markdown: str) -> str:
 
 
 def test_markdown_blocks() -> None:
-    md = to_markdown([
-        Heading(2, "Decisions"),
-        Para(["At ", Span("00:49", "strong"), " Rosa said ", Span("fail over", "quote"), "."]),
-        Bullets([["one"], ["two"]], numbered=True),
-        Table(("A", "B"), [[["x"], []]]),
-        Prompt("commander", "What went well?"),
-    ])  # fmt: skip
+    md = to_markdown(
+        [
+            Heading(2, "Decisions"),
+            Para(["At ", Span("00:49", "strong"), " Rosa said ", Span("fail over", "quote"), "."]),
+            Bullets([["one"], ["two"]], numbered=True),
+            Table(("A", "B"), [[["x"], []]]),
+            Prompt("commander", "What went well?"),
+        ]
+    )
     assert md == (
         "## Decisions\n\n"
         "At **00:49** Rosa said “fail over”.\n\n"

@@ -1,13 +1,24 @@
-from tests.golden import numbered, said, session
-
 from bridge.events import ActionItem, CheckMet, StatusCheck, Transcript
 from bridge.report.evidence import Quoter
 from bridge.report.outcomes import action_entry, cadence, check_entries, reports_on
+from tests.golden import numbered, said, session
 
 
 def item(owner: str | None, task: str, due: float | None = None) -> ActionItem:
-    return ActionItem(t=3.5, seq=3, start=0, end=3, quote=f"{owner}, {task}", source=2, by="Ann", confidence=0.9,
-                      category="mitigation", owner=owner, task=task, due=due)  # fmt: skip
+    return ActionItem(
+        t=3.5,
+        seq=3,
+        start=0,
+        end=3,
+        quote=f"{owner}, {task}",
+        source=2,
+        by="Ann",
+        confidence=0.9,
+        category="mitigation",
+        owner=owner,
+        task=task,
+        due=due,
+    )
 
 
 def quoter(*lines: Transcript) -> Quoter:
@@ -34,8 +45,19 @@ def test_not_done_by_someone_else_or_by_a_report_on_something_else() -> None:
 
 
 def check(seq: int, owner: str | None, end: float, due: float) -> StatusCheck:
-    return StatusCheck(t=end + 0.5, seq=seq, start=end - 1, end=end, quote="q", source=2, by="Ann", confidence=0.9,
-                       category="communication", owner=owner, due=due)  # fmt: skip
+    return StatusCheck(
+        t=end + 0.5,
+        seq=seq,
+        start=end - 1,
+        end=end,
+        quote="q",
+        source=2,
+        by="Ann",
+        confidence=0.9,
+        category="communication",
+        owner=owner,
+        due=due,
+    )
 
 
 def test_check_outcomes_and_cadence() -> None:
@@ -43,8 +65,12 @@ def test_check_outcomes_and_cadence() -> None:
     checks = [check(10, "Bob", 3, 60), check(11, None, 5, 65), check(12, None, 30, 90), check(13, "Cy", 31, 200)]
     met = {10: CheckMet(t=72.5, ref=10, source=3, by="Bob", late=10.0)}
     entries = check_entries(checks, met, q, 120.0, edited={13})
-    assert [(c.outcome, c.late) for c in entries] == [("late", 10.0), ("replaced", None), ("missed", None),
-                                                      ("open", None)]  # fmt: skip
+    assert [(c.outcome, c.late) for c in entries] == [
+        ("late", 10.0),
+        ("replaced", None),
+        ("missed", None),
+        ("open", None),
+    ]
     assert entries[0].update is not None and entries[0].update.quote == "Failover is done."
     assert [c.edited for c in entries] == [False, False, False, True]
     c = cadence(entries)

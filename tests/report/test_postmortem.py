@@ -3,13 +3,13 @@ from html.parser import HTMLParser
 
 import msgspec
 import pytest
-from tests.golden import assert_golden, numbered, said, sample_events, session
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bridge.events import Correction, Decision
 from bridge.report.postmortem import TIMELINE_HEADER, to_html, to_markdown
 from bridge.report.timeline import Timeline, build, call_time
+from tests.golden import assert_golden, numbered, said, sample_events, session
 
 SECTIONS = [
     "Summary",
@@ -164,12 +164,23 @@ def test_html_is_self_contained_and_well_nested(sample: Timeline) -> None:
 
 def test_what_was_said_cannot_break_the_markdown_or_inject_html() -> None:
     evil = "Errors | at 50% <script>alert(1)</script> *now* _here_ [x](y) `z`"
-    events = numbered([
-        session(),
-        said(0, 4, evil, "Ann"),
-        Decision(t=4.5, start=0, end=4, quote=evil, source=2, by="Ann", confidence=0.9, category="mitigation",
-                 text="roll back | now"),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 4, evil, "Ann"),
+            Decision(
+                t=4.5,
+                start=0,
+                end=4,
+                quote=evil,
+                source=2,
+                by="Ann",
+                confidence=0.9,
+                category="mitigation",
+                text="roll back | now",
+            ),
+        ]
+    )
     tl = build(events)
     tokens = parse(to_markdown(tl))
     for header, rows in tables(tokens):

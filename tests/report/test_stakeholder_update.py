@@ -1,8 +1,8 @@
 import msgspec
-from tests.golden import assert_golden, numbered, said, sample_events, session
 
 from bridge.events import ActionItem, Correction, Decision, StatusCheck
 from bridge.report.stakeholder_update import stakeholder_update
+from tests.golden import assert_golden, numbered, said, sample_events, session
 
 
 def test_update_at_the_end_of_the_sample_call_matches_the_golden_file() -> None:
@@ -51,19 +51,50 @@ def test_with_nothing_said_about_impact_or_cause() -> None:
 
 
 def test_a_stated_cause_other_decisions_and_an_open_mitigation() -> None:
-    events = numbered([
-        session(),
-        said(0, 3, "Checkout is failing for everyone.", "Ann"),
-        said(10, 14, "The root cause is the expired certificate on the gateway.", "Bob"),
-        said(20, 24, "Bob, rotate the certificate. We will also tell the payments partner.", "Ann"),
-        ActionItem(t=24.5, start=20, end=22, quote="Bob, rotate the certificate.", source=4, by="Ann",
-                   confidence=0.9, category="mitigation", owner="Bob", task="rotate the certificate"),
-        Decision(t=24.5, start=22, end=24, quote="We will also tell the payments partner.", source=4, by="Ann",
-                 confidence=0.9, category="communication", text="We will also tell the payments partner"),
-        said(30, 32, "Next update in ten minutes.", "Ann"),
-        StatusCheck(t=32.5, start=30, end=32, quote="Next update in ten minutes.", source=7, by="Ann",
-                    confidence=0.9, category="communication", owner=None, due=632.0),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 3, "Checkout is failing for everyone.", "Ann"),
+            said(10, 14, "The root cause is the expired certificate on the gateway.", "Bob"),
+            said(20, 24, "Bob, rotate the certificate. We will also tell the payments partner.", "Ann"),
+            ActionItem(
+                t=24.5,
+                start=20,
+                end=22,
+                quote="Bob, rotate the certificate.",
+                source=4,
+                by="Ann",
+                confidence=0.9,
+                category="mitigation",
+                owner="Bob",
+                task="rotate the certificate",
+            ),
+            Decision(
+                t=24.5,
+                start=22,
+                end=24,
+                quote="We will also tell the payments partner.",
+                source=4,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                text="We will also tell the payments partner",
+            ),
+            said(30, 32, "Next update in ten minutes.", "Ann"),
+            StatusCheck(
+                t=32.5,
+                start=30,
+                end=32,
+                quote="Next update in ten minutes.",
+                source=7,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                owner=None,
+                due=632.0,
+            ),
+        ]
+    )
     text = stakeholder_update(events)
     assert (
         "Cause: As stated on the bridge at 00:00 UTC: “The root cause is the expired certificate on the gateway.”"

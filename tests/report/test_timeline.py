@@ -1,6 +1,5 @@
 import msgspec
 import pytest
-from tests.golden import assert_golden, numbered, said, sample_events, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from bridge.events import (
     Transcript,
 )
 from bridge.report.timeline import Timeline, build, call_time, duration, to_json, wall_clock
+from tests.golden import assert_golden, numbered, said, sample_events, session
 
 
 @pytest.fixture(scope="module")
@@ -187,32 +187,66 @@ def test_a_snoozed_check_has_its_new_deadline_and_confirmed_items_say_so() -> No
 
 
 def test_a_check_restated_before_it_was_due_is_replaced_not_missed() -> None:
-    events = numbered([
-        session(),
-        said(0, 2, "Next update in two minutes."),
-        StatusCheck(t=2.5, start=0, end=2, quote="Next update in two minutes.", source=2, by="Ann", confidence=0.9,
-                    category="communication", owner=None, due=122.0),
-        said(60, 62, "Next update in five minutes."),
-        StatusCheck(t=62.5, start=60, end=62, quote="Next update in five minutes.", source=4, by="Ann",
-                    confidence=0.9, category="communication", owner=None, due=362.0),
-        SessionEnd(t=400, reason="finished", duration=400),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 2, "Next update in two minutes."),
+            StatusCheck(
+                t=2.5,
+                start=0,
+                end=2,
+                quote="Next update in two minutes.",
+                source=2,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                owner=None,
+                due=122.0,
+            ),
+            said(60, 62, "Next update in five minutes."),
+            StatusCheck(
+                t=62.5,
+                start=60,
+                end=62,
+                quote="Next update in five minutes.",
+                source=4,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                owner=None,
+                due=362.0,
+            ),
+            SessionEnd(t=400, reason="finished", duration=400),
+        ]
+    )
     tl = build(events)
     assert [c.outcome for c in tl.checks] == ["replaced", "missed"]
     assert (tl.cadence.replaced, tl.cadence.missed) == (1, 1)
 
 
 def test_a_check_marked_received_by_the_commander_is_met_without_words() -> None:
-    events = numbered([
-        session(),
-        said(0, 2, "Bob, report back in one minute.", "Ann"),
-        StatusCheck(t=2.5, start=0, end=2, quote="Bob, report back in one minute.", source=2, by="Ann",
-                    confidence=0.9, category="communication", owner="Bob", due=62.0),
-        Alert(t=63, kind="status_overdue", message="No update from Bob", owner="Bob", ref=3),
-        Correction(t=70, action="received", ref=3),
-        CheckMet(t=70, ref=3, source=5, by=None, late=8.0),
-        AlertCleared(t=70, ref=4, kind="status_overdue", message="Marked received by the commander", source=5),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 2, "Bob, report back in one minute.", "Ann"),
+            StatusCheck(
+                t=2.5,
+                start=0,
+                end=2,
+                quote="Bob, report back in one minute.",
+                source=2,
+                by="Ann",
+                confidence=0.9,
+                category="communication",
+                owner="Bob",
+                due=62.0,
+            ),
+            Alert(t=63, kind="status_overdue", message="No update from Bob", owner="Bob", ref=3),
+            Correction(t=70, action="received", ref=3),
+            CheckMet(t=70, ref=3, source=5, by=None, late=8.0),
+            AlertCleared(t=70, ref=4, kind="status_overdue", message="Marked received by the commander", source=5),
+        ]
+    )
     tl = build(events)
     assert (tl.checks[0].outcome, tl.checks[0].late, tl.checks[0].update) == ("late", 8.0, None)
     assert [r.kind for r in tl.rows] == ["check", "alert", "update", "cleared"]
@@ -220,13 +254,15 @@ def test_a_check_marked_received_by_the_commander_is_met_without_words() -> None
 
 
 def test_mitigated_said_in_passing_and_a_stated_cause() -> None:
-    events = numbered([
-        session(),
-        said(0, 3, "Checkout is failing for everyone.", "Ann"),
-        said(10, 14, "The cause is the expired certificate on the gateway.", "Bob"),
-        said(20, 23, "Is it resolved?", "Ann"),
-        said(30, 33, "Yes, it is resolved now.", "Bob"),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 3, "Checkout is failing for everyone.", "Ann"),
+            said(10, 14, "The cause is the expired certificate on the gateway.", "Bob"),
+            said(20, 23, "Is it resolved?", "Ann"),
+            said(30, 33, "Yes, it is resolved now.", "Bob"),
+        ]
+    )
     tl = build(events)
     assert [e.quote for e in tl.cause] == ["The cause is the expired certificate on the gateway."]
     assert tl.mitigated is not None and (tl.mitigated.at, tl.mitigated.what) == (30, "Yes, it is resolved now.")
@@ -240,13 +276,25 @@ def test_a_log_without_a_session_is_refused() -> None:
 
 
 def test_an_item_with_no_owner_is_open_and_never_done() -> None:
-    events = numbered([
-        session(),
-        said(0, 3, "Someone needs to page the database team.", "Ann"),
-        ActionItem(t=3.5, start=0, end=3, quote="Someone needs to page the database team.", source=2, by="Ann",
-                   confidence=0.5, category="communication", owner=None, task="page the database team"),
-        said(5, 7, "The database team is paged.", "Bob"),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(0, 3, "Someone needs to page the database team.", "Ann"),
+            ActionItem(
+                t=3.5,
+                start=0,
+                end=3,
+                quote="Someone needs to page the database team.",
+                source=2,
+                by="Ann",
+                confidence=0.5,
+                category="communication",
+                owner=None,
+                task="page the database team",
+            ),
+            said(5, 7, "The database team is paged.", "Bob"),
+        ]
+    )
     assert build(events).actions[0].status == "open"
 
 

@@ -3,10 +3,10 @@ import io
 
 import msgspec
 import webvtt
-from tests.golden import assert_golden, numbered, said, sample_events, session
 
 from bridge.events import Correction, Transcript
 from bridge.report.transcript_output import to_srt, to_txt, to_vtt
+from tests.golden import assert_golden, numbered, said, sample_events, session
 
 
 def transcripts() -> list[Transcript]:
@@ -57,12 +57,14 @@ def test_renames_apply_to_every_format() -> None:
 
 
 def test_cues_are_ordered_by_call_time_whatever_the_log_order() -> None:
-    events = numbered([
-        session(),
-        said(5, 6, "second", "Bob"),
-        said(1, 2, "first", "Ann"),
-        said(3, 3, "no length"),
-    ])  # fmt: skip
+    events = numbered(
+        [
+            session(),
+            said(5, 6, "second", "Bob"),
+            said(1, 2, "first", "Ann"),
+            said(3, 3, "no length"),
+        ]
+    )
     captions = webvtt.from_buffer(io.StringIO(to_vtt(events))).captions
     assert [c.text for c in captions] == ["first", "no length", "second"]
     assert captions[1].start == "00:00:03.000" and captions[1].end == "00:00:03.001"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from tests.conftest import ROOT
 
 from bridge.events import ActionItem, Alert, Decision, LoggedEvent, Session, SourceInfo, StatusCheck
+from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import SHARED_CALLS, Call, calls
@@ -41,27 +41,40 @@ GOLD_JSON = {
     "decisions": [1],
     "action_items": [{"line": 1, "owner": "Priya", "due_s": 120}, {"line": 2, "owner": "Marcus"}],
     "status_checks": [{"line": 1, "due_s": 120, "owner": "Priya"}, {"line": 3, "due_s": 60, "owner": None}],
-    "alerts": [{"kind": "status_overdue", "after_line": 1, "due_s": 120, "owner": "Priya"},
-               {"kind": "long_silence", "after_line": 2, "min_s": 40}],
-}  # fmt: skip
+    "alerts": [
+        {"kind": "status_overdue", "after_line": 1, "due_s": 120, "owner": "Priya"},
+        {"kind": "long_silence", "after_line": 2, "min_s": 40},
+    ],
+}
 GOLD = Gold.from_json(
     GOLD_JSON, [{"i": i, "text": f"line {i}", "start": s, "end": e} for i, (s, e) in enumerate(LINES)]
 )
 
 
 def decision(start: float, end: float) -> Decision:
-    return Decision(t=end, start=start, end=end, quote="q", source=1, by=None, confidence=1.0,
-                    category=None, text="d")  # fmt: skip
+    return Decision(t=end, start=start, end=end, quote="q", source=1, by=None, confidence=1.0, category=None, text="d")
 
 
 def action(start: float, end: float, owner: str | None, due: float | None = None) -> ActionItem:
-    return ActionItem(t=end, start=start, end=end, quote="q", source=1, by=None, confidence=1.0,
-                      category=None, owner=owner, task="t", due=due)  # fmt: skip
+    return ActionItem(
+        t=end,
+        start=start,
+        end=end,
+        quote="q",
+        source=1,
+        by=None,
+        confidence=1.0,
+        category=None,
+        owner=owner,
+        task="t",
+        due=due,
+    )
 
 
 def check(start: float, end: float, due: float, owner: str | None = None) -> StatusCheck:
-    return StatusCheck(t=end, start=start, end=end, quote="q", source=1, by=None, confidence=1.0,
-                       category=None, owner=owner, due=due)  # fmt: skip
+    return StatusCheck(
+        t=end, start=start, end=end, quote="q", source=1, by=None, confidence=1.0, category=None, owner=owner, due=due
+    )
 
 
 def alert(kind: str, t: float, owner: str | None = None) -> Alert:
@@ -237,8 +250,15 @@ shutil.copy(Path(sys.argv[0]).with_name("canned.jsonl"), out / "events.jsonl")
 
 def test_a_text_run_feeds_the_reference_lines_without_speakers_and_scores_the_log(tmp_path: Path) -> None:
     call = calls(["sample-call"])[0]
-    session = Session(t=0.0, incident="x", started=0.0, version="0", model=None,
-                      source=SourceInfo(uri="x", kind="transcript"), options={})  # fmt: skip
+    session = Session(
+        t=0.0,
+        incident="x",
+        started=0.0,
+        version="0",
+        model=None,
+        source=SourceInfo(uri="x", kind="transcript"),
+        options={},
+    )
     events = [session, *perfect_events(call, 30.0)]
     (tmp_path / "canned.jsonl").write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events))
     fake = tmp_path / "fake_bridge.py"

@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 import pytest
 from _pulse import PulseServer, to_wav
-from tests.conftest import REAL_ASR, Listening, played, run_bridge, transcripts, wer
-from tests.cli.test_main import assert_one_line_error
 
-from bridge.sources.archive import ArchiveSource, Recorder, chunks, end_of
 from bridge.errors import InputError
-from bridge.log.eventlog import EventLog
 from bridge.events import Gap, Session, SessionEnd, SourceInfo
+from bridge.log.eventlog import EventLog
+from bridge.sources.archive import ArchiveSource, Recorder, chunks, end_of
 from bridge.sources.files import BLOCK, RATE, Block
+from tests.cli.test_main import assert_one_line_error
+from tests.conftest import REAL_ASR, Listening, played, run_bridge, transcripts, wer
 
 
 def audio(channels: int, seconds: float, seed: int = 0) -> np.ndarray:
@@ -159,8 +159,17 @@ def test_record_then_retranscribe_with_the_same_model_gives_the_same_text(tmp_pa
 @pytest.mark.slow
 def test_every_channel_is_archived_and_retranscribed_with_the_incidents_own_channels(tmp_path: Path) -> None:
     out = tmp_path / "call"
-    done = run_bridge("replay", str(REAL_ASR / "stereo_diarization.wav"), "--channel", "0=Ann", "--channel", "1=Bob",
-                      "--record", "--out", str(out))  # fmt: skip
+    done = run_bridge(
+        "replay",
+        str(REAL_ASR / "stereo_diarization.wav"),
+        "--channel",
+        "0=Ann",
+        "--channel",
+        "1=Bob",
+        "--record",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert ArchiveSource(out / "audio").info.channels == 2
     done = run_bridge("retranscribe", str(out), "--model", "base", "--out", str(tmp_path / "again"))
@@ -175,21 +184,27 @@ def incident(folder: Path, *, chunk_audio: np.ndarray | None = None) -> Path:
     with EventLog(folder / "events.jsonl") as log:
         options = {"roster": ["Ann"], "channels": []}
         source = SourceInfo(uri="x.wav", kind="file")
-        log.append(Session(t=0.0, incident=folder.name, started=1000.0, version="0", model=None, source=source,
-                           options=options))  # fmt: skip
+        log.append(
+            Session(
+                t=0.0, incident=folder.name, started=1000.0, version="0", model=None, source=source, options=options
+            )
+        )
         log.append(SessionEnd(t=30.0, reason="finished", duration=30.0))
     if chunk_audio is not None:
         record(folder / "audio", chunk_audio)
     return folder
 
 
-@pytest.mark.parametrize("case, words", [
-    ("no folder", ["no incident folder"]),
-    ("no archive", ["holds no audio archive", "--record"]),
-    ("unknown model", ["unknown model 'large-v9'"]),
-    ("all damaged", ["all damaged"]),
-    ("out is the original", ["never touched"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        ("no folder", ["no incident folder"]),
+        ("no archive", ["holds no audio archive", "--record"]),
+        ("unknown model", ["unknown model 'large-v9'"]),
+        ("all damaged", ["all damaged"]),
+        ("out is the original", ["never touched"]),
+    ],
+)
 def test_retranscribe_errors_are_one_line(tmp_path: Path, case: str, words: list[str]) -> None:
     folder = tmp_path / "call"
     if case != "no folder":
@@ -226,8 +241,9 @@ def test_a_damaged_chunk_is_a_warning_in_the_new_log_and_the_rest_is_transcribed
 
 
 @pytest.mark.slow
-def test_listen_with_record_then_retranscribe_gives_the_same_text_as_the_live_call(pulse: PulseServer,
-                                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_listen_with_record_then_retranscribe_gives_the_same_text_as_the_live_call(
+    pulse: PulseServer, tmp_path: Path
+) -> None:
     out = tmp_path / "live"
     listening = Listening(pulse, out, "--device", "pulse", "--record")
     played(pulse, to_wav(REAL_ASR / "OSR_us_000_0034_8k.wav", tmp_path / "osr.wav"))

@@ -16,18 +16,18 @@ from typing import Any
 import numpy as np
 import pytest
 from _pulse import PulseServer, to_wav
-from tests.conftest import BRIDGE, REAL_ASR, ROOT, Listening, played, run_bridge, text_of, wer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.sources.capture import CHUNK, REPORT_EVERY, Aligner, Backoff, LiveSource, Overflows
-from bridge.sources.devices import DeviceSpec
-from bridge.log.eventlog import EventLog, read_log
 from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SourceInfo
 from bridge.incident import Incident
+from bridge.log.eventlog import EventLog, read_log
 from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
+from bridge.sources.capture import CHUNK, REPORT_EVERY, Aligner, Backoff, LiveSource, Overflows
+from bridge.sources.devices import DeviceSpec
 from bridge.sources.files import BLOCK, RATE, Block
+from tests.conftest import BRIDGE, REAL_ASR, ROOT, Listening, played, run_bridge, text_of, wer
 
 # ---- the pure parts ----
 
@@ -123,7 +123,9 @@ def test_backoff_doubles_from_half_a_second_to_ten() -> None:
 
 
 def test_replay_never_loads_portaudio() -> None:
-    code = "import sys, bridge.cli.main, bridge.sources.capture, bridge.pipeline; assert 'sounddevice' not in sys.modules"
+    code = (
+        "import sys, bridge.cli.main, bridge.sources.capture, bridge.pipeline; assert 'sounddevice' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -133,8 +135,10 @@ def test_replay_never_loads_portaudio() -> None:
 @pytest.fixture(scope="module")
 def wavs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("wav")
-    return {name: to_wav(REAL_ASR / name, folder / f"{Path(name).stem}.wav")
-            for name in ("jfk.flac", "OSR_us_000_0034_8k.wav")}  # fmt: skip
+    return {
+        name: to_wav(REAL_ASR / name, folder / f"{Path(name).stem}.wav")
+        for name in ("jfk.flac", "OSR_us_000_0034_8k.wav")
+    }
 
 
 def is_lost(event: dict[str, Any]) -> bool:
@@ -149,8 +153,9 @@ def assert_ended_cleanly(out: Path, events: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.slow
-def test_listen_transcribes_as_replay_does_and_ends_cleanly_on_sigint(pulse: PulseServer, wavs: dict[str, Path],
-                                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_listen_transcribes_as_replay_does_and_ends_cleanly_on_sigint(
+    pulse: PulseServer, wavs: dict[str, Path], tmp_path: Path
+) -> None:
     wav = wavs["OSR_us_000_0034_8k.wav"]
     replayed = run_bridge("replay", str(wav), "--out", str(tmp_path / "replay"), "--no-voices")
     assert replayed.returncode == 0, replayed.stderr
@@ -172,8 +177,9 @@ def test_listen_transcribes_as_replay_does_and_ends_cleanly_on_sigint(pulse: Pul
 
 
 @pytest.mark.slow
-def test_a_lost_device_is_alerted_the_call_goes_on_and_capture_resumes(pulse: PulseServer, wavs: dict[str, Path],
-                                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_a_lost_device_is_alerted_the_call_goes_on_and_capture_resumes(
+    pulse: PulseServer, wavs: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "live"
     listening = Listening(pulse, out, "--device", "pulse", "--silence-after", "10")
     played(pulse, wavs["jfk.flac"])
@@ -183,8 +189,9 @@ def test_a_lost_device_is_alerted_the_call_goes_on_and_capture_resumes(pulse: Pu
     t_lost = next(e["t"] for e in lost if is_lost(e))
     assert any(e["type"] == "notice" and e["code"] == "device_lost" for e in lost)
     # While nothing is heard the call time goes on, and with it the timers: the silence alert comes due.
-    listening.wait_for(lambda events: any(e["type"] == "alert" and e["kind"] == "long_silence" and e["t"] > t_lost
-                                          for e in events), 30)  # fmt: skip
+    listening.wait_for(
+        lambda events: any(e["type"] == "alert" and e["kind"] == "long_silence" and e["t"] > t_lost for e in events), 30
+    )
     pulse.load_sink()
     listening.wait_for(lambda events: any(e["type"] == "gap" for e in events), 20)  # retried within 10 s
     played(pulse, wavs["jfk.flac"])
@@ -206,8 +213,7 @@ def test_a_lost_device_is_alerted_the_call_goes_on_and_capture_resumes(pulse: Pu
 @pytest.mark.slow
 def test_two_devices_are_two_labelled_channels(pulse: PulseServer, wavs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "live"
-    listening = Listening(pulse, out, "--device", "mic=pulse", "--device", "bridge=default",
-                          "--channel", "mic=Omar")  # fmt: skip
+    listening = Listening(pulse, out, "--device", "mic=pulse", "--device", "bridge=default", "--channel", "mic=Omar")
     played(pulse, wavs["jfk.flac"])
     listening.wait_for(lambda events: {0, 1} <= {e["channel"] for e in events if e["type"] == "transcript"}, 30)
     time.sleep(2.0)
@@ -232,8 +238,14 @@ def test_devices_lists_the_pulse_device_and_its_monitors(pulse: PulseServer) -> 
 
 
 def test_a_wrong_device_is_one_line_pointing_at_bridge_devices(pulse: PulseServer, tmp_path: Path) -> None:
-    done = subprocess.run([*BRIDGE, "listen", "--device", "Zoom Loopback", "--out", str(tmp_path / "x")], cwd=ROOT,
-                          env=pulse.env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [*BRIDGE, "listen", "--device", "Zoom Loopback", "--out", str(tmp_path / "x")],
+        cwd=ROOT,
+        env=pulse.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert done.stderr == "bridge: error: no input device named 'Zoom Loopback'; `bridge devices` lists them\n"
     assert not (tmp_path / "x").exists()
@@ -261,22 +273,44 @@ class ScriptedSource:
 
 def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> None:
     lost = "no audio from mic (USB Headset) since 00:01.0"
-    source = ScriptedSource(100, {
-        10: [Notice(t=1.0, level="warning", code="device_lost", message=lost),
-             Alert(t=1.0, kind="audio_lost", message=lost, since=1.0)],
-        40: [Gap(t=4.0, start=1.0, end=4.0, reason="device", device="mic"),
-             AlertCleared(t=4.0, ref=0, kind="audio_lost", message=lost)],
-    }, {50: 6.0, 60: 3.0, 70: 0.5})  # fmt: skip
+    source = ScriptedSource(
+        100,
+        {
+            10: [
+                Notice(t=1.0, level="warning", code="device_lost", message=lost),
+                Alert(t=1.0, kind="audio_lost", message=lost, since=1.0),
+            ],
+            40: [
+                Gap(t=4.0, start=1.0, end=4.0, reason="device", device="mic"),
+                AlertCleared(t=4.0, ref=0, kind="audio_lost", message=lost),
+            ],
+        },
+        {50: 6.0, 60: 3.0, 70: 0.5},
+    )
     seen: list[Event] = []
     incident = Incident(EventLog(tmp_path / "events.jsonl"), sinks=[seen.append], monitor=Monitor())
-    Pipeline(source=source, transcriber=None, incident=incident, model=ModelInfo(name="none", path="", sha256=None),
-             options=PipelineOptions(live=True), echo={}).run()  # type: ignore[arg-type]  # fmt: skip
+    Pipeline(
+        source=source,
+        transcriber=None,
+        incident=incident,
+        model=ModelInfo(name="none", path="", sha256=None),
+        options=PipelineOptions(live=True),
+        echo={},
+    ).run()  # type: ignore[arg-type]
     incident.close()
     logged = read_log(tmp_path / "events.jsonl").events
     assert logged == [e for e in seen if not isinstance(e, Interim)]
     kinds = [(type(e).__name__, e.t) for e in logged]
-    assert kinds == [("Session", 0.0), ("Notice", 1.0), ("Alert", 1.0), ("Gap", 4.0), ("AlertCleared", 4.0),
-                     ("Notice", 5.1), ("Notice", 7.1), ("SessionEnd", 10.0)]  # fmt: skip
+    assert kinds == [
+        ("Session", 0.0),
+        ("Notice", 1.0),
+        ("Alert", 1.0),
+        ("Gap", 4.0),
+        ("AlertCleared", 4.0),
+        ("Notice", 5.1),
+        ("Notice", 7.1),
+        ("SessionEnd", 10.0),
+    ]
     alert, gap, cleared = logged[2], logged[3], logged[4]
     assert isinstance(cleared, AlertCleared) and cleared.ref == alert.seq and cleared.source == gap.seq
     behind, caught_up = logged[5], logged[6]

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from bridge.errors import BridgeError, UsageError
 from bridge.sources.devices import (
     INSTALL,
     CaptureError,
@@ -16,7 +17,6 @@ from bridge.sources.devices import (
     parse_device,
     portaudio,
 )
-from bridge.errors import BridgeError, UsageError
 
 DEVICES = [
     Device(index=0, name="HDA Intel PCH: ALC3246 Analog (hw:0,0)", hostapi="ALSA", channels=2, rate=48000),
@@ -29,10 +29,16 @@ DEVICES = [
 ]
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("pulse", DeviceSpec("pulse")), ("3", DeviceSpec("3")), ("mic=USB", DeviceSpec("USB", "mic")),
-    (" bridge = pulse ", DeviceSpec("pulse", "bridge")), ("a=b=c", DeviceSpec("b=c", "a")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("pulse", DeviceSpec("pulse")),
+        ("3", DeviceSpec("3")),
+        ("mic=USB", DeviceSpec("USB", "mic")),
+        (" bridge = pulse ", DeviceSpec("pulse", "bridge")),
+        ("a=b=c", DeviceSpec("b=c", "a")),
+    ],
+)
 def test_parse_device(spec: str, expected: DeviceSpec) -> None:
     assert parse_device(spec) == expected
 
@@ -43,10 +49,20 @@ def test_parse_device_needs_label_and_device(spec: str) -> None:
         parse_device(spec)
 
 
-@pytest.mark.parametrize("query, index", [
-    ("3", 3), ("11", 11), ("pulse", 3), ("PULSE", 3), ("usb", 2), ("blackhole", 11), ("default", 4),
-    ("Loopback", 9), ("ALC3246", 0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query, index",
+    [
+        ("3", 3),
+        ("11", 11),
+        ("pulse", 3),
+        ("PULSE", 3),
+        ("usb", 2),
+        ("blackhole", 11),
+        ("default", 4),
+        ("Loopback", 9),
+        ("ALC3246", 0),
+    ],
+)
 def test_match_device_by_index_exact_name_or_unique_part(query: str, index: int) -> None:
     assert match_device(query, DEVICES).index == index
 
@@ -56,12 +72,18 @@ def test_an_exact_name_wins_over_parts_of_others() -> None:
     assert match_device("pulse", devices).index == 3
 
 
-@pytest.mark.parametrize("query, message", [
-    ("5", "no input device with index 5; `bridge devices` lists them"),
-    ("Zoom", "no input device named 'Zoom'; `bridge devices` lists them"),
-    ("audio", "'audio' matches several input devices (2: USB Headset: Audio (hw:1,0), "
-              "7: Monitor of Built-in Audio Analog Stereo); give its index"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("5", "no input device with index 5; `bridge devices` lists them"),
+        ("Zoom", "no input device named 'Zoom'; `bridge devices` lists them"),
+        (
+            "audio",
+            "'audio' matches several input devices (2: USB Headset: Audio (hw:1,0), "
+            "7: Monitor of Built-in Audio Analog Stereo); give its index",
+        ),
+    ],
+)
 def test_a_wrong_device_is_one_line_naming_it(query: str, message: str) -> None:
     with pytest.raises(CaptureError) as raised:
         match_device(query, DEVICES)
@@ -69,11 +91,20 @@ def test_a_wrong_device_is_one_line_naming_it(query: str, message: str) -> None:
     assert isinstance(raised.value, BridgeError)
 
 
-@pytest.mark.parametrize("name, loopback", [
-    ("bridge.monitor", True), ("Monitor of Built-in Audio Analog Stereo", True), ("Speakers [Loopback]", True),
-    ("BlackHole 16ch", True), ("Soundflower (2ch)", True), ("Stereo Mix (Realtek Audio)", True),
-    ("pulse", False), ("USB Headset", False), ("MacBook Pro Microphone", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, loopback",
+    [
+        ("bridge.monitor", True),
+        ("Monitor of Built-in Audio Analog Stereo", True),
+        ("Speakers [Loopback]", True),
+        ("BlackHole 16ch", True),
+        ("Soundflower (2ch)", True),
+        ("Stereo Mix (Realtek Audio)", True),
+        ("pulse", False),
+        ("USB Headset", False),
+        ("MacBook Pro Microphone", False),
+    ],
+)
 def test_loopback_devices_are_marked(name: str, loopback: bool) -> None:
     assert is_loopback(name) is loopback
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import REAL_ASR, SAMPLE, write_wav
 
 from bridge.errors import InputError
 from bridge.sources.files import BLOCK, RATE, RawSource, open_source
+from tests.conftest import REAL_ASR, SAMPLE, write_wav
 
 
 def decode(path: Path) -> tuple[np.ndarray, list[int]]:
@@ -17,10 +17,16 @@ def decode(path: Path) -> tuple[np.ndarray, list[int]]:
     return np.concatenate([b.channels for b in blocks], axis=1), [b.start for b in blocks]
 
 
-@pytest.mark.parametrize("name, seconds, channels", [
-    ("jfk.flac", 11.0, 2), ("jfk.wav", 11.0, 1), ("OSR_us_000_0034_8k.wav", 35.548, 1),
-    ("apollo11_air_ground.mp3", None, None), ("stereo_diarization.wav", 5.0, 2),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, seconds, channels",
+    [
+        ("jfk.flac", 11.0, 2),
+        ("jfk.wav", 11.0, 1),
+        ("OSR_us_000_0034_8k.wav", 35.548, 1),
+        ("apollo11_air_ground.mp3", None, None),
+        ("stereo_diarization.wav", 5.0, 2),
+    ],
+)
 def test_any_rate_and_layout_becomes_16k_blocks(name: str, seconds: float | None, channels: int | None) -> None:
     source = open_source(str(REAL_ASR / name))
     audio, starts = decode(REAL_ASR / name)
@@ -63,8 +69,12 @@ def test_raw_float_stereo_at_another_rate(tmp_path: Path) -> None:
 def test_bad_files_say_what_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "empty.wav").write_bytes(b"")
     (tmp_path / "notes.wav").write_text("this is not audio\n" * 50)
-    cases = {tmp_path / "missing.wav": "no such file", tmp_path / "empty.wav": "is empty",
-             tmp_path / "notes.wav": "not audio", tmp_path: "is a folder"}  # fmt: skip
+    cases = {
+        tmp_path / "missing.wav": "no such file",
+        tmp_path / "empty.wav": "is empty",
+        tmp_path / "notes.wav": "not audio",
+        tmp_path: "is a folder",
+    }
     for path, message in cases.items():
         with pytest.raises(InputError, match=message):
             list(open_source(str(path)).blocks())

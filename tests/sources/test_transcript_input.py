@@ -4,12 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import SAMPLE, SAMPLE_REF
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.errors import InputError
 from bridge.sources.transcript_input import Utterance, is_transcript, read_transcript
+from tests.conftest import SAMPLE, SAMPLE_REF
 
 # As Zoom writes a cloud recording's audio transcript: numbered cues, "Name: text", hours always there.
 ZOOM = """\
@@ -82,18 +82,24 @@ def test_zoom_cues_give_speakers_from_the_name_prefix(tmp_path: Path) -> None:
         Utterance(1.35, 6.21, "Okay, this is the incident commander. Users can't log in", "Rosa Alvarez"),
         Utterance(6.21, 9.96, "since the session cache was resized.", "Rosa Alvarez"),
         Utterance(11.02, 16.48, "Victor here, from identity. A third of logins are failing.", "Victor Chen"),
-        Utterance(17.9, 23.14, "Decision: we fail over to the standby cache. "
-                  "Victor, report back in three minutes.", "Rosa Alvarez"),
+        Utterance(
+            17.9,
+            23.14,
+            "Decision: we fail over to the standby cache. Victor, report back in three minutes.",
+            "Rosa Alvarez",
+        ),
         Utterance(65.0, 67.25, "Will do.", "maya.k (Platform)"),
-    ]  # fmt: skip
+    ]
 
 
 def test_teams_cues_give_speakers_from_voice_tags_and_lose_their_markup(tmp_path: Path) -> None:
     utterances = read_transcript(write(tmp_path, "meeting.vtt", TEAMS))
     assert [(u.start, u.end, u.speaker) for u in utterances] == [
-        (3.612, 7.145, "Rosa Alvarez"), (7.145, 9.21, "Rosa Alvarez"), (10.48, 12.03, "Priya Natarajan"),
+        (3.612, 7.145, "Rosa Alvarez"),
+        (7.145, 9.21, "Rosa Alvarez"),
+        (10.48, 12.03, "Priya Natarajan"),
         (13.0, 15.5, "Marcus"),
-    ]  # fmt: skip
+    ]
     assert [u.text for u in utterances] == [
         "Okay, Priya, can you check the error rate",
         "and give us an update in two minutes?",
@@ -199,33 +205,42 @@ def test_transcripts_are_told_from_audio_by_suffix_or_first_bytes(tmp_path: Path
 OK = '{"start": 1.0, "end": 2.0, "text": "fine"}\n'
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("calls.jsonl", OK * 6 + '{"start": 3.0, "text": "no end"}\n',
-     "calls.jsonl:7: missing 'end'; each line needs start, end and text"),
-    ("t.jsonl", '{"start": 5.0, "end": 4.0, "text": "x"}\n', "t.jsonl:1: end (4) before start (5)"),
-    ("t.jsonl", OK + "{start: 1}\n", "t.jsonl:2: not JSON"),
-    ("t.jsonl", OK + "\n" + '["a", "b"]\n', "t.jsonl:3: a JSON array, not an object"),
-    ("t.jsonl", '{"start": "0:01", "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is \"0:01\"; give"),
-    ("t.jsonl", '{"start": -1, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is -1"),
-    ("t.jsonl", '{"start": NaN, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is nan"),
-    ("t.jsonl", '{"start": true, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is true"),
-    ("t.jsonl", '{"start": 1, "end": 2, "text": 5}\n', "t.jsonl:1: 'text' is a JSON number; it must be"),
-    ("t.jsonl", '{"start": 1, "end": 2, "text": "x", "speaker": [1]}\n', "t.jsonl:1: 'speaker' is a JSON"),
-    ("ref.json", '{\n "lines": [\n  {"start": 1}\n ]\n}\n', "ref.json: one JSON object over several lines"),
-    ("t.jsonl", "", "t.jsonl is empty"),
-    ("t.jsonl", "\n \n", "t.jsonl is empty"),
-    ("t.jsonl", '{"start": 1, "end": 2, "text": " "}\n', "t.jsonl holds no spoken text"),
-    ("t.vtt", "WEBVTT\n", "t.vtt holds no spoken text"),
-    ("t.vtt", "00:00:01.000 --> 00:00:02.000\nhi\n", "t.vtt:1: no WEBVTT header; a WebVTT file starts"),
-    ("t.vtt", "1\n00:00:01,000 --> 00:00:02,000\nhi\n", "t.vtt:1: this is SubRip (.srt), not WebVTT; export"),
-    ("t.vtt", "WEBVTTX\n\n00:01.000 --> 00:02.000\nhi\n", "t.vtt:1: the header is 'WEBVTTX'"),
-    ("t.vtt", "WEBVTT\n\nNOTE x\n\n1\n00:00:05.000 --> 00:00:04.000\nhi\n",
-     "t.vtt:6: the cue ends (00:00:04.000) before it starts"),
-    ("t.vtt", "WEBVTT\n\n00:00:01.000 --> soon\nhi\n", "t.vtt:3: 'soon' is not a timestamp; write"),
-    ("t.vtt", "WEBVTT\n\n00:00:61.000 --> 00:01:02.000\nhi\n", "t.vtt:3: '00:00:61.000' is not a timestamp"),
-    ("t.vtt", "WEBVTT\n\nid\n--> 00:00:02.000\nhi\n", "t.vtt:4: cannot read the cue timing; write it as"),
-    ("notes.txt", "hello there\n", "notes.txt is neither JSON lines nor WebVTT"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "calls.jsonl",
+            OK * 6 + '{"start": 3.0, "text": "no end"}\n',
+            "calls.jsonl:7: missing 'end'; each line needs start, end and text",
+        ),
+        ("t.jsonl", '{"start": 5.0, "end": 4.0, "text": "x"}\n', "t.jsonl:1: end (4) before start (5)"),
+        ("t.jsonl", OK + "{start: 1}\n", "t.jsonl:2: not JSON"),
+        ("t.jsonl", OK + "\n" + '["a", "b"]\n', "t.jsonl:3: a JSON array, not an object"),
+        ("t.jsonl", '{"start": "0:01", "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is \"0:01\"; give"),
+        ("t.jsonl", '{"start": -1, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is -1"),
+        ("t.jsonl", '{"start": NaN, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is nan"),
+        ("t.jsonl", '{"start": true, "end": 2, "text": "x"}\n', "t.jsonl:1: 'start' is true"),
+        ("t.jsonl", '{"start": 1, "end": 2, "text": 5}\n', "t.jsonl:1: 'text' is a JSON number; it must be"),
+        ("t.jsonl", '{"start": 1, "end": 2, "text": "x", "speaker": [1]}\n', "t.jsonl:1: 'speaker' is a JSON"),
+        ("ref.json", '{\n "lines": [\n  {"start": 1}\n ]\n}\n', "ref.json: one JSON object over several lines"),
+        ("t.jsonl", "", "t.jsonl is empty"),
+        ("t.jsonl", "\n \n", "t.jsonl is empty"),
+        ("t.jsonl", '{"start": 1, "end": 2, "text": " "}\n', "t.jsonl holds no spoken text"),
+        ("t.vtt", "WEBVTT\n", "t.vtt holds no spoken text"),
+        ("t.vtt", "00:00:01.000 --> 00:00:02.000\nhi\n", "t.vtt:1: no WEBVTT header; a WebVTT file starts"),
+        ("t.vtt", "1\n00:00:01,000 --> 00:00:02,000\nhi\n", "t.vtt:1: this is SubRip (.srt), not WebVTT; export"),
+        ("t.vtt", "WEBVTTX\n\n00:01.000 --> 00:02.000\nhi\n", "t.vtt:1: the header is 'WEBVTTX'"),
+        (
+            "t.vtt",
+            "WEBVTT\n\nNOTE x\n\n1\n00:00:05.000 --> 00:00:04.000\nhi\n",
+            "t.vtt:6: the cue ends (00:00:04.000) before it starts",
+        ),
+        ("t.vtt", "WEBVTT\n\n00:00:01.000 --> soon\nhi\n", "t.vtt:3: 'soon' is not a timestamp; write"),
+        ("t.vtt", "WEBVTT\n\n00:00:61.000 --> 00:01:02.000\nhi\n", "t.vtt:3: '00:00:61.000' is not a timestamp"),
+        ("t.vtt", "WEBVTT\n\nid\n--> 00:00:02.000\nhi\n", "t.vtt:4: cannot read the cue timing; write it as"),
+        ("notes.txt", "hello there\n", "notes.txt is neither JSON lines nor WebVTT"),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_file_and_line(tmp_path: Path, name: str, content: str, message: str) -> None:
     path = write(tmp_path, name, content)
     with pytest.raises(InputError) as caught:

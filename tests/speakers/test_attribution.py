@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.speakers.attribution import Speakers, _soundex
 from bridge.language.analysis import Analyzer
+from bridge.speakers.attribution import Speakers, _soundex
 from bridge.weights import resolve_spacy
 
 
@@ -27,37 +27,48 @@ def attribute(
 
 
 def test_self_identification_and_the_commander(analyzer: Analyzer) -> None:
-    said = attribute(analyzer, [
-        (0, 4, "Hi all, this is Dana, I am the incident commander."),
-        (6, 9, "Marcus here, from payments."),
-        (11, 14, "Tom from the edge team. The CDN is degraded."),
-        (16, 19, "Thanks. We will fail over to the backup CDN."),
-    ])  # fmt: skip
+    said = attribute(
+        analyzer,
+        [
+            (0, 4, "Hi all, this is Dana, I am the incident commander."),
+            (6, 9, "Marcus here, from payments."),
+            (11, 14, "Tom from the edge team. The CDN is degraded."),
+            (16, 19, "Thanks. We will fail over to the backup CDN."),
+        ],
+    )
     assert said == ["Dana", "Marcus", "Tom", "Dana"]
 
 
 def test_a_reply_comes_from_the_person_addressed(analyzer: Analyzer) -> None:
-    said = attribute(analyzer, [
-        (0, 3, "This is Dana, incident commander."),
-        (5, 8, "Priya, what is the error rate?"),
-        (10, 12, "About twelve percent."),
-    ])  # fmt: skip
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Dana, incident commander."),
+            (5, 8, "Priya, what is the error rate?"),
+            (10, 12, "About twelve percent."),
+        ],
+    )
     assert said[2] == "Priya"
 
 
 def test_a_short_pause_continues_the_same_voice(analyzer: Analyzer) -> None:
-    said = attribute(analyzer, [
-        (0, 3, "This is Dana, incident commander."),
-        (5, 6, "Priya."),
-        (6.6, 9, "please check the replica lag."),
-    ])  # fmt: skip
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Dana, incident commander."),
+            (5, 6, "Priya."),
+            (6.6, 9, "please check the replica lag."),
+        ],
+    )
     assert said == ["Dana", "Dana", "Dana"]
 
 
 def test_a_report_about_an_open_task_is_from_its_owner(analyzer: Analyzer) -> None:
     speakers = Speakers(["Raj", "Sofia"])
-    for start, end, text in [(0, 3, "This is Omar, incident commander."),
-                             (5, 9, "Raj, can you turn down the retry rate?")]:  # fmt: skip
+    for start, end, text in [
+        (0, 3, "This is Omar, incident commander."),
+        (5, 9, "Raj, can you turn down the retry rate?"),
+    ]:
         speakers.attribute(analyzer.analyze(text, names=speakers.names), start, end)
     speakers.assign("Raj", frozenset({"retry", "rate"}))
     report = analyzer.analyze("The retry rate change is deployed.", names=speakers.names)
@@ -65,12 +76,15 @@ def test_a_report_about_an_open_task_is_from_its_owner(analyzer: Analyzer) -> No
 
 
 def test_the_floor_returns_to_the_commander(analyzer: Analyzer) -> None:
-    said = attribute(analyzer, [
-        (0, 3, "This is Dana, incident commander."),
-        (5, 8, "Marcus, open a ticket for the review."),
-        (9, 10, "Will do."),
-        (11.5, 14, "I will send a summary to leadership."),
-    ])  # fmt: skip
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Dana, incident commander."),
+            (5, 8, "Marcus, open a ticket for the review."),
+            (9, 10, "Will do."),
+            (11.5, 14, "I will send a summary to leadership."),
+        ],
+    )
     assert said == ["Dana", "Dana", "Marcus", "Dana"]
 
 
@@ -80,11 +94,14 @@ def test_nothing_to_go_on_is_unknown(analyzer: Analyzer) -> None:
 
 
 def test_common_words_are_not_names(analyzer: Analyzer) -> None:
-    said = attribute(analyzer, [
-        (0, 3, "It is doing full table scans."),
-        (10, 13, "Next, update on the bridge in two minutes."),
-        (20, 23, "I'm looking at the logs."),
-    ])  # fmt: skip
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "It is doing full table scans."),
+            (10, 13, "Next, update on the bridge in two minutes."),
+            (20, 23, "I'm looking at the logs."),
+        ],
+    )
     assert said == [None, None, None]
 
 
@@ -92,8 +109,12 @@ def test_misheard_names_take_the_roster_spelling() -> None:
     speakers = Speakers(["Sofia", "Lena", "Ana", "Dana", "Daniel"])
     assert [speakers.canonical(n) for n in ["Sophia", "laina", "Anna", "Priya"]] == ["Sofia", "Lena", "Ana", "Priya"]
     assert [_soundex(n) for n in ["Robert", "Rupert", "Ashcraft", "Tymczak", "Pfister"]] == [
-        "R163", "R163", "A261", "T522", "P236",
-    ]  # fmt: skip
+        "R163",
+        "R163",
+        "A261",
+        "T522",
+        "P236",
+    ]
 
 
 def test_a_rename_applies_from_then_on(analyzer: Analyzer) -> None:
@@ -119,51 +140,69 @@ def heard(analyzer: Analyzer, speakers: Speakers, lines: list[tuple[float, float
     out = []
     for start, end, text, who in lines:
         sentences = analyzer.analyze(analyzer.clean(text), names=speakers.names)
-        out.append(speakers.attribute(sentences, start, end, voiceprint=_voice(who, 0.1 * (start % 3)),
-                                      seconds=end - start).speaker)  # fmt: skip
+        out.append(
+            speakers.attribute(
+                sentences, start, end, voiceprint=_voice(who, 0.1 * (start % 3)), seconds=end - start
+            ).speaker
+        )
     return out
 
 
 def test_a_voice_keeps_the_name_it_introduced_itself_with(analyzer: Analyzer) -> None:
-    said = heard(analyzer, Speakers(), [
-        (0, 4, "Hi all, this is Dana, I am the incident commander.", 0),
-        (6, 9, "Marcus here, from payments.", 1),
-        (11, 14, "The error rate is still climbing on the checkout service.", 1),  # no reply, no continuation
-        (30, 34, "The error rate is back to normal.", 1),
-        (36, 39, "Good.", 0),
-    ])  # fmt: skip
+    said = heard(
+        analyzer,
+        Speakers(),
+        [
+            (0, 4, "Hi all, this is Dana, I am the incident commander.", 0),
+            (6, 9, "Marcus here, from payments.", 1),
+            (11, 14, "The error rate is still climbing on the checkout service.", 1),  # no reply, no continuation
+            (30, 34, "The error rate is back to normal.", 1),
+            (36, 39, "Good.", 0),
+        ],
+    )
     assert said == ["Dana", "Marcus", "Marcus", "Marcus", "Dana"]
 
 
 def test_an_answer_out_of_turn_goes_to_the_voice_not_the_person_addressed(analyzer: Analyzer) -> None:
-    said = heard(analyzer, Speakers(), [
-        (0, 4, "This is Dana, incident commander.", 0),
-        (5, 8, "Priya here, I am on the database.", 1),
-        (9, 12, "Marcus here, payments.", 2),
-        (14, 17, "Priya, what is the error rate?", 0),
-        (18, 21, "About twelve percent on payments.", 2),  # Marcus answers for her
-    ])  # fmt: skip
+    said = heard(
+        analyzer,
+        Speakers(),
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (5, 8, "Priya here, I am on the database.", 1),
+            (9, 12, "Marcus here, payments.", 2),
+            (14, 17, "Priya, what is the error rate?", 0),
+            (18, 21, "About twelve percent on payments.", 2),  # Marcus answers for her
+        ],
+    )
     assert said[4] == "Marcus"
 
 
 def test_an_unnamed_voice_is_a_stable_label_until_words_name_it(analyzer: Analyzer) -> None:
     speakers = Speakers()
-    said = heard(analyzer, speakers, [
-        (0, 4, "This is Dana, incident commander.", 0),
-        (10, 14, "The deploy finished at ten past.", 1),
-        (20, 24, "And the error rate is flat since.", 1),
-        (30, 33, "Priya, can you confirm that?", 0),
-        (34, 37, "Yes, confirmed, it is flat.", 1),  # a reply to Dana names the voice
-        (50, 53, "The replica lag is down to zero as well.", 1),
-    ])  # fmt: skip
+    said = heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (10, 14, "The deploy finished at ten past.", 1),
+            (20, 24, "And the error rate is flat since.", 1),
+            (30, 33, "Priya, can you confirm that?", 0),
+            (34, 37, "Yes, confirmed, it is flat.", 1),  # a reply to Dana names the voice
+            (50, 53, "The replica lag is down to zero as well.", 1),
+        ],
+    )
     assert said[1] == said[2] and said[1] is not None and said[1].startswith("Speaker ")
     assert said[4:] == ["Priya", "Priya"]
 
 
 def test_the_commander_renames_a_voice_for_good(analyzer: Analyzer) -> None:
     speakers = Speakers()
-    said = heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
-                                      (10, 14, "The deploy finished at ten past.", 1)])  # fmt: skip
+    said = heard(
+        analyzer,
+        speakers,
+        [(0, 4, "This is Dana, incident commander.", 0), (10, 14, "The deploy finished at ten past.", 1)],
+    )
     speakers.rename(said[1] or "", "Priya")
     assert heard(analyzer, speakers, [(20, 24, "Rolling back now.", 1)]) == ["Priya"]
 
@@ -179,8 +218,11 @@ def test_a_speaker_pinned_to_a_channel_is_not_guessed_on_another(analyzer: Analy
 
 def test_a_voice_shown_by_its_label_is_reported_once_named(analyzer: Analyzer) -> None:
     speakers = Speakers()
-    heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
-                               (10, 14, "The deploy finished at ten past.", 1)])  # fmt: skip
+    heard(
+        analyzer,
+        speakers,
+        [(0, 4, "This is Dana, incident commander.", 0), (10, 14, "The deploy finished at ten past.", 1)],
+    )
     assert speakers.named == []
     heard(analyzer, speakers, [(20, 24, "Priya here. The error rate is flat.", 1)])
     assert speakers.named == [("Speaker 2", "Priya")]
@@ -188,9 +230,15 @@ def test_a_voice_shown_by_its_label_is_reported_once_named(analyzer: Analyzer) -
 
 def test_renaming_a_voice_to_someone_who_has_one_merges_the_two(analyzer: Analyzer) -> None:
     speakers = Speakers()
-    said = heard(analyzer, speakers, [(0, 4, "This is Dana, incident commander.", 0),
-                                      (6, 9, "Priya here, on the database.", 1),
-                                      (12, 15, "The replica lag is at four minutes.", 2)])  # fmt: skip
+    said = heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (6, 9, "Priya here, on the database.", 1),
+            (12, 15, "The replica lag is at four minutes.", 2),
+        ],
+    )
     assert said[2] == "Speaker 3"
     speakers.rename("Speaker 3", "Priya")  # the commander: that was Priya too
     assert speakers.voices is not None

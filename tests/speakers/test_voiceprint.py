@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import ROOT, SHARED
 
 from bridge import weights as models
 from bridge.errors import ModelError
 from bridge.speakers.voiceprint import DIMENSIONS, VoiceEncoder, load_weights
+from tests.conftest import ROOT, SHARED
 
 REAL = SHARED / "data" / "real"
 REFERENCE = ROOT / "tests" / "data" / "voiceprint_reference.json"

@@ -108,8 +108,14 @@ def test_audio_is_never_shared_between_utterances() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(min_value=200, max_value=9000), st.lists(st.tuples(st.sampled_from(["speech", "silence"]),
-       st.floats(min_value=0.05, max_value=3)), min_size=1, max_size=12))  # fmt: skip
+@given(
+    st.integers(min_value=200, max_value=9000),
+    st.lists(
+        st.tuples(st.sampled_from(["speech", "silence"]), st.floats(min_value=0.05, max_value=3)),
+        min_size=1,
+        max_size=12,
+    ),
+)
 def test_cuts_do_not_depend_on_block_size(block: int, parts: list[tuple[str, float]]) -> None:
     audio = call(*parts)
     reference = [(c.kind, c.start, c.end, c.at) for c in run(audio, block=1600)]
@@ -127,6 +133,11 @@ def test_a_segmenter_started_later_in_call_time_cuts_the_same_audio_later() -> N
     reference = run(audio)
     assert len(moved) == len(reference) > 3
     for a, b in zip(moved, reference, strict=True):
-        assert (a.kind, a.start, a.end, a.audio_start, a.at) == (b.kind, b.start + 123_457, b.end + 123_457,
-                                                                  b.audio_start + 123_457, b.at + 123_457)  # fmt: skip
+        assert (a.kind, a.start, a.end, a.audio_start, a.at) == (
+            b.kind,
+            b.start + 123_457,
+            b.end + 123_457,
+            b.audio_start + 123_457,
+            b.at + 123_457,
+        )
         assert np.array_equal(a.audio, b.audio)

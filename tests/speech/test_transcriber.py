@@ -2,21 +2,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import REAL_ASR, wer
 
-from bridge.weights import resolve_whisper
 from bridge.sources.files import open_source
 from bridge.speech.transcriber import Transcriber, collapse_repeats
+from bridge.weights import resolve_whisper
+from tests.conftest import REAL_ASR, wer
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("thank you thank you thank you thank you", "thank you"),
-    ("I see. I see. I see.", "I see."),
-    ("we will roll back, roll back, roll back now", "we will roll back now"),
-    ("okay okay", "okay okay"),  # twice is speech, not a loop
-    ("the rollback is the rollback is the rollback is done", "the rollback is done"),
-    ("next update in two minutes", "next update in two minutes"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("thank you thank you thank you thank you", "thank you"),
+        ("I see. I see. I see.", "I see."),
+        ("we will roll back, roll back, roll back now", "we will roll back now"),
+        ("okay okay", "okay okay"),  # twice is speech, not a loop
+        ("the rollback is the rollback is the rollback is done", "the rollback is done"),
+        ("next update in two minutes", "next update in two minutes"),
+    ],
+)
 def test_collapse_repeats(text: str, expected: str) -> None:
     assert collapse_repeats(text) == expected
 

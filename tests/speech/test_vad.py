@@ -1,9 +1,9 @@
 import numpy as np
-from tests.conftest import REAL_ASR
 from faster_whisper.vad import get_vad_model
 
 from bridge.sources.files import open_source
 from bridge.speech.vad import WINDOW, SileroVad
+from tests.conftest import REAL_ASR
 
 
 def jfk() -> np.ndarray:
