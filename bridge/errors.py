@@ -1,6 +1,25 @@
-"""The project's own errors: one tree, each message telling the user what to do next."""
+"""The project's own errors: one tree, each message telling the user what to do next.
 
-__all__ = ["BridgeError", "InputError", "LogError", "ModelError", "UsageError"]
+BridgeError                 reported by the command line as one line, without a traceback
+├── UsageError              an option or argument that cannot work
+├── InputError              audio or a transcript that cannot be read
+├── ModelError              a model that is missing, corrupt or cannot be installed
+├── LogError                an event log that cannot be read or written
+├── CaptureError            audio capture cannot start: PortAudio missing, or no such input device
+├── ClientError             a feed client's message refused; the text goes back to that client
+└── CommandError            a commander's action refused; the text is shown to the commander
+"""
+
+__all__ = [
+    "BridgeError",
+    "CaptureError",
+    "ClientError",
+    "CommandError",
+    "InputError",
+    "LogError",
+    "ModelError",
+    "UsageError",
+]
 
 
 class BridgeError(Exception):
@@ -21,3 +40,15 @@ class ModelError(BridgeError):
 
 class LogError(BridgeError):
     """An event log that cannot be read or written."""
+
+
+class CaptureError(BridgeError):
+    """Audio capture cannot start: PortAudio missing, or no such input device."""
+
+
+class ClientError(BridgeError):
+    """A client's message the feed refuses; the text goes back to that client."""
+
+
+class CommandError(BridgeError):
+    """A command refused; the message says why, in words fit for the commander."""

@@ -9,7 +9,7 @@ time. `now` must be a call time by which all speech before it has been observed 
 time back while speech is still being heard or transcribed); otherwise a long line spoken across a deadline
 would first raise an alert and then clear it.
 
-Who owes and who gave an update is decided in one place, `same_speaker`, so that better attribution
+Who owes and who gave an update is decided by one rule, `people.same`, so that better attribution
 (voices, channels) improves the monitor without rewriting it.
 """
 
@@ -22,6 +22,7 @@ from functools import partial
 
 import msgspec
 
+from .calltime import clock
 from .events import (
     ActionItem,
     Alert,
@@ -35,14 +36,13 @@ from .events import (
     Transcript,
 )
 from .language import replies
+from .people import same
 
 __all__ = [
     "AFTER_CHECK_TOLERANCE",
     "Caused",
     "Monitor",
     "MonitorOptions",
-    "clock",
-    "same_speaker",
     "task_words",
 ]
 
@@ -73,19 +73,6 @@ class MonitorOptions:
     """Seconds an alert that counts from the end of speech waits past its deadline. The voice detector
     places the end of speech up to a few hundred milliseconds before a listener would, and an alarm a
     second late costs less than one that goes off before its time."""
-
-
-def same_speaker(a: str | None, b: str | None) -> bool:
-    """Whether two attributed speakers are the same person. Unknown (None) is nobody in particular."""
-    if a is None or b is None:
-        return False
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
-def clock(t: float) -> str:
-    """Call seconds as mm:ss."""
-    whole = int(t)
-    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def task_words(text: str) -> frozenset[str]:
@@ -217,7 +204,7 @@ class Monitor:
         if said.speaker is not None:
             self._last_words[said.speaker] = max(said.end, self._last_words.get(said.speaker, said.end))
         for owner in self._owners:
-            if not same_speaker(owner.name, said.speaker):
+            if not same(owner.name, said.speaker):
                 continue
             owner.last_spoke = said.end if owner.last_spoke is None else max(owner.last_spoke, said.end)
             if owner.raised is not None:
@@ -233,8 +220,8 @@ class Monitor:
         if said.seq == check.source or said.start < check.end - AFTER_CHECK_TOLERANCE:
             return False
         if check.owner is not None:
-            return same_speaker(said.speaker, check.owner)
-        return said.speaker is None or not same_speaker(said.speaker, check.by)
+            return same(said.speaker, check.owner)
+        return said.speaker is None or not same(said.speaker, check.by)
 
     def _met(self, open_check: _Check, said: Transcript, t: float) -> list[Caused]:
         self._checks.remove(open_check)
@@ -318,9 +305,9 @@ class Monitor:
 
     def _owner(self, name: str) -> _Owner:
         for owner in self._owners:
-            if same_speaker(owner.name, name):
+            if same(owner.name, name):
                 return owner
-        spoke = max((end for who, end in self._last_words.items() if same_speaker(who, name)), default=None)
+        spoke = max((end for who, end in self._last_words.items() if same(who, name)), default=None)
         owner = _Owner(name, last_spoke=spoke)
         self._owners.append(owner)
         return owner
@@ -410,4 +397,4 @@ class Monitor:
 
 def _same_owner(a: StatusCheck, b: StatusCheck) -> bool:
     """Whether `b` restates the cadence of `a`: the same owner, or both bridge-wide."""
-    return (a.owner is None and b.owner is None) or same_speaker(a.owner, b.owner)
+    return (a.owner is None and b.owner is None) or same(a.owner, b.owner)

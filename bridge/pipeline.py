@@ -23,10 +23,11 @@ import msgspec
 import numpy as np
 
 from . import __version__
+from .calltime import RATE
 from .errors import BridgeError, UsageError
 from .events import Alert, AlertCleared, Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
 from .incident import Incident
-from .sources.files import RATE, Block
+from .sources.source import Block
 from .sources.transcript_input import Utterance
 from .speech.segmenter import Cut, Segmenter, SegmenterOptions
 from .speech.transcriber import Recognition, Transcriber

@@ -29,7 +29,7 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.monitor import Monitor, MonitorOptions, clock, same_speaker, task_words
+from bridge.monitor import Monitor, MonitorOptions, task_words
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CALLS = ROOT.parent / "shared" / "calls"
@@ -387,15 +387,6 @@ def test_a_clearing_waits_for_the_alert_to_be_logged() -> None:
     assert monitor.observe(msgspec.structs.replace(said(50, 52, "Hi."), seq=7)) == []
     [cleared] = monitor.observe(msgspec.structs.replace(alert, seq=9, wall=123.0))
     assert isinstance(cleared, AlertCleared) and (cleared.ref, cleared.source, cleared.t) == (9, 7, 52)
-
-
-def test_speaker_comparison_and_clock() -> None:
-    assert same_speaker("Priya", " priya ") and not same_speaker("Priya", "Marcus")
-    assert not same_speaker(None, None) and not same_speaker("Priya", None)
-    assert (clock(0), clock(339.9), clock(3725)) == ("00:00", "05:39", "62:05")
-
-
-# -- the scripted calls, from reference text with true speakers ------------------------------------
 
 
 def calls() -> list[Any]:

@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..calltime import RATE, clock
 from ..errors import BridgeError, UsageError
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions
 from .arguments import parser as _parser
-from .terminal import Terminal, clock
+from .terminal import Terminal
 
 __all__ = ["main"]
 
@@ -155,7 +156,6 @@ class _Session:
         from ..log.eventlog import EventLog
         from ..monitor import Monitor
         from ..sources.archive import end_of
-        from ..sources.files import RATE
         from ..speech.transcriber import Transcriber
         from ..weights import resolve_spacy, resolve_whisper
 
@@ -233,7 +233,6 @@ class _Session:
         """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
         from ..events import ModelInfo
         from ..pipeline import Pipeline, PipelineOptions
-        from ..sources.files import RATE
         from ..speakers.voiceprint import VoiceEncoder
         from ..weights import resolve_voice
 
@@ -284,7 +283,8 @@ class _Session:
         log_path = self.incident.log.path
         what = "interrupted" if end.reason == "interrupted" else "done"
         print(
-            f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration)}; {self.show.summary()}; "
+            f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration, tenths=True)}; "
+            f"{self.show.summary()}; "
             f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
         )
         return 130 if end.reason == "interrupted" else 0

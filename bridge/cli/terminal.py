@@ -8,12 +8,9 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["Terminal", "clock"]
+from ..calltime import clock
 
-
-def clock(seconds: float) -> str:
-    minutes, s = divmod(seconds, 60)
-    return f"{int(minutes):02d}:{s:04.1f}"
+__all__ = ["Terminal"]
 
 
 class Terminal:
@@ -44,23 +41,23 @@ class Terminal:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if isinstance(event, Transcript):
             who = f"{event.speaker}: " if event.speaker else ""
-            print(f"[{clock(event.start)}] {who}{event.text}", flush=True)
+            print(f"[{clock(event.start, tenths=True)}] {who}{event.text}", flush=True)
         elif isinstance(event, Decision):
             print(f"          DECISION  {event.text}", flush=True)
         elif isinstance(event, ActionItem):
-            due = f" (due {clock(event.due)})" if event.due is not None else ""
+            due = f" (due {clock(event.due, tenths=True)})" if event.due is not None else ""
             print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
         elif isinstance(event, StatusCheck):
             print(
-                f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due)}",
+                f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}",
                 flush=True,
             )
         elif isinstance(event, Alert):
-            print(f"[{clock(event.t)}] ALERT   {event.message}", flush=True)
+            print(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}", flush=True)
         elif isinstance(event, AlertCleared):
-            print(f"[{clock(event.t)}] cleared: {event.message}", flush=True)
+            print(f"[{clock(event.t, tenths=True)}] cleared: {event.message}", flush=True)
         elif isinstance(event, CheckMet) and event.late:
-            print(f"[{clock(event.t)}] update came {event.late:.0f} s late", flush=True)
+            print(f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late", flush=True)
         elif isinstance(event, Notice):
             print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
         elif isinstance(event, Interim) and sys.stdout.isatty():
@@ -84,9 +81,9 @@ class Terminal:
         if self.duration:
             done = min(1.0, seconds / self.duration)
             bar = "#" * int(done * width) + "-" * (width - int(done * width))
-            line = f"[{bar}] {clock(seconds)} / {clock(self.duration)}"
+            line = f"[{bar}] {clock(seconds, tenths=True)} / {clock(self.duration, tenths=True)}"
         else:
-            line = f"{clock(seconds)} of audio"
+            line = f"{clock(seconds, tenths=True)} of audio"
         sys.stderr.write("\r" + line)
         sys.stderr.flush()
 

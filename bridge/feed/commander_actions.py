@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, cast, get_args
 
-from ..errors import BridgeError
+from ..errors import CommandError
 from ..events import (
     ActionItem,
     Alert,
@@ -32,7 +32,6 @@ __all__ = [
     "MAX_NAME",
     "MAX_SNOOZE",
     "MAX_TEXT",
-    "CommandError",
     "command_id",
     "validate",
 ]
@@ -81,10 +80,6 @@ _KINDS: dict[type[Event], str] = {
     ActionItem: "an action item",
     Transcript: "a transcript",
 }
-
-
-class CommandError(BridgeError):
-    """A command refused; the message says why, in words fit for the commander."""
 
 
 def command_id(message: Mapping[str, Any]) -> str | None:

@@ -8,14 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..errors import BridgeError
+from ..errors import ClientError
 from ..events import Event, Interim
 
-__all__ = ["ClientError", "RateLimit", "Subscriber"]
-
-
-class ClientError(BridgeError):
-    """A client's message the feed refuses; the text goes back to that client."""
+__all__ = ["RateLimit", "Subscriber"]
 
 
 class Subscriber:

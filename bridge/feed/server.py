@@ -32,13 +32,13 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..errors import BridgeError, UsageError
+from ..errors import BridgeError, ClientError, CommandError, UsageError
 from ..events import SCHEMA_VERSION, Event, Interim, Session
 from ..incident import Incident
 from ..log.eventlog import LogContents
 from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
-from .commander_actions import CommandError, command_id, validate
-from .fanout import ClientError, RateLimit, Subscriber
+from .commander_actions import command_id, validate
+from .fanout import RateLimit, Subscriber
 
 __all__ = [
     "OVERLAY",
@@ -46,7 +46,6 @@ __all__ = [
     "Ack",
     "Admission",
     "CatchUp",
-    "ClientError",
     "ErrorReply",
     "Feed",
     "Hello",

@@ -30,7 +30,7 @@ from ..events import (
     StatusCheck,
     Transcript,
 )
-from ..monitor import same_speaker
+from ..people import key, same
 
 __all__ = ["Corrected", "apply"]
 
@@ -54,13 +54,13 @@ class _Names:
         self._to: dict[str, str] = {}
 
     def add(self, old: str, new: str) -> None:
-        for key, name in self._to.items():
-            if same_speaker(name, old):
-                self._to[key] = new
-        self._to[_key(old)] = new
+        for was, name in self._to.items():
+            if same(name, old):
+                self._to[was] = new
+        self._to[key(old)] = new
 
     def __call__(self, name: str | None) -> str | None:
-        return None if name is None else self._to.get(_key(name), name)
+        return None if name is None else self._to.get(key(name), name)
 
     def in_text(self, text: str) -> str:
         """`text` (an alert's message) with every renamed name replaced as a whole word."""
@@ -68,14 +68,10 @@ class _Names:
             return text
         # One pass: after Sophia -> Sofia and Sofia -> Sofia R, "Sophia" must not become "Sofia R R".
         names = "|".join(re.escape(old) for old in sorted(self._to, key=len, reverse=True))
-        return re.sub(rf"\b(?:{names})\b", lambda m: self._to[_key(m.group(0))], text, flags=re.IGNORECASE)
+        return re.sub(rf"\b(?:{names})\b", lambda m: self._to[key(m.group(0))], text, flags=re.IGNORECASE)
 
     def __bool__(self) -> bool:
         return bool(self._to)
-
-
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def apply(events: Iterable[LoggedEvent]) -> Corrected:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..calltime import clock
 from ..errors import LogError, UsageError
 from ..events import Alert, AlertKind, Correction, Gap, LoggedEvent, Notice, Session, SessionEnd, Transcript
-from ..monitor import clock
 from .eventlog import LogContents, read_log
 from .incident_folder import LOG_NAME
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import msgspec
 
 from ..events import Gap, Transcript
-from ..monitor import same_speaker
+from ..people import same
 
 __all__ = ["Participant", "Silence", "participants", "silences"]
 
@@ -44,7 +44,7 @@ def participants(said: Sequence[Transcript]) -> list[Participant]:
     """Everyone who spoke, the most first; the unattributed last."""
     lines: dict[str | None, list[Transcript]] = {}
     for s in said:
-        key = next((k for k in lines if k is not None and same_speaker(k, s.speaker)), s.speaker)
+        key = next((k for k in lines if k is not None and same(k, s.speaker)), s.speaker)
         lines.setdefault(key, []).append(s)
     total = sum(_length(s) for s in said) or 1.0
     out = [

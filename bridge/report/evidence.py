@@ -14,7 +14,7 @@ import msgspec
 
 from ..events import ActionItem, Decision, StatusCheck, Transcript
 from ..language import replies
-from ..monitor import same_speaker
+from ..people import same
 
 __all__ = ["Evidence", "Quoter"]
 
@@ -68,7 +68,7 @@ class Quoter:
         """`said` and the updates its speaker went straight on with, before anyone else spoke."""
         lines = [said]
         for after in self.said[self._index[said.seq] + 1 :]:
-            if not same_speaker(after.speaker, said.speaker) or self.reply(after) != "update":
+            if not same(after.speaker, said.speaker) or self.reply(after) != "update":
                 break
             lines.append(after)
         return lines

@@ -16,7 +16,8 @@ from typing import Literal
 import msgspec
 
 from ..events import ActionItem, Category, CheckMet, StatusCheck
-from ..monitor import AFTER_CHECK_TOLERANCE, same_speaker, task_words
+from ..monitor import AFTER_CHECK_TOLERANCE, task_words
+from ..people import same
 from .evidence import Evidence, Quoter
 
 __all__ = [
@@ -92,7 +93,7 @@ def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
             said.seq > item.source
             and said.seq not in covered
             and said.start >= item.end - AFTER_CHECK_TOLERANCE
-            and same_speaker(said.speaker, item.owner)
+            and same(said.speaker, item.owner)
             and q.reply(said) == "update"
             and words & task_words(said.text)
         ):
@@ -153,8 +154,8 @@ def check_entries(
 
 def _restates(check: StatusCheck, later: StatusCheck) -> bool:
     """Whether `later` replaced `check` as the monitor drops it: same owner, set before `check` was due."""
-    same = (check.owner is None and later.owner is None) or same_speaker(check.owner, later.owner)
-    return later.seq > check.seq and same and later.end < check.due
+    owner = (check.owner is None and later.owner is None) or same(check.owner, later.owner)
+    return later.seq > check.seq and owner and later.end < check.due
 
 
 def cadence(checks: Sequence[CheckEntry]) -> Cadence:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from ..calltime import clock
 from . import markup as doc
 from .evidence import Evidence
 from .markup import Block, Bullets, Heading, Inline, Para, Prompt, Span, Table
 from .outcomes import ActionEntry, CheckEntry
-from .timeline import Timeline, call_time, duration, wall_clock
+from .timeline import Timeline, duration, wall_clock
 
 __all__ = ["blocks", "to_html", "to_markdown"]
 
@@ -72,26 +73,26 @@ class _Writer:
 
     def at(self, t: float) -> str:
         """A call time with its wall clock: "00:49 (14:09:00 UTC)"."""
-        return f"{call_time(t)} ({self.wall(self.tl.started + t)} UTC)"
+        return f"{clock(t)} ({self.wall(self.tl.started + t)} UTC)"
 
     def into(self, t: float) -> str:
         """How long into the call: "00:49 into the call (14:09:00 UTC)"."""
-        return f"{call_time(t)} into the call ({self.wall(self.tl.started + t)} UTC)"
+        return f"{clock(t)} into the call ({self.wall(self.tl.started + t)} UTC)"
 
     def said(self, ev: Evidence, *, when: bool = True) -> Inline:
         """Evidence as "00:49 Rosa: “quote”"."""
         who = f"{ev.by}: " if ev.by else "(unattributed): "
-        return [f"{call_time(ev.at)} " if when else "", who, Span(ev.quote, "quote")]
+        return [f"{clock(ev.at)} " if when else "", who, Span(ev.quote, "quote")]
 
     # -- sections ---------------------------------------------------------------------------------------
 
     def notes(self) -> list[Block]:
         tl = self.tl
-        notes = [f"{call_time(n.at)} {n.level}: {n.message}" for n in tl.notes]
+        notes = [f"{clock(n.at)} {n.level}: {n.message}" for n in tl.notes]
         if tl.end_reason is None:
-            notes.append(f"The call is still going on: this draft covers its first {call_time(tl.now)}.")
+            notes.append(f"The call is still going on: this draft covers its first {clock(tl.now)}.")
         elif tl.end_reason != "finished":
-            notes.append(f"The session ended early ({tl.end_reason}) at {call_time(tl.now)}: later events are missing.")
+            notes.append(f"The session ended early ({tl.end_reason}) at {clock(tl.now)}: later events are missing.")
         if tl.replayed:
             notes.append(
                 f"Made from a recording ({tl.source}): wall-clock times count from when it was replayed, not from "
@@ -105,9 +106,9 @@ class _Writer:
         responders = [p.name for p in tl.participants if p.name is not None and p.name != tl.commander]
         first, mitigated = tl.first_mitigation, tl.mitigated
         facts: list[Inline] = [
-            _fact("Bridge call", f"{start} UTC to {self.wall(tl.ended)} UTC ({call_time(tl.now)}).")
+            _fact("Bridge call", f"{start} UTC to {self.wall(tl.ended)} UTC ({clock(tl.now)}).")
             if tl.ended is not None
-            else _fact("Bridge call", f"{start} UTC, still going on ({call_time(tl.now)} so far)."),
+            else _fact("Bridge call", f"{start} UTC, still going on ({clock(tl.now)} so far)."),
             _fact("Commander", f"{tl.commander}." if tl.commander else "not said on the call (TODO)."),
             _fact("Responders", ", ".join(responders) + "." if responders else "none named."),
             _fact(
@@ -161,7 +162,7 @@ class _Writer:
         day = "" if self.dated else f" on {_day(self.tl.started)}"
         rows: list[Sequence[Inline]] = [
             [
-                [call_time(r.at)],
+                [clock(r.at)],
                 [self.wall(r.wall)],
                 [r.who or "—"],
                 [r.what],
@@ -225,7 +226,7 @@ class _Writer:
         if a.done is not None:
             return [Span("done", "strong"), " at ", *self.said(a.done)]
         if a.status == "overdue" and a.due is not None:
-            return [Span("overdue", "strong"), f" since {call_time(a.due)}"]
+            return [Span("overdue", "strong"), f" since {clock(a.due)}"]
         return [Span("open", "strong")]
 
     def actions(self) -> list[Block]:
@@ -301,7 +302,7 @@ class _Writer:
         if not tl.silences:
             return [*head, Para([f"Nobody was silent for {duration(tl.silence_after)} or more."])]
         rows = [
-            [[self.at(s.start)], [call_time(s.end) + (" (end of call)" if s.until_end else "")], [duration(s.length)]]
+            [[self.at(s.start)], [clock(s.end) + (" (end of call)" if s.until_end else "")], [duration(s.length)]]
             for s in tl.silences
         ]
         return [
@@ -339,10 +340,10 @@ class _Writer:
         for k in tl.checks:
             if k.outcome in ("late", "missed"):
                 how = f"came {duration(k.late or 0.0)} late" if k.outcome == "late" else "never came"
-                hints.append([f"The update owed by {k.owner or 'the bridge'} at {call_time(k.due)} {how}."])
+                hints.append([f"The update owed by {k.owner or 'the bridge'} at {clock(k.due)} {how}."])
         for a in [*tl.actions, *tl.follow_ups]:
             if a.status == "overdue" and a.due is not None:
-                hints.append([f"{a.owner or 'Nobody'} had not reported on “{a.task}” by {call_time(a.due)}."])
+                hints.append([f"{a.owner or 'Nobody'} had not reported on “{a.task}” by {clock(a.due)}."])
         if tl.silences:
             longest = max(s.length for s in tl.silences)
             hints.append(

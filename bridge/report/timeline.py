@@ -16,6 +16,7 @@ from typing import Literal, get_args
 
 import msgspec
 
+from ..calltime import clock
 from ..errors import LogError
 from ..events import (
     ActionItem,
@@ -48,7 +49,6 @@ __all__ = [
     "RowKind",
     "Timeline",
     "build",
-    "call_time",
     "duration",
     "to_json",
     "wall_clock",
@@ -149,13 +149,6 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     silence_after: float
     silences: list[Silence]
     notes: list[Note]
-
-
-def call_time(t: float) -> str:
-    """Call seconds as mm:ss (h:mm:ss past an hour)."""
-    whole = int(max(0.0, t))
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 def wall_clock(unix: float, *, date: bool = False) -> str:
@@ -323,7 +316,7 @@ class _Builder:
             what = f"Decision: {d.text}" + (" (mitigation)" if d.category == "mitigation" else "")
             add(d.evidence.at, "decision", d.by, what, d.evidence, d.seq)
         for a in [*tl.actions, *tl.follow_ups]:
-            due = f", due {call_time(a.due)}" if a.due is not None else ""
+            due = f", due {clock(a.due)}" if a.due is not None else ""
             kind = "Follow-up" if a.category == "follow-up" else "Action item"
             add(
                 a.evidence.at,
@@ -341,11 +334,11 @@ class _Builder:
                 c.evidence.at,
                 "check",
                 c.evidence.by,
-                f"Status check: {owes} to update by {call_time(c.due)}",
+                f"Status check: {owes} to update by {clock(c.due)}",
                 c.evidence,
                 c.seq,
             )
-            set_at = call_time(c.evidence.at)
+            set_at = clock(c.evidence.at)
             if c.outcome in ("on time", "late"):
                 how = "on time" if c.outcome == "on time" else f"{duration(c.late or 0.0)} late"
                 if c.update is not None:
@@ -367,7 +360,7 @@ class _Builder:
                         c.seq,
                     )
             elif c.outcome == "missed":
-                what = f"No update from {owes} by {call_time(c.due)} (status check set at {set_at})"
+                what = f"No update from {owes} by {clock(c.due)} (status check set at {set_at})"
                 add(c.due, "missed", None, what, None, c.seq)
         for alert in self.alerts:
             seen = " (acknowledged by the commander)" if alert.seq in self.fixed.acknowledged else ""

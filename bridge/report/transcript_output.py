@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..calltime import clock
 from ..events import LoggedEvent, Transcript
 from ..log import corrections
-from .timeline import call_time
 
 __all__ = ["MIN_CUE", "to_srt", "to_txt", "to_vtt"]
 
@@ -66,5 +66,5 @@ def to_txt(events: Iterable[LoggedEvent]) -> str:
     out = []
     for said in _lines(events):
         who = f"{said.speaker}: " if said.speaker else ""
-        out.append(f"[{call_time(said.start)}] {who}{_text(said)}")
+        out.append(f"[{clock(said.start)}] {who}{_text(said)}")
     return "\n".join(out) + "\n" if out else ""

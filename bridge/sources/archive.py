@@ -26,9 +26,10 @@ import av
 import msgspec
 import numpy as np
 
+from ..calltime import RATE
 from ..errors import InputError
 from ..events import Event, Gap, SourceInfo
-from .files import BLOCK, RATE, Block
+from .source import BLOCK, Block
 
 __all__ = ["CHUNK_SECONDS", "ArchiveSource", "Chunk", "Recorder", "chunks", "end_of"]
 
@@ -198,6 +199,7 @@ class ArchiveSource:
         self.folder = folder
         self.warnings: list[str] = []
         self.events: list[Event] = []
+        self.backlog = 0.0
         self._gaps = sorted((msgspec.structs.replace(g, seq=0, wall=0.0) for g in gaps), key=lambda g: g.start)
         self._chunks = chunks(folder)
         if not self._chunks:

@@ -25,9 +25,11 @@ from typing import Any
 import av
 import numpy as np
 
+from ..calltime import RATE, clock
+from ..errors import CaptureError
 from ..events import Alert, AlertCleared, Event, Gap, Notice, SourceInfo
-from .devices import CaptureError, Device, DeviceSpec, input_devices, match_device, portaudio
-from .files import BLOCK, RATE, Block
+from .devices import Device, DeviceSpec, input_devices, match_device, portaudio
+from .source import BLOCK, Block
 
 __all__ = ["Aligner", "Backoff", "LiveSource", "Overflows"]
 
@@ -294,7 +296,7 @@ class LiveSource:
         capture.lost_at = t
         capture.backoff.reset()
         capture.retry_at = now + capture.backoff.next()
-        capture.message = f"no audio from {capture.label} ({capture.device.name}) since {_clock(t)}"
+        capture.message = f"no audio from {capture.label} ({capture.device.name}) since {clock(t, tenths=True)}"
         log.warning("%s", capture.message)
         self.events.append(
             Notice(
@@ -382,8 +384,3 @@ class LiveSource:
                 raise CaptureError("no input device found; `bridge devices` lists what PortAudio sees")
             return str(devices[0].index)
         return str(index)
-
-
-def _clock(seconds: float) -> str:
-    minutes, s = divmod(seconds, 60)
-    return f"{int(minutes):02d}:{s:04.1f}"

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ..errors import BridgeError, UsageError
+from ..errors import CaptureError, UsageError
 
 __all__ = [
-    "CaptureError",
     "Device",
     "DeviceSpec",
     "devices_table",
@@ -35,10 +34,6 @@ INSTALL = "apt-get install libportaudio2"
 _LOOPBACK_NAMES = ("monitor", "loopback", "blackhole", "soundflower", "stereo mix", "what u hear")
 """Name fragments of devices that carry what the computer plays: PulseAudio/PipeWire monitor sources,
 WASAPI loopback ("[Loopback]"), macOS's BlackHole, Soundflower and Loopback, Windows' Stereo Mix."""
-
-
-class CaptureError(BridgeError):
-    """Audio capture cannot start: PortAudio missing, or no such input device."""
 
 
 @dataclass(frozen=True)

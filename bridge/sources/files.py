@@ -15,32 +15,12 @@ from typing import BinaryIO, Literal
 import av
 import numpy as np
 
+from ..calltime import RATE
 from ..errors import InputError
-from ..events import SourceInfo
+from ..events import Event, SourceInfo
+from .source import BLOCK, Block
 
-__all__ = ["BLOCK", "RATE", "Block", "FileSource", "RawSource", "open_source"]
-
-RATE = 16000
-BLOCK = 1600
-"""Samples per block: 0.1 s."""
-
-
-@dataclass(frozen=True)
-class Block:
-    start: int
-    """Index of the block's first sample, in 16 kHz samples since call time 0."""
-    channels: np.ndarray
-    """float32, shape (channels, samples)."""
-
-    @property
-    def mono(self) -> np.ndarray:
-        if self.channels.shape[0] == 1:
-            return np.asarray(self.channels[0])
-        return np.asarray(self.channels.mean(axis=0, dtype=np.float32))
-
-    @property
-    def end(self) -> int:
-        return self.start + int(self.channels.shape[1])
+__all__ = ["FileSource", "RawSource", "open_source"]
 
 
 @dataclass
@@ -77,6 +57,8 @@ class FileSource:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.warnings: list[str] = []
+        self.events: list[Event] = []
+        self.backlog = 0.0
         if not path.exists():
             raise InputError(f"{path}: no such file")
         if path.is_dir():
@@ -148,6 +130,8 @@ class RawSource:
         self._stream = stream
         self.rate, self.channels, self.fmt = rate, channels, fmt
         self.warnings: list[str] = []
+        self.events: list[Event] = []
+        self.backlog = 0.0
         self.info = SourceInfo(uri="-", kind="stdin", rate=rate, channels=channels)
 
     def blocks(self) -> Iterator[Block]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..events import SpeakerSource
 from ..language.analysis import BRIDGE, Sentence
+from ..people import same
 
 if TYPE_CHECKING:
     from .voices import VoiceMatch, Voices
@@ -309,10 +310,6 @@ def _soundex(name: str) -> str:
         if c not in "hw":
             last = digit
     return (code + "000")[:4]
-
-
-def same(a: str, b: str) -> bool:
-    return a.strip().lower() == b.strip().lower()
 
 
 def _commanding(sentences: list[Sentence]) -> bool:

@@ -26,11 +26,11 @@ from typing import Any, BinaryIO, ClassVar
 import numpy as np
 from faster_whisper.feature_extractor import FeatureExtractor
 
+from ..calltime import RATE
 from ..errors import ModelError
 
-__all__ = ["DIMENSIONS", "RATE", "VoiceEncoder", "load_weights"]
+__all__ = ["DIMENSIONS", "VoiceEncoder", "load_weights"]
 
-RATE = 16000
 DIMENSIONS = 256
 _N_FFT = 400  # 25 ms window
 _HOP = 160  # 10 ms step

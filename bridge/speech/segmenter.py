@@ -20,11 +20,10 @@ from typing import Literal
 
 import numpy as np
 
+from ..calltime import RATE
 from .vad import WINDOW
 
 __all__ = ["Cut", "Segmenter", "SegmenterOptions"]
-
-RATE = 16000
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.errors import CommandError
 from bridge.events import (
     ActionItem,
     Alert,
@@ -19,7 +20,7 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.feed.commander_actions import MAX_NAME, MAX_TEXT, CommandError, command_id, validate
+from bridge.feed.commander_actions import MAX_NAME, MAX_TEXT, command_id, validate
 
 EVIDENCE: dict[str, Any] = {
     "start": 40.0,

@@ -25,7 +25,7 @@ from websockets.frames import Frame, Opcode
 from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
-from bridge.errors import UsageError
+from bridge.errors import ClientError, UsageError
 from bridge.events import (
     ActionItem,
     Alert,
@@ -43,7 +43,6 @@ from bridge.feed.commander_actions import validate
 from bridge.feed.server import (
     TOO_FAR_BEHIND,
     Admission,
-    ClientError,
     Feed,
     Hello,
     Policy,

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from _pulse import PulseServer, to_wav
 
+from bridge.calltime import RATE
 from bridge.errors import LogError, UsageError
 from bridge.events import (
     ActionItem,
@@ -40,7 +41,7 @@ from bridge.log.resume import RESUMED_CODE, Resumption, plan, read, resume
 from bridge.monitor import Monitor, MonitorOptions
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.sources.archive import end_of
-from bridge.sources.files import BLOCK, RATE, Block
+from bridge.sources.source import BLOCK, Block
 from bridge.speakers.attribution import Speakers
 from bridge.weights import resolve_spacy
 from tests.cli.test_main import assert_one_line_error

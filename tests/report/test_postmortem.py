@@ -6,9 +6,10 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bridge.calltime import clock
 from bridge.events import Correction, Decision
 from bridge.report.postmortem import TIMELINE_HEADER, to_html, to_markdown
-from bridge.report.timeline import Timeline, build, call_time
+from bridge.report.timeline import Timeline, build
 from tests.golden import assert_golden, numbered, said, sample_events, session
 
 SECTIONS = [
@@ -86,7 +87,7 @@ def test_one_timeline_row_per_timeline_event_and_no_broken_table(sample: Timelin
     for header, rows in found:
         assert all(len(row) == len(header) for row in rows), header
     for cells, row in zip(timeline[0], sample.rows, strict=True):
-        assert (cells[0], cells[2]) == (call_time(row.at), row.who or "—")
+        assert (cells[0], cells[2]) == (clock(row.at), row.who or "—")
 
 
 def test_every_entry_carries_its_call_time_and_quote(sample: Timeline) -> None:

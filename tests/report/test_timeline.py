@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridge.calltime import clock
 from bridge.errors import LogError
 from bridge.events import (
     ActionItem,
@@ -15,7 +16,7 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.report.timeline import Timeline, build, call_time, duration, to_json, wall_clock
+from bridge.report.timeline import Timeline, build, duration, to_json, wall_clock
 from tests.golden import assert_golden, numbered, said, sample_events, session
 
 
@@ -36,7 +37,7 @@ def test_json_reads_back_as_the_same_timeline(sample: Timeline) -> None:
 
 
 def test_sample_call_decisions_with_their_speaker_and_call_time(sample: Timeline) -> None:
-    assert [(d.text, d.by, call_time(d.evidence.at)) for d in sample.decisions] == [
+    assert [(d.text, d.by, clock(d.evidence.at)) for d in sample.decisions] == [
         ("We are going to fail over to the standby cache", "Rosa", "00:49"),
         ("Let's also switch off the remember me feature for now", "Rosa", "01:10"),
         ("we stay on the standby until we understand the root cause", "Rosa", "02:04"),
@@ -46,7 +47,7 @@ def test_sample_call_decisions_with_their_speaker_and_call_time(sample: Timeline
 
 
 def test_sample_call_action_items_with_owner_due_and_status(sample: Timeline) -> None:
-    got = [(a.owner, a.task, call_time(a.evidence.at), a.due and call_time(a.due), a.status) for a in sample.actions]
+    got = [(a.owner, a.task, clock(a.evidence.at), a.due and clock(a.due), a.status) for a in sample.actions]
     assert got == [
         ("Leo", "put a notice on the status page in the next five minutes", "00:32", "05:35", "done"),
         ("Victor", "run the failover", "00:52", "03:55", "done"),
@@ -74,10 +75,10 @@ def test_sample_call_status_cadence(sample: Timeline) -> None:
 
 def test_sample_call_milestones_impact_and_finding(sample: Timeline) -> None:
     assert sample.commander == "Rosa"
-    assert sample.first_mitigation is not None and call_time(sample.first_mitigation.at) == "00:49"
+    assert sample.first_mitigation is not None and clock(sample.first_mitigation.at) == "00:49"
     assert sample.mitigated is not None and sample.mitigated.what == "We are declaring the incident mitigated"
     assert sample.cause == []
-    assert [call_time(e.at) for e in sample.impact[:2]] == ["00:05", "00:17"]
+    assert [clock(e.at) for e in sample.impact[:2]] == ["00:05", "00:17"]
     assert "cannot log back in" in sample.impact[0].quote
     assert len(sample.findings) == 1 and "memory" in sample.findings[0].quote
 
@@ -85,7 +86,7 @@ def test_sample_call_milestones_impact_and_finding(sample: Timeline) -> None:
 def test_sample_call_participants_and_silences(sample: Timeline) -> None:
     assert [p.name for p in sample.participants] == ["Rosa", "Victor", "Maya", "Leo", None]
     assert sum(p.share for p in sample.participants) == pytest.approx(1.0, abs=0.01)
-    assert [(call_time(s.start), round(s.length)) for s in sample.silences] == [("01:19", 38), ("02:16", 62)]
+    assert [(clock(s.start), round(s.length)) for s in sample.silences] == [("01:19", 38), ("02:16", 62)]
 
 
 def test_sample_call_wall_clock_is_the_session_start_plus_call_time(sample: Timeline) -> None:
@@ -300,7 +301,7 @@ def test_an_item_with_no_owner_is_open_and_never_done() -> None:
 
 def test_durations_and_call_times_for_people() -> None:
     assert [duration(s) for s in (0.4, 23.84, 60, 111.2)] == ["0 s", "24 s", "1 min", "1 min 51 s"]
-    assert [call_time(t) for t in (0, 59.9, 61, 3725)] == ["00:00", "00:59", "01:01", "1:02:05"]
+    assert [clock(t) for t in (0, 59.9, 61, 3725)] == ["00:00", "00:59", "01:01", "1:02:05"]
 
 
 # Properties over every moment of the sample call and any corrections.

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from _pulse import PulseServer, to_wav
 
+from bridge.calltime import RATE
 from bridge.errors import InputError
 from bridge.events import Gap, Session, SessionEnd, SourceInfo
 from bridge.log.eventlog import EventLog
 from bridge.sources.archive import ArchiveSource, Recorder, chunks, end_of
-from bridge.sources.files import BLOCK, RATE, Block
+from bridge.sources.source import BLOCK, Block
 from tests.cli.test_main import assert_one_line_error
 from tests.conftest import REAL_ASR, Listening, played, run_bridge, transcripts, wer
 

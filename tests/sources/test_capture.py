@@ -19,6 +19,7 @@ from _pulse import PulseServer, to_wav
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridge.calltime import RATE
 from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SourceInfo
 from bridge.incident import Incident
 from bridge.log.eventlog import EventLog, read_log
@@ -26,7 +27,7 @@ from bridge.monitor import Monitor
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.sources.capture import CHUNK, REPORT_EVERY, Aligner, Backoff, LiveSource, Overflows
 from bridge.sources.devices import DeviceSpec
-from bridge.sources.files import BLOCK, RATE, Block
+from bridge.sources.source import BLOCK, Block
 from tests.conftest import BRIDGE, REAL_ASR, ROOT, Listening, played, run_bridge, text_of, wer
 
 # ---- the pure parts ----

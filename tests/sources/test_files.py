@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bridge.calltime import RATE
 from bridge.errors import InputError
-from bridge.sources.files import BLOCK, RATE, RawSource, open_source
+from bridge.sources.files import RawSource, open_source
+from bridge.sources.source import BLOCK
 from tests.conftest import REAL_ASR, SAMPLE, write_wav
 
 
