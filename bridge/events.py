@@ -30,8 +30,11 @@ __all__ = [
     "LoggedEvent",
     "ModelInfo",
     "Notice",
+    "RawFormat",
+    "RecordFormat",
     "Session",
     "SessionEnd",
+    "SessionOptions",
     "SourceInfo",
     "SpeakerSource",
     "StatusCheck",
@@ -67,6 +70,56 @@ class SourceInfo(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds, when the container says."""
 
 
+class RawFormat(msgspec.Struct, frozen=True, kw_only=True):
+    """Raw PCM on stdin, as described on the command line."""
+
+    rate: int | None
+    channels: int
+    format: str
+
+
+class RecordFormat(msgspec.Struct, frozen=True, kw_only=True):
+    """Where and how `--record` keeps the audio."""
+
+    folder: str
+    format: str
+    chunk_seconds: float
+
+
+class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Every option in force, as given on the command line: what a resumed or retranscribed incident is made
+    with again, so that it is made as the original was."""
+
+    file: str | None = None
+    """The recording or transcript replayed ("-" for stdin)."""
+    out: str | None = None
+    speed: float | str | None = None
+    """"max", or N times real time; None for a live capture."""
+    devices: list[str] | None = None
+    """`bridge listen`'s --device options."""
+    raw: RawFormat | None = None
+    retranscribed: str | None = None
+    """The incident folder whose archive this one transcribes again."""
+    vocab: str | None = None
+    roster: list[str] = msgspec.field(default_factory=list)
+    patterns: str | None = None
+    monitor: dict[str, float] = msgspec.field(default_factory=dict)
+    """MonitorOptions by field name."""
+    model: str | None = None
+    language: str | None = None
+    beam_size: int | None = None
+    threads: int | None = None
+    interim: bool | None = None
+    interim_model: str | None = None
+    hotwords: str | None = None
+    channels: list[str] = msgspec.field(default_factory=list)
+    """--channel CHANNEL=NAME options."""
+    voices: bool | None = None
+    record: RecordFormat | None = None
+    segmenter: dict[str, float] = msgspec.field(default_factory=dict)
+    """SegmenterOptions by field name."""
+
+
 class Session(Event, frozen=True, kw_only=True, tag="session"):
     """The first event of every log: how this incident's events were made."""
 
@@ -77,7 +130,7 @@ class Session(Event, frozen=True, kw_only=True, tag="session"):
     schema_version: int = SCHEMA_VERSION
     model: ModelInfo | None
     source: SourceInfo
-    options: dict[str, Any]
+    options: SessionOptions = msgspec.field(default_factory=SessionOptions)
 
 
 class Word(msgspec.Struct, frozen=True, array_like=True):
@@ -125,6 +178,8 @@ class Notice(Event, frozen=True, kw_only=True, tag="notice"):
     level: Literal["info", "warning", "error"]
     code: str
     message: str
+    device: str | None = None
+    """The capture device it is about (`device_lost`: the monitor raises `audio_lost` for it)."""
 
 
 Category = Literal["mitigation", "investigation", "communication", "follow-up"]
@@ -173,7 +228,7 @@ class StatusCheck(Extracted, frozen=True, kw_only=True, tag="status_check"):
 
 AlertKind = Literal["status_overdue", "long_silence", "responder_quiet", "no_mitigation", "audio_lost"]
 """audio_lost: a capture device stopped delivering audio (unplugged, sound server restarted); raised by the
-capture, not the monitor, and cleared when the device is back."""
+monitor from the capture's `device_lost` notice (its `ref`), cleared by the device's `Gap` when it is back."""
 
 
 class Alert(Event, frozen=True, kw_only=True, tag="alert"):

@@ -32,6 +32,7 @@ from .events import (
     Decision,
     Event,
     Gap,
+    Notice,
     StatusCheck,
     Transcript,
 )
@@ -95,8 +96,8 @@ def _quote(text: str, limit: int = 60) -> str:
 
 
 _Pending = tuple[float, tuple[int, int, str], Callable[[], Alert]]
-Caused = CheckMet | AlertCleared
-"""What observing an event can cause."""
+Caused = CheckMet | AlertCleared | Alert
+"""What observing an event can cause (an alert only for what has already happened: a device lost)."""
 
 
 @dataclass
@@ -145,6 +146,8 @@ class Monitor:
         self._mitigated = False
         self._mitigation: _Raised | None = None
         self._raised: dict[Alert, _Raised] = {}
+        self._lost: dict[str, _Raised] = {}
+        """Capture devices without audio, by label: their `audio_lost` alerts."""
 
     # -- observing ---------------------------------------------------------------------------------
 
@@ -160,23 +163,47 @@ class Monitor:
             return self._logged_alert(event)
         if isinstance(event, Correction):
             return self._correction(event)
+        if isinstance(event, Notice) and event.code == "device_lost" and event.device is not None:
+            return self._device_lost(event)
+        if isinstance(event, Gap) and event.reason == "device" and event.device is not None:
+            return self._device_back(event)
         if isinstance(event, Gap) and event.reason == "resume":
-            self._resumed(event)
-            return []
+            return self._resumed(event)
         if isinstance(event, ActionItem) and event.owner is not None:
             self._owner(event.owner).items.append(event)
         if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
             return self._mitigation_decided(event)
         return []
 
-    def _resumed(self, gap: Gap) -> None:
+    def _resumed(self, gap: Gap) -> list[Caused]:
         """The tool was down: what was said meanwhile is unknown, which is not silence. The silence and quiet
-        timers not yet run out count again from the end of the gap; status checks and mitigation stand."""
+        timers not yet run out count again from the end of the gap; status checks and mitigation stand. The
+        capture starts afresh, so a device lost before is no longer being waited for."""
         if self._last_speech is not None and self._silence is None:
             self._last_speech = max(self._last_speech, gap.end)
         for owner in self._owners:
             if owner.items and owner.raised is None:
                 owner.last_spoke = max(owner.last_spoke or gap.end, gap.end)
+        out: list[Caused] = []
+        for device, raised in self._lost.items():
+            out += self._clear(raised, gap, f"Capture restarted at {clock(gap.end)}; {device} is captured afresh")
+        self._lost.clear()
+        return out
+
+    def _device_lost(self, notice: Notice) -> list[Caused]:
+        assert notice.device is not None
+        if notice.device in self._lost:
+            return []
+        message = f"No audio from {notice.device} since {clock(notice.t, tenths=True)}"
+        alert = Alert(t=notice.t, kind="audio_lost", message=message, ref=notice.seq, since=notice.t)
+        self._lost[notice.device] = self._raise(alert)
+        return [alert]
+
+    def _device_back(self, gap: Gap) -> list[Caused]:
+        raised = self._lost.pop(gap.device or "", None)
+        if raised is None:
+            return []
+        return self._clear(raised, gap, f"Audio from {gap.device} is back after {gap.end - gap.start:.1f} s")
 
     def _mitigation_decided(self, event: Decision | ActionItem) -> list[Caused]:
         if self._mitigated:

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 import numpy as np
@@ -25,12 +25,23 @@ import numpy as np
 from . import __version__
 from .calltime import RATE
 from .errors import BridgeError, UsageError
-from .events import Alert, AlertCleared, Event, Interim, ModelInfo, Notice, Session, SessionEnd, SourceInfo, Transcript
+from .events import (
+    Event,
+    Interim,
+    ModelInfo,
+    Notice,
+    Session,
+    SessionEnd,
+    SessionOptions,
+    SourceInfo,
+    Transcript,
+)
 from .incident import Incident
-from .sources.source import Block
+from .sources.source import Block, Source
 from .sources.transcript_input import Utterance
 from .speech.segmenter import Cut, Segmenter, SegmenterOptions
-from .speech.transcriber import Recognition, Transcriber
+from .speech.transcriber import Recogniser, Recognition
+from .speech.vad import Vad
 
 if TYPE_CHECKING:
     from .speakers.voiceprint import VoiceEncoder
@@ -82,7 +93,7 @@ class BlockSink(Protocol):
 
 
 def session_event(
-    incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo, options: dict[str, Any]
+    incident: Incident, *, started: float, model: ModelInfo | None, source: SourceInfo, options: SessionOptions
 ) -> Session:
     return incident.emit(
         Session(
@@ -119,8 +130,8 @@ class TranscriptionWorker:
     request is done only when no final waits, and only the latest of each is kept. With an encoder, each
     final's speech is also embedded, so attribution can tell voices apart."""
 
-    def __init__(self, transcriber: Transcriber, encoder: VoiceEncoder | None = None) -> None:
-        self._transcriber = transcriber
+    def __init__(self, recogniser: Recogniser, encoder: VoiceEncoder | None = None) -> None:
+        self._transcriber = recogniser
         self._encoder = encoder
         self._finals: deque[Cut] = deque()
         self._tentative: dict[int | None, Cut] = {}  # the latest per channel
@@ -216,45 +227,44 @@ class Pipeline:
     def __init__(
         self,
         *,
-        source: Any,
-        transcriber: Transcriber,
+        source: Source,
+        recogniser: Recogniser,
+        vad: Callable[[], Vad],
         model: ModelInfo,
         incident: Incident,
         options: PipelineOptions,
-        echo: dict[str, Any],
+        session: SessionOptions,
         progress: Callable[[float], None] | None = None,
         started: float | None = None,
         encoder: VoiceEncoder | None = None,
         block_sinks: Iterable[BlockSink] = (),
     ) -> None:
-        from .speech.vad import SileroVad
-
+        """`vad` makes one voice-activity detector for each stream segmented (each keeps its own state);
+        `session` is every option in force, logged in the session event."""
         self._started = started
         self.source = source
         self.options = options
         self.incident = incident
-        self._echo = echo
+        self._session = session
         self._model = model
         self._progress = progress
         self._block_sinks = list(block_sinks)
         if options.channels is None:
-            self._lanes = [_Lane(None, None, Segmenter(SileroVad(), options.segmenter, options.start))]
+            self._lanes = [_Lane(None, None, Segmenter(vad(), options.segmenter, options.start))]
         else:
             count = source.info.channels or 1
             if any(not 0 <= i < count for i in options.channels):
                 raise UsageError(f"the source has {count} channel{'s' if count > 1 else ''}, numbered 0 to {count - 1}")
             self._lanes = [
-                _Lane(i, name, Segmenter(SileroVad(), options.segmenter, options.start))
+                _Lane(i, name, Segmenter(vad(), options.segmenter, options.start))
                 for i, name in sorted(options.channels.items())
             ]
-        self._worker = TranscriptionWorker(transcriber, encoder)
+        self._worker = TranscriptionWorker(recogniser, encoder)
         self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
         self._pending: deque[Cut] = deque()
         self._done: dict[tuple[int | None, int, int], tuple[Recognition, np.ndarray | None]] = {}
         self._warned = 0
         self._behind = False
-        self._source_alerts: dict[str, int] = {}
-        self._source_seq = 0
 
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
@@ -264,7 +274,7 @@ class Pipeline:
                 started=started,
                 model=self._model,
                 source=self.source.info,
-                options={**self._echo, "segmenter": asdict(self.options.segmenter)},
+                options=msgspec.structs.replace(self._session, segmenter=asdict(self.options.segmenter)),
             )
         watched = self.options.speed is not None or self.options.live
         interim = self.options.interim and watched
@@ -382,29 +392,19 @@ class Pipeline:
         for message in warnings[self._warned :]:
             self.incident.emit(Notice(t=round(consumed / RATE, 3), level="warning", code="source", message=message))
         self._warned = len(warnings)
-        events: list[Event] = getattr(self.source, "events", [])  # a live capture's notices, alerts and gaps
+        events = self.source.events
         while events:
-            self._source_event(events.pop(0))
+            event = events.pop(0)
+            if self.options.start:  # the source counts from 0; a resumed incident's call time goes on
+                event = _later(event, self.options.start / RATE)
+            self.incident.emit(event)
         if self.options.live:
             self._watch_lag(consumed)
-
-    def _source_event(self, event: Event) -> None:
-        if self.options.start:  # the source counts from 0; a resumed incident's call time goes on
-            event = _later(event, self.options.start / RATE)
-        if isinstance(event, AlertCleared):  # the source never sees the log: the seq of its alert is known here
-            ref = self._source_alerts.pop(event.message, None)
-            if ref is None:
-                return
-            event = msgspec.structs.replace(event, ref=ref, source=self._source_seq)
-        logged = self.incident.emit(event)
-        self._source_seq = logged.seq
-        if isinstance(logged, Alert):
-            self._source_alerts[logged.message] = logged.seq
 
     def _watch_lag(self, consumed: int) -> None:
         """Lag: audio captured but not taken from the devices yet, plus how long the oldest final has waited."""
         waited = (consumed - self._pending[0].at) / RATE if self._pending else 0.0
-        lag = float(getattr(self.source, "backlog", 0.0)) + waited
+        lag = self.source.backlog + waited
         behind = lag > (CAUGHT_UP if self._behind else BEHIND)
         if behind == self._behind:
             return
@@ -436,13 +436,13 @@ def replay_transcript(
     incident: Incident,
     *,
     source: SourceInfo,
-    echo: dict[str, Any],
+    options: SessionOptions,
     speed: float | None = None,
     started: float | None = None,
 ) -> SessionEnd:
     """A transcript instead of audio: the same events, timers and log, on the transcript's call times."""
     started = started if started is not None else time.time()
-    session_event(incident, started=started, model=None, source=source, options=echo)
+    session_event(incident, started=started, model=None, source=source, options=options)
     clock = time.monotonic()
     reason = "finished"
     try:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, calls  # noqa: E402
 from _wer import wer  # noqa: E402
 
-from bridge.events import Alert, Event, Interim, ModelInfo, Session, Transcript  # noqa: E402
+from bridge.events import Alert, Event, Interim, ModelInfo, Session, SessionOptions, Transcript  # noqa: E402
 from bridge.incident import Incident  # noqa: E402
 from bridge.language.analysis import Analyzer  # noqa: E402
 from bridge.language.extraction import Extractor  # noqa: E402
@@ -39,6 +39,7 @@ from bridge.pipeline import Pipeline, PipelineOptions  # noqa: E402
 from bridge.sources.files import open_source  # noqa: E402
 from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.speech.transcriber import Transcriber, TranscriberOptions  # noqa: E402
+from bridge.speech.vad import SileroVad  # noqa: E402
 from bridge.weights import resolve_spacy, resolve_whisper  # noqa: E402
 
 
@@ -119,11 +120,12 @@ def real_time(
         )
         pipeline = Pipeline(
             source=open_source(str(call.audio)),
-            transcriber=transcriber,
+            recogniser=transcriber,
+            vad=SileroVad,
             model=model,
             incident=incident,
             options=PipelineOptions(speed=1.0),
-            echo={},
+            session=SessionOptions(),
         )
         pipeline.run()
         incident.close()

@@ -49,7 +49,8 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from scipy.fft import dct
 from scipy.optimize import linear_sum_assignment
 
-from bridge.sources.files import RATE, FileSource
+from bridge.calltime import RATE
+from bridge.sources.files import FileSource
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speakers.voices import Voices, VoicesOptions
 from bridge.speech.segmenter import Segmenter

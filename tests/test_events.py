@@ -2,7 +2,7 @@ import json
 
 import msgspec
 
-from bridge.events import Interim, LoggedEvent, Session, SourceInfo, Transcript, json_schema
+from bridge.events import Interim, LoggedEvent, Session, SessionOptions, SourceInfo, Transcript, json_schema
 from tests.conftest import ROOT
 
 SCHEMA = ROOT / "docs" / "events.schema.json"
@@ -21,7 +21,7 @@ def test_events_round_trip_with_their_type_tag() -> None:
         version="0",
         model=None,
         source=SourceInfo(uri="-", kind="stdin"),
-        options={"speed": "max"},
+        options=SessionOptions(speed="max"),
     )
     transcript = Transcript(seq=2, t=3.0, start=1.0, end=2.5, text="roll back now")
     for event in (session, transcript):

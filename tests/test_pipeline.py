@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from bridge.events import (
@@ -14,26 +15,29 @@ from bridge.events import (
     Decision,
     Event,
     Interim,
+    LoggedEvent,
     ModelInfo,
     Notice,
     Session,
     SessionEnd,
+    SessionOptions,
     Transcript,
 )
 from bridge.incident import Incident
 from bridge.language.analysis import Analyzer
 from bridge.language.extraction import Extractor
 from bridge.log.eventlog import EventLog, read_log
-from bridge.monitor import Monitor
+from bridge.monitor import Monitor, MonitorOptions
 from bridge.pipeline import Pipeline, PipelineOptions
 from bridge.sources.files import open_source
 from bridge.speakers.attribution import Speakers
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speech.transcriber import Transcriber
+from bridge.speech.vad import SileroVad
 from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
 from tests.conftest import REAL_ASR, SAMPLE, wer
+from tests.scripted import LevelVad, ScriptedRecogniser, ScriptedSource
 
-pytestmark = pytest.mark.slow
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
 
 
@@ -56,11 +60,12 @@ def replay(
     incident = Incident(EventLog(out / "events.jsonl"), sinks=[seen.append], extractor=extractor, monitor=Monitor())
     Pipeline(
         source=open_source(str(path)),
-        transcriber=transcriber,
+        recogniser=transcriber,
+        vad=SileroVad,
         incident=incident,
         model=ModelInfo(name="base", path="", sha256=None),
         options=PipelineOptions(speed=speed, channels=channels),
-        echo={"test": True},
+        session=SessionOptions(),
         encoder=VoiceEncoder(resolve_voice()) if voices else None,
     ).run()
     incident.close()
@@ -71,6 +76,7 @@ def text_of(events: list[Event]) -> str:
     return " ".join(e.text for e in events if isinstance(e, Transcript))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "audio, reference, limit",
     [
@@ -86,6 +92,7 @@ def test_wer_on_real_recordings(
     assert wer((REAL_ASR / reference).read_text(), text_of(events)) <= limit
 
 
+@pytest.mark.slow
 def test_wer_on_librivox_utterances(transcriber: Transcriber, tmp_path: Path) -> None:
     refs, hyps = [], []
     for wav in sorted(LIBRIVOX.glob("*.wav")):
@@ -94,6 +101,7 @@ def test_wer_on_librivox_utterances(transcriber: Transcriber, tmp_path: Path) ->
     assert wer(" ".join(refs), " ".join(hyps)) <= 0.1
 
 
+@pytest.mark.slow
 def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: dict[str, object]) -> None:
     seen = replay(SAMPLE, transcriber, tmp_path)
     contents = read_log(tmp_path / "events.jsonl")
@@ -125,6 +133,7 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
     assert not [e for e in contents.events if isinstance(e, Notice)]
 
 
+@pytest.mark.slow
 def test_interim_text_while_speaking_never_logged(transcriber: Transcriber, tmp_path: Path) -> None:
     seen = replay(REAL_ASR / "jfk.flac", transcriber, tmp_path, speed=1.0)
     interims = [e for e in seen if isinstance(e, Interim)]
@@ -139,6 +148,7 @@ def test_interim_text_while_speaking_never_logged(transcriber: Transcriber, tmp_
     assert all(json.loads(line)["type"] != "interim" for line in logged.splitlines())
 
 
+@pytest.mark.slow
 def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_path: Path) -> None:
     seen = replay(SAMPLE, transcriber, tmp_path, roster=("Rosa", "Victor", "Maya", "Leo"))
     decisions = [e for e in seen if isinstance(e, Decision)]
@@ -157,6 +167,7 @@ def test_sample_call_decisions_owners_and_alerts(transcriber: Transcriber, tmp_p
     assert 186 <= alerts[2][2] <= 191
 
 
+@pytest.mark.slow
 def test_sample_call_speakers_by_voice_and_words(
     transcriber: Transcriber, tmp_path: Path, sample_ref: dict[str, object]
 ) -> None:
@@ -172,6 +183,7 @@ def test_sample_call_speakers_by_voice_and_words(
     assert right >= len(lines) - 1, f"{right} of {len(lines)} lines with the right speaker"
 
 
+@pytest.mark.slow
 def test_each_channel_on_its_own_names_its_speaker(transcriber: Transcriber, tmp_path: Path) -> None:
     # A different LibriSpeech reader on each side of a stereo file.
     seen = replay(REAL_ASR / "stereo_diarization.wav", transcriber, tmp_path, channels={0: "Ann", 1: "Ben"})
@@ -181,3 +193,114 @@ def test_each_channel_on_its_own_names_its_speaker(transcriber: Transcriber, tmp
         assert heard and all(e.speaker == name and e.speaker_source == "channel" for e in heard)
         reference = (REAL_ASR / f"stereo_diarization.{side}.txt").read_text()
         assert wer(reference, text_of(heard)) <= 0.1
+
+
+# ---- The pipeline's own decisions, with scripted seams (tests/scripted.py): milliseconds, no model ----
+
+
+def scripted_run(
+    tmp: Path,
+    speech: list[tuple[float, float]],
+    said: dict[float, str],
+    *,
+    seconds: float,
+    speed: float | None = None,
+    recogniser: ScriptedRecogniser | None = None,
+    monitor: MonitorOptions | None = None,
+    live: bool = False,
+) -> list[LoggedEvent]:
+    recogniser = recogniser or ScriptedRecogniser(said)
+    incident = Incident(EventLog(tmp / "events.jsonl"), monitor=Monitor(monitor or MonitorOptions()))
+    Pipeline(
+        source=ScriptedSource(round(seconds * 10), speech=speech, kind="device" if live else "file"),
+        recogniser=recogniser,
+        vad=LevelVad,
+        incident=incident,
+        model=ModelInfo(name="scripted", path="", sha256=None),
+        options=PipelineOptions(speed=speed, live=live),
+        session=SessionOptions(),
+    ).run()
+    incident.close()
+    return read_log(tmp / "events.jsonl").events
+
+
+def _without_wall(events: list[LoggedEvent]) -> list[object]:
+    """The events as any run of the same audio must log them: wall times and the folder's name aside."""
+    session = {"started": 0.0, "incident": ""}
+    return [msgspec.structs.replace(e, wall=0.0, **(session if isinstance(e, Session) else {})) for e in events]
+
+
+WINDOW_S = 0.032
+"""Speech is found to the VAD's window: times are this close to the script's."""
+
+
+def test_finals_are_logged_in_the_order_spoken_with_their_call_times(tmp_path: Path) -> None:
+    events = scripted_run(
+        tmp_path, [(1.0, 2.0), (3.0, 4.5), (6.0, 6.8)], {1.5: "one", 3.5: "two", 6.5: "three"}, seconds=9
+    )
+    said = [e for e in events if isinstance(e, Transcript)]
+    assert [e.text for e in said] == ["one", "two", "three"]
+    spans = [(1.0, 2.0), (3.0, 4.5), (6.0, 6.8)]
+    assert all(
+        abs(e.start - a) <= WINDOW_S and abs(e.end - b) <= WINDOW_S for e, (a, b) in zip(said, spans, strict=True)
+    )
+    assert [e.t for e in said] == sorted(e.t for e in said) and all(e.t >= e.end for e in said)
+    assert isinstance(events[-1], SessionEnd) and events[-1].t == 9.0
+
+
+def test_a_slow_recogniser_changes_no_event_and_no_call_time(tmp_path: Path) -> None:
+    speech, said = [(1.0, 2.0), (2.6, 3.0), (40.0, 41.0)], {1.5: "one", 2.8: "two", 40.5: "three"}
+    quick = scripted_run(tmp_path / "a", speech, said, seconds=45)
+    slow = scripted_run(tmp_path / "b", speech, said, seconds=45, recogniser=ScriptedRecogniser(said, delay=0.05))
+    assert _without_wall(quick) == _without_wall(slow)
+    alerts = [a.t for a in quick if isinstance(a, Alert)]
+    assert len(alerts) == 1 and abs(alerts[0] - 34.0) <= WINDOW_S  # 30 s after 3.0, plus a second's grace
+
+
+def test_call_time_is_held_back_while_speech_that_may_answer_a_deadline_is_unheard(tmp_path: Path) -> None:
+    # Silence is due at 2.0 + 2 + 1 = 5.0 s, but speech starts at 4.5 and is cut only when it ends at 7 s: had
+    # call time run on to 5.0 meanwhile, the alert would have been raised, then cleared by the words.
+    events = scripted_run(
+        tmp_path,
+        [(1.0, 2.0), (4.5, 7.0)],
+        {1.5: "one", 5.0: "two"},
+        seconds=12,
+        speed=20,
+        monitor=MonitorOptions(silence_after=2.0),
+    )
+    alerts = [e for e in events if isinstance(e, Alert)]
+    assert [a.kind for a in alerts] == ["long_silence"] and abs(alerts[0].t - 10.0) <= WINDOW_S  # after "two" ends
+
+
+def test_work_started_in_the_pause_is_used_when_the_pause_ends_the_utterance(tmp_path: Path) -> None:
+    recogniser = ScriptedRecogniser({1.5: "one", 5.5: "two"})
+    events = scripted_run(tmp_path, [(1.0, 2.0), (5.0, 6.0)], {}, seconds=8, speed=50, recogniser=recogniser)
+    assert [e.text for e in events if isinstance(e, Transcript)] == ["one", "two"]
+    finals = [at for kind, at in recogniser.calls if kind == "final"]
+    assert len(finals) == len(set(finals)) == 2  # each utterance transcribed once, early, not again when final
+
+
+def test_interim_text_is_shown_to_viewers_but_never_logged(tmp_path: Path) -> None:
+    seen: list[Event] = []
+    incident = Incident(EventLog(tmp_path / "events.jsonl"), sinks=[seen.append], monitor=Monitor())
+    recogniser = ScriptedRecogniser({0.8: "still", 2.5: "talking"})
+    Pipeline(
+        source=ScriptedSource(50, speech=[(0.5, 4.0)], kind="file"),
+        recogniser=recogniser,
+        vad=LevelVad,
+        incident=incident,
+        model=ModelInfo(name="scripted", path="", sha256=None),
+        options=PipelineOptions(speed=50),
+        session=SessionOptions(),
+    ).run()
+    incident.close()
+    assert any(isinstance(e, Interim) and e.text for e in seen)
+    assert not [e for e in read_log(tmp_path / "events.jsonl").events if isinstance(e, Interim)]
+    assert [e.text for e in seen if isinstance(e, Transcript)] == ["still talking"]
+
+
+def test_more_finals_than_may_wait_are_all_logged_in_order(tmp_path: Path) -> None:
+    speech = [(1.0 + 1.5 * i, 1.6 + 1.5 * i) for i in range(20)]
+    said = {start + 0.3: f"w{i}" for i, (start, _) in enumerate(speech)}
+    events = scripted_run(tmp_path, speech, said, seconds=33, recogniser=ScriptedRecogniser(said, delay=0.01))
+    assert [e.text for e in events if isinstance(e, Transcript)] == [f"w{i}" for i in range(20)]

@@ -16,15 +16,22 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..calltime import RATE, clock
 from ..errors import BridgeError, UsageError
+from ..events import Session, SessionOptions
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions
 from .arguments import parser as _parser
 from .terminal import Terminal
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+    from ..sources.source import Source
 
 __all__ = ["main"]
 
@@ -200,24 +207,25 @@ class _Session:
             extractor=self.extractor,
             monitor=Monitor(self.monitor_options),
         )
-        self.echo: dict[str, Any] = {
-            "out": str(out),
-            "vocab": str(args.vocab) if args.vocab else None,
-            "roster": self.roster,
-            "patterns": str(args.patterns) if args.patterns else None,
-            "monitor": asdict(self.monitor_options),
-        }
+        self.options = SessionOptions(
+            out=str(out),
+            vocab=str(args.vocab) if args.vocab else None,
+            roster=self.roster,
+            patterns=str(args.patterns) if args.patterns else None,
+            monitor=asdict(self.monitor_options),
+        )
         if self.transcriber is not None:
-            self.echo |= {
-                "model": args.model,
-                "language": args.language,
-                "beam_size": args.beam_size,
-                "threads": args.threads,
-                "interim": args.interim,
-                "interim_model": args.interim_model,
-                "hotwords": self.transcriber.options.hotwords,
-                "channels": args.channel,
-            }
+            self.options = msgspec.structs.replace(
+                self.options,
+                model=args.model,
+                language=args.language,
+                beam_size=args.beam_size,
+                threads=args.threads,
+                interim=args.interim,
+                interim_model=args.interim_model,
+                hotwords=self.transcriber.options.hotwords,
+                channels=args.channel,
+            )
         self.feed = _feed(self.incident, args) if args.serve else None
         if self.feed is not None:
             self.incident.add_sink(self.feed)
@@ -229,28 +237,33 @@ class _Session:
         if self.resumption is not None:
             resume.resume(self.incident, self.resumption)
 
-    def pipeline(self, source: Any, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()) -> Any:
+    def pipeline(
+        self, source: Source, *, speed: float | None, live: bool = False, labels: Sequence[str] = ()
+    ) -> Pipeline:
         """The audio pipeline for `source`; `labels` name its channels (device labels) for --channel."""
-        from ..events import ModelInfo
+        from ..events import ModelInfo, RecordFormat
         from ..pipeline import Pipeline, PipelineOptions
         from ..speakers.voiceprint import VoiceEncoder
+        from ..speech.vad import SileroVad
         from ..weights import resolve_voice
 
         assert self.model is not None and self.transcriber is not None
         args = self.args
         self.show.duration = source.info.duration
         encoder = VoiceEncoder(resolve_voice()) if args.voices else None
-        self.echo["voices"] = args.voices
+        self.options = msgspec.structs.replace(self.options, voices=args.voices)
         sinks = []
         if args.record:
             from ..sources.archive import CHUNK_SECONDS, Recorder
 
             sinks.append(Recorder(self.incident.log.path.parent / "audio", warn=self._not_recorded))
-            self.echo["record"] = {"folder": "audio", "format": "wav f32le", "chunk_seconds": CHUNK_SECONDS}
+            record = RecordFormat(folder="audio", format="wav f32le", chunk_seconds=CHUNK_SECONDS)
+            self.options = msgspec.structs.replace(self.options, record=record)
         start = round(self.resumption.start * RATE) if self.resumption is not None else 0
         return Pipeline(
             source=source,
-            transcriber=self.transcriber,
+            recogniser=self.transcriber,
+            vad=SileroVad,
             incident=self.incident,
             model=ModelInfo(name=self.model.name, path=str(self.model.path), sha256=self.model.sha256),
             options=PipelineOptions(
@@ -262,7 +275,7 @@ class _Session:
                 channels=_channels(args.channel, source.info.channels or 1, labels)
                 or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None),
             ),
-            echo=self.echo,
+            session=self.options,
             progress=self.show.progress,
             started=self.started,
             encoder=encoder,
@@ -313,7 +326,7 @@ def _channels(specs: Sequence[str], count: int, labels: Sequence[str] = ()) -> d
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from ..events import SourceInfo
+    from ..events import RawFormat, SourceInfo
     from ..pipeline import replay_transcript
     from ..sources.files import open_source
     from ..sources.transcript_input import is_transcript, read_transcript
@@ -330,15 +343,21 @@ def _replay(args: argparse.Namespace) -> int:
         None if text_input else open_source(args.file, rate=args.rate, channels=args.channels, fmt=args.sample_format)
     )
     session = _Session(args, out=args.out, audio=not text_input)
-    session.echo |= {"file": args.file, "speed": args.speed or "max"}
+    session.options = msgspec.structs.replace(session.options, file=args.file, speed=args.speed or "max")
     if utterances is not None:
         info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
         end = replay_transcript(
-            utterances, session.incident, source=info, echo=session.echo, speed=args.speed, started=session.started
+            utterances,
+            session.incident,
+            source=info,
+            options=session.options,
+            speed=args.speed,
+            started=session.started,
         )
     else:
         if args.file == "-":
-            session.echo["raw"] = {"rate": args.rate, "channels": args.channels, "format": args.sample_format}
+            raw = RawFormat(rate=args.rate, channels=args.channels, format=args.sample_format)
+            session.options = msgspec.structs.replace(session.options, raw=raw)
         end = session.pipeline(source, speed=args.speed).run()
     return session.finish(end)
 
@@ -351,7 +370,7 @@ def _listen(args: argparse.Namespace) -> int:
     # (PipelineOptions.start), so the source itself counts from 0.
     source = LiveSource([parse_device(spec) for spec in args.device])  # a wrong device fails before models load
     session = _Session(args, out=args.out, audio=True, live=True)
-    session.echo |= {"devices": args.device}
+    session.options = msgspec.structs.replace(session.options, devices=args.device)
     try:
         end = session.pipeline(source, speed=None, live=True, labels=source.labels).run()
     finally:
@@ -360,7 +379,7 @@ def _listen(args: argparse.Namespace) -> int:
 
 
 def _retranscribe(args: argparse.Namespace) -> int:
-    from ..events import Gap, Session
+    from ..events import Gap
     from ..log.incident_folder import load
     from ..sources.archive import ArchiveSource
     from ..sources.devices import parse_device
@@ -375,33 +394,36 @@ def _retranscribe(args: argparse.Namespace) -> int:
     session_args = _parser().parse_args(["replay", str(source.folder)])  # every session option at its default
     session_args.model, session_args.threads, session_args.interim = args.model, args.threads, False
     _logged_options(session_args, original)
-    labels = [parse_device(spec).label or "" for spec in original.options.get("devices") or []]
+    labels = [parse_device(spec).label or "" for spec in original.options.devices or []]
     session = _Session(session_args, out=out, audio=True)
     session.started = session.extractor.started = original.started  # the call's clock, for times said in it
-    session.echo |= {
-        "retranscribed": str(args.dir),
-        "file": str(source.folder),
-        "speed": "max",
-        "vocab": original.options.get("vocab"),
-    }
+    session.options = msgspec.structs.replace(
+        session.options,
+        retranscribed=str(args.dir),
+        file=str(source.folder),
+        speed="max",
+        vocab=original.options.vocab,
+    )
     return session.finish(session.pipeline(source, speed=None, labels=labels).run())
 
 
-def _logged_options(args: argparse.Namespace, session: Any) -> None:
+def _logged_options(args: argparse.Namespace, session: Session) -> None:
     """Set the options that shape an incident's events (roster, patterns, alert timers, channels, segmenting) to
     those its session event records: a resumed or retranscribed incident is made as the original was."""
-    options: dict[str, Any] = session.options
-    args.roster = list(options.get("roster") or [])
+    options = session.options
+    args.roster = list(options.roster)
     args.vocab = None
-    args.patterns = Path(options["patterns"]) if options.get("patterns") else None
-    for name, value in (options.get("monitor") or {}).items():
+    args.patterns = Path(options.patterns) if options.patterns else None
+    for name, value in options.monitor.items():
         if name in ("silence_after", "quiet_after", "mitigation_after"):
             setattr(args, name, float(value))
-    args.channel = list(options.get("channels") or [])
-    if "min_silence" in (options.get("segmenter") or {}):
-        args.min_silence = float(options["segmenter"]["min_silence"])
-    args.language = options.get("language", args.language)
-    args.voices = options.get("voices", args.voices)
+    args.channel = list(options.channels)
+    if "min_silence" in options.segmenter:
+        args.min_silence = float(options.segmenter["min_silence"])
+    if options.language is not None:
+        args.language = options.language
+    if options.voices is not None:
+        args.voices = options.voices
 
 
 def _devices() -> int:

@@ -202,9 +202,7 @@ class _Builder:
                 self.met.setdefault(e.ref, e)
         self.notices = [e for e in evs if isinstance(e, Notice)]
         self.gaps = [e for e in evs if isinstance(e, Gap)]
-        monitor = session.options.get("monitor")
-        after = monitor.get("silence_after") if isinstance(monitor, dict) else None
-        self.silence_after = float(after) if isinstance(after, int | float) else MonitorOptions.silence_after
+        self.silence_after = session.options.monitor.get("silence_after", MonitorOptions.silence_after)
 
     def timeline(self, end: SessionEnd | None) -> Timeline:
         s, q = self.session, self.q

@@ -5,9 +5,10 @@ Each device is captured at its native rate (16 kHz straight from PulseAudio's AL
 see ../shared/NOTES.md) and resampled with PyAV here, never in the PortAudio callback: the callback only
 copies the block into a bounded queue and counts overflows and drops. Call time is the samples handed on.
 Devices drift apart, so the `Aligner` keeps them together by padding the one behind with a little silence.
-A device that stops delivering is reported (a notice and an `audio_lost` alert) and reopened with back-off;
-while no device delivers, call time goes on as silence paced by the clock, so the timers still fire; when
-the device is back, the `Gap` is logged and the alert cleared.
+A device that stops delivering is reported (a `device_lost` notice, from which the monitor raises its
+`audio_lost` alert) and reopened with back-off; while no device delivers, call time goes on as silence
+paced by the clock, so the timers still fire; when the device is back, its `Gap` is logged (which clears
+the alert).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..calltime import RATE, clock
 from ..errors import CaptureError
-from ..events import Alert, AlertCleared, Event, Gap, Notice, SourceInfo
+from ..events import Event, Gap, Notice, SourceInfo
 from .devices import Device, DeviceSpec, input_devices, match_device, portaudio
 from .source import BLOCK, Block
 
@@ -174,7 +175,6 @@ class _Capture:
     """Call seconds at which the device was lost."""
     retry_at: float = 0.0
     backoff: Backoff = field(default_factory=Backoff)
-    message: str = ""
 
     @property
     def label(self) -> str:
@@ -296,24 +296,22 @@ class LiveSource:
         capture.lost_at = t
         capture.backoff.reset()
         capture.retry_at = now + capture.backoff.next()
-        capture.message = f"no audio from {capture.label} ({capture.device.name}) since {clock(t, tenths=True)}"
-        log.warning("%s", capture.message)
+        message = f"no audio from {capture.label} ({capture.device.name}) since {clock(t, tenths=True)}"
+        log.warning("%s", message)
         self.events.append(
             Notice(
                 t=t,
                 level="warning",
                 code="device_lost",
-                message=f"{capture.message}; retrying, the call and its timers go on",
+                message=f"{message}; retrying, the call and its timers go on",
+                device=capture.label,
             )
         )
-        self.events.append(Alert(t=t, kind="audio_lost", message=capture.message, since=t))
 
     def _back(self, capture: _Capture) -> None:
         assert capture.lost_at is not None
         t = self._call_time()
         self.events.append(Gap(t=t, start=capture.lost_at, end=t, reason="device", device=capture.label))
-        # The pipeline knows the alert's seq (the source never sees the log): it fills in `ref` by the message.
-        self.events.append(AlertCleared(t=t, ref=0, kind="audio_lost", message=capture.message))
         log.info("%s is back after %.1f s", capture.label, t - capture.lost_at)
         capture.lost_at = None
 

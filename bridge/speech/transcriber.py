@@ -14,14 +14,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import ModelError
 from ..events import Word
 
-__all__ = ["Recognition", "Transcriber", "TranscriberOptions", "collapse_repeats"]
+__all__ = ["Recogniser", "Recognition", "Transcriber", "TranscriberOptions", "collapse_repeats"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,20 @@ class Recognition:
     words: list[Word] | None = None
     dropped: list[str] = field(default_factory=list)
     """Why segments were left out, for the debug log."""
+
+
+class Recogniser(Protocol):
+    """What the pipeline needs of a recogniser: a prompt from the text before, and the text of some audio."""
+
+    def prompt_for(self, previous: str) -> str | None:
+        """The prompt for an utterance whose channel last said `previous`, or None."""
+        ...
+
+    def transcribe(
+        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
+    ) -> Recognition:
+        """The text of `audio` (16 kHz float32), word times from `offset`; `interim`: speech still in progress."""
+        ...
 
 
 class Transcriber:

@@ -7,13 +7,19 @@ file would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-__all__ = ["WINDOW", "SileroVad"]
+__all__ = ["WINDOW", "SileroVad", "Vad"]
 
 WINDOW = 512
 """Samples per probability at 16 kHz (32 ms)."""
 _CONTEXT = 64
+
+Vad = Callable[[np.ndarray], np.ndarray]
+"""Voice activity: audio (a multiple of WINDOW samples) in, a speech probability per window out, with
+whatever state it needs carried from call to call."""
 
 
 class SileroVad:

@@ -45,7 +45,6 @@ HISTORY = logged(
         version="0",
         model=None,
         source=SourceInfo(uri="-", kind="stdin"),
-        options={},
     ),
     Transcript(
         t=47.0, start=40.0, end=47.0, text="We fail over. Victor, run it and report in three minutes.", speaker="Rosa"

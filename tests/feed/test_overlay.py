@@ -769,7 +769,6 @@ def test_the_page_passes_its_token_to_the_feed(feed_factory: Any, page: Any) -> 
         schema_version=1,
         model=None,
         source={"uri": "-", "kind": "stdin"},
-        options={},
     )
     page.goto(feed.page_url())
     expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
@@ -875,7 +874,6 @@ def test_event_text_is_never_markup_and_viewers_get_no_controls(feed_factory: An
         schema_version=1,
         model=None,
         source={"uri": "-", "kind": "stdin"},
-        options={},
     )
     t = feed.emit("transcript", t=10.0, start=8.0, end=10.0, text=evil, speaker="<script>x()</script>")
     feed.emit(

@@ -243,7 +243,6 @@ def session(name: str = "incident-1") -> Session:
         version="0",
         model=None,
         source=SourceInfo(uri="-", kind="stdin"),
-        options={},
     )
 
 

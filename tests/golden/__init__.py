@@ -15,6 +15,7 @@ import difflib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -22,6 +23,7 @@ import pytest
 from bridge.events import (
     LoggedEvent,
     Session,
+    SessionOptions,
     SourceInfo,
     Transcript,
 )
@@ -66,7 +68,7 @@ STARTED = 1_767_225_600.0
 """2026-01-01 00:00:00 UTC."""
 
 
-def session(**options: object) -> Session:
+def session(**options: Any) -> Session:
     return Session(
         t=0.0,
         incident="test",
@@ -74,7 +76,7 @@ def session(**options: object) -> Session:
         version="0",
         model=None,
         source=SourceInfo(uri="-", kind="device"),
-        options=dict(options),
+        options=msgspec.convert(options, SessionOptions),
     )
 
 

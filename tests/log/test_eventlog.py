@@ -24,7 +24,6 @@ def session() -> Session:
         version="0",
         model=None,
         source=SourceInfo(uri="-", kind="stdin"),
-        options={},
     )
 
 

@@ -29,6 +29,7 @@ from bridge.events import (
     Notice,
     Session,
     SessionEnd,
+    SessionOptions,
     SourceInfo,
     StatusCheck,
     Transcript,
@@ -46,7 +47,7 @@ from bridge.speakers.attribution import Speakers
 from bridge.weights import resolve_spacy
 from tests.cli.test_main import assert_one_line_error
 from tests.conftest import BRIDGE, REAL_ASR, ROOT, SAMPLE, Listening, played, run_bridge, text_of, wer, write_wav
-from tests.sources.test_capture import ScriptedSource
+from tests.scripted import LevelVad, ScriptedRecogniser, ScriptedSource
 
 STARTED = 1000.0
 FAR = 10_000.0
@@ -82,7 +83,6 @@ class Call:
                 version="0",
                 model=None,
                 source=SourceInfo(uri="-", kind="stdin"),
-                options={},
             )
         )
 
@@ -461,7 +461,7 @@ def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents
     lost = "no audio from mic (USB Headset) since 00:01.0"
     back = [
         Gap(t=2.0, start=1.0, end=2.0, reason="device", device="mic"),
-        Notice(t=2.0, level="warning", code="device_lost", message=lost),
+        Notice(t=2.0, level="warning", code="device_lost", message=lost, device="mic"),
     ]
     source = ScriptedSource(30, {10: back}, {})
     archived: list[Block] = []
@@ -476,11 +476,12 @@ def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents
     model = ModelInfo(name="none", path="", sha256=None)
     Pipeline(
         source=source,
-        transcriber=None,
+        recogniser=ScriptedRecogniser({}),
+        vad=LevelVad,
         incident=call.incident,
-        model=model,  # type: ignore[arg-type]
+        model=model,
         options=PipelineOptions(start=100 * RATE),
-        echo={},
+        session=SessionOptions(),
         block_sinks=[Sink()],
     ).run()
     assert [b.start for b in archived] == [100 * RATE + i * BLOCK for i in range(30)] + [-1]  # then closed
@@ -490,6 +491,7 @@ def test_a_resumed_pipeline_moves_the_sources_blocks_and_events_to_the_incidents
         ("Gap", 100.0),
         ("Gap", 102.0),
         ("Notice", 102.0),
+        ("Alert", 102.0),  # audio_lost, raised by the monitor from the notice
         ("SessionEnd", 103.0),
     ]
     device = new[2]

@@ -257,7 +257,6 @@ def test_a_text_run_feeds_the_reference_lines_without_speakers_and_scores_the_lo
         version="0",
         model=None,
         source=SourceInfo(uri="x", kind="transcript"),
-        options={},
     )
     events = [session, *perfect_events(call, 30.0)]
     (tmp_path / "canned.jsonl").write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events))

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.calltime import RATE
-from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SourceInfo
+from bridge.events import Alert, AlertCleared, Event, Gap, Interim, ModelInfo, Notice, SessionOptions
 from bridge.incident import Incident
 from bridge.log.eventlog import EventLog, read_log
 from bridge.monitor import Monitor
@@ -29,6 +29,7 @@ from bridge.sources.capture import CHUNK, REPORT_EVERY, Aligner, Backoff, LiveSo
 from bridge.sources.devices import DeviceSpec
 from bridge.sources.source import BLOCK, Block
 from tests.conftest import BRIDGE, REAL_ASR, ROOT, Listening, played, run_bridge, text_of, wer
+from tests.scripted import LevelVad, ScriptedRecogniser, ScriptedSource
 
 # ---- the pure parts ----
 
@@ -255,36 +256,13 @@ def test_a_wrong_device_is_one_line_pointing_at_bridge_devices(pulse: PulseServe
 # ---- what the pipeline does with a live source's events and backlog ----
 
 
-class ScriptedSource:
-    """A live source without devices: silence, with events and a backlog scripted per block."""
-
-    def __init__(self, blocks: int, script: dict[int, list[Event]], backlog: dict[int, float]) -> None:
-        self.info = SourceInfo(uri="scripted", kind="device", channels=1)
-        self.warnings: list[str] = []
-        self.events: list[Event] = []
-        self.backlog = 0.0
-        self._blocks, self._script, self._backlogs = blocks, script, backlog
-
-    def blocks(self) -> Iterator[Block]:
-        for i in range(self._blocks):
-            self.events += self._script.get(i, [])
-            self.backlog = self._backlogs.get(i, self.backlog)
-            yield Block(i * BLOCK, np.zeros((1, BLOCK), np.float32))
-
-
 def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> None:
     lost = "no audio from mic (USB Headset) since 00:01.0"
     source = ScriptedSource(
         100,
         {
-            10: [
-                Notice(t=1.0, level="warning", code="device_lost", message=lost),
-                Alert(t=1.0, kind="audio_lost", message=lost, since=1.0),
-            ],
-            40: [
-                Gap(t=4.0, start=1.0, end=4.0, reason="device", device="mic"),
-                AlertCleared(t=4.0, ref=0, kind="audio_lost", message=lost),
-            ],
+            10: [Notice(t=1.0, level="warning", code="device_lost", message=lost, device="mic")],
+            40: [Gap(t=4.0, start=1.0, end=4.0, reason="device", device="mic")],
         },
         {50: 6.0, 60: 3.0, 70: 0.5},
     )
@@ -292,12 +270,13 @@ def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> 
     incident = Incident(EventLog(tmp_path / "events.jsonl"), sinks=[seen.append], monitor=Monitor())
     Pipeline(
         source=source,
-        transcriber=None,
+        recogniser=ScriptedRecogniser({}),
+        vad=LevelVad,
         incident=incident,
         model=ModelInfo(name="none", path="", sha256=None),
         options=PipelineOptions(live=True),
-        echo={},
-    ).run()  # type: ignore[arg-type]
+        session=SessionOptions(),
+    ).run()
     incident.close()
     logged = read_log(tmp_path / "events.jsonl").events
     assert logged == [e for e in seen if not isinstance(e, Interim)]
@@ -312,7 +291,8 @@ def test_the_pipeline_logs_a_live_sources_events_and_its_lag(tmp_path: Path) -> 
         ("Notice", 7.1),
         ("SessionEnd", 10.0),
     ]
-    alert, gap, cleared = logged[2], logged[3], logged[4]
+    notice, alert, gap, cleared = logged[1], logged[2], logged[3], logged[4]
+    assert isinstance(alert, Alert) and alert.kind == "audio_lost" and alert.ref == notice.seq  # raised by the monitor
     assert isinstance(cleared, AlertCleared) and cleared.ref == alert.seq and cleared.source == gap.seq
     behind, caught_up = logged[5], logged[6]
     assert isinstance(behind, Notice) and behind.code == "lag" and behind.level == "warning"
@@ -435,16 +415,15 @@ def test_a_lost_device_is_reopened_with_backoff_while_silence_keeps_call_time() 
     for _ in range(250):  # 25 s on the clock, 0.1 s at a time: silence at the clock's pace
         clock.now += 0.1
         got += take(blocks, 0.1)
-    lost = [e for e in source.events if isinstance(e, Alert)]
-    assert [type(e).__name__ for e in source.events] == ["Notice", "Alert"]
-    assert len(lost) == 1 and lost[0].kind == "audio_lost" and 1.5 <= lost[0].t <= 2.0
+    lost = [e for e in source.events if isinstance(e, Notice)]
+    assert [type(e).__name__ for e in source.events] == ["Notice"]  # the monitor raises the alert from it
+    assert len(lost) == 1 and lost[0].code == "device_lost" and lost[0].device == "USB Headset"
+    assert 1.5 <= lost[0].t <= 2.0
     assert 4 <= fake.attempts <= 6  # 0.5, 1, 2, 4, 8, 10 s apart
     assert [b.start for b in got] == [i * BLOCK for i in range(len(got))]
     fake.refuse = False
     clock.now += 10.0
     take(blocks, 11.0)
     gap = next(e for e in source.events if isinstance(e, Gap))
-    cleared = next(e for e in source.events if isinstance(e, AlertCleared))
     assert gap.start == lost[0].t and gap.device == "USB Headset" and 36 < gap.end < 38
-    assert cleared.message == lost[0].message and cleared.kind == "audio_lost" and cleared.t == gap.end
     source.close()
