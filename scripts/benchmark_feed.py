@@ -205,7 +205,6 @@ def main() -> int:
                 version="bench",
                 model=None,
                 source=SourceInfo(uri="-", kind="stdin"),
-                options=vars(args),
             )
         )
         for n in range(args.history):

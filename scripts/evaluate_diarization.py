@@ -197,9 +197,9 @@ def line_accuracy(rec: Recording, system: str) -> tuple[float, int]:
     speakers = sorted({t[2] for t in rec.turns})
     labels = sorted({g for g in given if g is not None})
     counts = np.zeros((len(speakers), max(1, len(labels))))
-    for (_, _, speaker), label in zip(rec.turns, given, strict=True):
-        if label is not None:
-            counts[speakers.index(speaker), labels.index(label)] += 1
+    for (_, _, speaker), chosen in zip(rec.turns, given, strict=True):
+        if chosen is not None:
+            counts[speakers.index(speaker), labels.index(chosen)] += 1
     rows, cols = linear_sum_assignment(-counts)
     return float(counts[rows, cols].sum()) / len(rec.turns), len(set(rec.labels[system]))
 
@@ -237,9 +237,10 @@ def main() -> None:
         rec.voices = np.stack(vectors)
         rec.labels["voice"] = cluster(rec.voices, rec.seconds, options)
         rec.labels["one speaker"] = ["Speaker 1"] * len(rec.speech)
-    for rec in recs if transcriber is not None else []:
-        for speech in rec.speech:
+    for rec in recs:
+        for speech in rec.speech if transcriber is not None else []:
             cpu, wall = time.process_time(), time.perf_counter()
+            assert transcriber is not None
             transcriber.transcribe(speech)
             cost["whisper cpu"] += time.process_time() - cpu
             cost["whisper wall"] += time.perf_counter() - wall
@@ -302,9 +303,9 @@ def main() -> None:
         for rec in calls_:
             cells = []
             for s in systems:
-                accuracy, used = line_accuracy(rec, s)
+                accuracy, labelled = line_accuracy(rec, s)
                 totals[s] += accuracy * len(rec.turns)
-                cells.append(f"{accuracy:6.3f} ({used}/{len({t[2] for t in rec.turns})})")
+                cells.append(f"{accuracy:6.3f} ({labelled}/{len({t[2] for t in rec.turns})})")
             print(f"  {Path(rec.name).stem:32}" + "  ".join(f"{c:>14}" for c in cells))
         n = sum(len(r.turns) for r in calls_)
         print(f"  {'all lines':32}" + "  ".join(f"{totals[s] / n:14.3f}" for s in systems) + "\n")

@@ -59,7 +59,7 @@ class LevelVad:
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         windows = audio.reshape(-1, WINDOW)
-        return (np.abs(windows).max(axis=1, initial=0.0) >= LOUD / 2).astype(np.float32)
+        return np.asarray(np.abs(windows).max(axis=1, initial=0.0) >= LOUD / 2, np.float32)
 
 
 class ScriptedRecogniser:

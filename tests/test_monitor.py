@@ -400,15 +400,15 @@ def test_reference_call_raises_the_gold_alerts(name: str) -> None:
     from _calls import calls as scripted_calls
 
     (call,) = scripted_calls([name])
-    ref, gold = {"lines": call.lines, "duration": call.duration}, call.gold
-    lines = ref["lines"]
+    gold: dict[str, Any] = call.gold
+    lines: list[dict[str, Any]] = call.lines
     events: list[Event] = []
     for line in lines:
         start, end, text, speaker = line["start"], line["end"], line["text"], line["speaker"]
         events.append(Transcript(t=end, start=start, end=end, text=text, speaker=speaker))
         for sc in (sc for sc in gold["status_checks"] if sc["line"] == line["i"]):
             events.append(check(end, end + sc["due_s"], sc["owner"], by=speaker, quote=text))
-    log = replay(events, ref["duration"], only(silence=30))
+    log = replay(events, call.duration, only(silence=30))
 
     trailing = lines[-1]["end"]  # a silence after the last line is right too, but the gold does not list it
     kinds = ("status_overdue", "long_silence")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -72,7 +73,7 @@ def replay(
     return seen
 
 
-def text_of(events: list[Event]) -> str:
+def text_of(events: Sequence[Event]) -> str:
     return " ".join(e.text for e in events if isinstance(e, Transcript))
 
 
@@ -109,7 +110,7 @@ def test_sample_call_log(transcriber: Transcriber, tmp_path: Path, sample_ref: d
     assert not contents.torn
     assert [e.seq for e in contents.events] == list(range(1, len(contents.events) + 1))
     session, end = contents.events[0], contents.events[-1]
-    assert isinstance(session, Session) and session.options["test"] is True
+    assert isinstance(session, Session) and session.options == SessionOptions()
     assert isinstance(end, SessionEnd) and end.reason == "finished"
     duration = float(sample_ref["duration"])  # type: ignore[arg-type]
     assert abs(end.duration - duration) < 0.05

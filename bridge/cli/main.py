@@ -355,6 +355,7 @@ def _replay(args: argparse.Namespace) -> int:
             started=session.started,
         )
     else:
+        assert source is not None
         if args.file == "-":
             raw = RawFormat(rate=args.rate, channels=args.channels, format=args.sample_format)
             session.options = msgspec.structs.replace(session.options, raw=raw)

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -34,11 +34,13 @@ from websockets.http11 import Request, Response
 
 from ..errors import BridgeError, ClientError, CommandError, UsageError
 from ..events import SCHEMA_VERSION, Event, Interim, Session
-from ..incident import Incident
 from ..log.eventlog import LogContents
 from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
 from .commander_actions import command_id, validate
 from .fanout import RateLimit, Subscriber
+
+if TYPE_CHECKING:
+    from ..incident import Incident
 
 __all__ = [
     "OVERLAY",
@@ -154,8 +156,8 @@ class Feed:
     ) -> None:
         if not share and not is_loopback(host):
             raise UsageError(f"{host} is not a loopback address; share the feed to serve other machines (--share)")
-        self._incident = incident if isinstance(incident, Incident) else None
-        self._history: Sequence[Event] = incident.history if isinstance(incident, Incident) else incident.events
+        self._incident = None if isinstance(incident, LogContents) else incident
+        self._history: Sequence[Event] = incident.events if isinstance(incident, LogContents) else incident.history
         self.read_only = read_only or self._incident is None
         self.host, self.share, self.allow_control = host, share, allow_control
         self.token = secrets.token_urlsafe(24) if share else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import msgspec
 import numpy as np
@@ -22,6 +23,16 @@ from .analysis import BRIDGE, Analyzer, Sentence
 __all__ = ["Extractor", "ExtractorOptions"]
 
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|that|this|those|these)(?:\s+(?:one|change|thing|step|part))?$", re.I)
+
+
+class _Evidence(TypedDict):
+    """What every item extracted from one sentence carries: where it was said, the words, by whom."""
+
+    start: float
+    end: float
+    quote: str
+    source: int
+    by: str | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class Extractor:
                 addressee = s.addressee
             person = None if addressee is None or addressee == BRIDGE else self.speakers.learn(addressee)
             start, end = self._times(transcript, clean, s)
-            evidence = {"start": start, "end": end, "quote": s.text, "source": transcript.seq, "by": speaker}
+            evidence = _Evidence(start=start, end=end, quote=s.text, source=transcript.seq, by=speaker)
             due = round(end + s.time.seconds, 3) if s.time else None
             if s.status and due is not None:
                 owner = person if s.request else speaker if s.commitment else None
@@ -115,7 +126,7 @@ class Extractor:
                     StatusCheck(
                         t=transcript.t, owner=owner, due=due, confidence=0.9, category="communication", **evidence
                     )
-                )  # type: ignore[arg-type]
+                )
             if s.request and person:
                 task = self._resolve(s.request, decided)
                 self._requests[person.lower()] = _Request(transcript.end, due is not None)
@@ -130,7 +141,7 @@ class Extractor:
                         category=self._category(task),
                         **evidence,
                     )
-                )  # type: ignore[arg-type]
+                )
             elif s.commitment and _substantive(s.commitment):
                 item = self._commitment(transcript, s, speaker, due, evidence)
                 if item is not None:
@@ -143,7 +154,7 @@ class Extractor:
         return items
 
     def _commitment(
-        self, transcript: Transcript, s: Sentence, speaker: str | None, due: float | None, evidence: dict[str, object]
+        self, transcript: Transcript, s: Sentence, speaker: str | None, due: float | None, evidence: _Evidence
     ) -> ActionItem | None:
         task = s.commitment or ""
         request = self._requests.get(speaker.lower()) if speaker else None
@@ -161,7 +172,7 @@ class Extractor:
             category=self._category(task),
             confidence=0.8 * (transcript.speaker_confidence or 1.0),
             **evidence,
-        )  # type: ignore[arg-type]
+        )
 
     def _decision(self, transcript: Transcript, clean: str, decided: list[Sentence], speaker: str | None) -> Decision:
         first, last = decided[0], decided[-1]

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import av
@@ -187,7 +186,7 @@ class LiveSource:
     on) and `labels` (each channel's device label)."""
 
     def __init__(
-        self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic, sd: ModuleType | None = None
+        self, specs: Sequence[DeviceSpec], *, clock: Callable[[], float] = time.monotonic, sd: Any = None
     ) -> None:
         """Call time counts from 0 at the first sample (the pipeline moves it on for a resumed incident).
         `clock` and `sd` (the sounddevice module) are the seams for tests."""

@@ -93,7 +93,7 @@ def test_truncated_file_is_transcribed_up_to_the_cut_with_a_warning(tmp_path: Pa
     assert "ended early at 7.3 s" in done.stderr and "Traceback" not in done.stderr
     events = [json.loads(line) for line in (tmp_path / "o" / "events.jsonl").read_text().splitlines()]
     assert any(e["type"] == "notice" and "ended early" in e["message"] for e in events)
-    assert "fellow americans" in " ".join(e["text"] for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
+    assert "fellow americans" in " ".join(str(e["text"]) for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
 
 
 @pytest.mark.slow
@@ -124,7 +124,8 @@ def test_raw_pcm_on_stdin(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert "ask what you can do" in " ".join(e["text"] for e in transcripts(tmp_path / "o" / "events.jsonl")).lower()
+    said = " ".join(str(e["text"]) for e in transcripts(tmp_path / "o" / "events.jsonl"))
+    assert "ask what you can do" in said.lower()
 
 
 @pytest.mark.slow

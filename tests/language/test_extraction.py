@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from bridge.events import ActionItem, Decision, StatusCheck, Transcript
+from bridge.events import ActionItem, Decision, Extracted, StatusCheck, Transcript
 from bridge.language.analysis import Analyzer
 from bridge.language.extraction import Extractor
 from bridge.speakers.attribution import Speakers
@@ -207,12 +207,11 @@ def test_every_item_carries_its_evidence(analyzer: Analyzer) -> None:
     items = extract(analyzer, "Okay. We will roll back now. Marcus, please start it and report back in two minutes.")
     assert items
     for item in items:
-        assert 12.0 <= item.start < item.end <= 20.0  # type: ignore[attr-defined]
-        assert item.source == 2 and item.by == "Dana" and 0 < item.confidence <= 1  # type: ignore[attr-defined]
-        assert (
-            item.quote
-            and item.quote in "Okay. We will roll back now. Marcus, please start it and report back in two minutes."
-        )  # type: ignore[attr-defined]
+        assert isinstance(item, Extracted)
+        assert 12.0 <= item.start < item.end <= 20.0
+        assert item.source == 2 and item.by == "Dana" and 0 < item.confidence <= 1
+        said = "Okay. We will roll back now. Marcus, please start it and report back in two minutes."
+        assert item.quote and item.quote in said
 
 
 def test_a_request_and_its_acceptance_are_one_item(analyzer: Analyzer) -> None:

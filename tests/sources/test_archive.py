@@ -14,7 +14,7 @@ from _pulse import PulseServer, to_wav
 
 from bridge.calltime import RATE
 from bridge.errors import InputError
-from bridge.events import Gap, Session, SessionEnd, SourceInfo
+from bridge.events import Gap, Session, SessionEnd, SessionOptions, SourceInfo
 from bridge.log.eventlog import EventLog
 from bridge.sources.archive import ArchiveSource, Recorder, chunks, end_of
 from bridge.sources.source import BLOCK, Block
@@ -183,7 +183,7 @@ def test_every_channel_is_archived_and_retranscribed_with_the_incidents_own_chan
 def incident(folder: Path, *, chunk_audio: np.ndarray | None = None) -> Path:
     """An incident folder as `bridge replay --record` leaves it, without running a model."""
     with EventLog(folder / "events.jsonl") as log:
-        options = {"roster": ["Ann"], "channels": []}
+        options = SessionOptions(roster=["Ann"])
         source = SourceInfo(uri="x.wav", kind="file")
         log.append(
             Session(

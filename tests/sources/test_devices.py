@@ -5,10 +5,9 @@ from typing import Any
 
 import pytest
 
-from bridge.errors import BridgeError, UsageError
+from bridge.errors import BridgeError, CaptureError, UsageError
 from bridge.sources.devices import (
     INSTALL,
-    CaptureError,
     Device,
     DeviceSpec,
     devices_table,

@@ -11,7 +11,7 @@ DIM = 256
 
 
 def unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v)
+    return np.asarray(v / np.linalg.norm(v))
 
 
 def person(seed: int) -> np.ndarray:
@@ -27,7 +27,7 @@ def alike(voice: np.ndarray, cosine: float, seed: int) -> np.ndarray:
     """Another voice at exactly `cosine` to `voice`."""
     other = np.random.default_rng(seed).standard_normal(DIM)
     other = unit(other - (other @ voice) * voice)
-    return cosine * voice + np.sqrt(1 - cosine**2) * other
+    return np.asarray(cosine * voice + np.sqrt(1 - cosine**2) * other)
 
 
 def test_two_voices_two_speakers_in_order_of_first_appearance() -> None:

@@ -16,7 +16,7 @@ RATE = 16000
 
 
 def loudness(audio: np.ndarray) -> np.ndarray:
-    return (np.abs(audio.reshape(-1, WINDOW)).mean(axis=1) > 0.05).astype(np.float32)
+    return np.asarray(np.abs(audio.reshape(-1, WINDOW)).mean(axis=1) > 0.05, np.float32)
 
 
 def call(*parts: tuple[str, float]) -> np.ndarray:
