@@ -19,6 +19,7 @@ __all__ = [
     "AlertKind",
     "Category",
     "CheckMet",
+    "CheckReplaced",
     "CommandAction",
     "Correction",
     "Decision",
@@ -26,6 +27,7 @@ __all__ = [
     "Extracted",
     "Gap",
     "Interim",
+    "ItemDone",
     "LiveMessage",
     "LoggedEvent",
     "ModelInfo",
@@ -255,6 +257,26 @@ class CheckMet(Event, frozen=True, kw_only=True, tag="check_met"):
     """Seconds after the due time; 0 when on time."""
 
 
+class CheckReplaced(Event, frozen=True, kw_only=True, tag="check_replaced"):
+    """A status check no longer waited for: a newer one owed by the same owner (or the whole bridge again) was
+    set before it was due, so the newer deadline stands instead."""
+
+    ref: int
+    """`seq` of the status check replaced."""
+    source: int
+    """`seq` of the status check that replaced it."""
+
+
+class ItemDone(Event, frozen=True, kw_only=True, tag="item_done"):
+    """An action item is done, as the monitor judged from what was said: its owner's update about its task."""
+
+    ref: int
+    """`seq` of the action item."""
+    source: int
+    """`seq` of the transcript that reported it."""
+    by: str | None
+
+
 class AlertCleared(Event, frozen=True, kw_only=True, tag="alert_cleared"):
     """What an alert warned about is over (a late update came, the bridge spoke again)."""
 
@@ -318,6 +340,8 @@ LoggedEvent = (
     | StatusCheck
     | Alert
     | CheckMet
+    | CheckReplaced
+    | ItemDone
     | AlertCleared
     | Correction
     | Notice

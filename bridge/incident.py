@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .events import Correction, Event, SessionEnd, Transcript
+from .events import Correction, Event, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
 
 if TYPE_CHECKING:
@@ -59,16 +59,22 @@ class Incident:
         with self.lock:
             logged = self.log.append(event)
             self.history.append(logged)
-            if isinstance(logged, Correction):
-                if logged.action == "rename" and logged.by != "bridge" and self.extractor is not None:
-                    self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
-                if self.ended:
-                    self._write_draft()  # corrected after the call: the draft follows
+            self.learn(logged)
             self.broadcast(logged)
             if self.monitor is not None:
                 for caused in self.monitor.observe(logged):
                     self.emit(caused)
             return logged
+
+    def learn(self, logged: Event) -> None:
+        """What the extractor takes from a logged event other than the transcripts it is given: the call's
+        clock from the session (for spoken clock times), and who a voice is from the commander's rename."""
+        if self.extractor is None:
+            return
+        if isinstance(logged, Session):
+            self.extractor.started = logged.started
+        elif isinstance(logged, Correction) and logged.action == "rename" and logged.by != "bridge":
+            self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
 
     def add_sink(self, sink: Sink) -> None:
         with self.lock:
@@ -107,23 +113,16 @@ class Incident:
                 self.emit(alert)
 
     def end(self, t: float, reason: Any) -> SessionEnd:
-        """The call is over: log its end and write the post-mortem draft beside the log. The log stays open
-        for the commander's corrections until `close`."""
+        """The call is over: raise what is due by `t` and log its end. The log stays open for the commander's
+        corrections until `close`."""
         self.advance(t)
         end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
         self.ended = True
-        self._write_draft()
         return end
 
     def close(self) -> None:
         with self.lock:
             self.log.close()
-
-    def _write_draft(self) -> None:
-        from .report.postmortem import to_markdown
-        from .report.timeline import build
-
-        (self.log.path.parent / "postmortem.md").write_text(to_markdown(build(self.history)))  # type: ignore[arg-type]
 
     def sync_if_due(self) -> None:
         self.log.sync_if_due()

@@ -23,15 +23,18 @@ from functools import partial
 import msgspec
 
 from .calltime import clock
+from .corrections import amend
 from .events import (
     ActionItem,
     Alert,
     AlertCleared,
     CheckMet,
+    CheckReplaced,
     Correction,
     Decision,
     Event,
     Gap,
+    ItemDone,
     Notice,
     StatusCheck,
     Transcript,
@@ -96,8 +99,9 @@ def _quote(text: str, limit: int = 60) -> str:
 
 
 _Pending = tuple[float, tuple[int, int, str], Callable[[], Alert]]
-Caused = CheckMet | AlertCleared | Alert
-"""What observing an event can cause (an alert only for what has already happened: a device lost)."""
+Caused = CheckMet | CheckReplaced | ItemDone | AlertCleared | Alert
+"""What observing an event can cause: what the monitor decided from it (a check met or replaced, an item
+done, an alert over), and an alert only for what has already happened (a device lost)."""
 
 
 @dataclass
@@ -238,8 +242,10 @@ class Monitor:
                 out += self._clear(owner.raised, said, f"{owner.name} spoke at {clock(said.start)}")
                 owner.raised = None
             if reply == "update":
-                done = task_words(said.text)
-                owner.items = [item for item in owner.items if not task_words(item.task) & done]
+                about = task_words(said.text)
+                done = [item for item in owner.items if task_words(item.task) & about]
+                owner.items = [item for item in owner.items if item not in done]
+                out += [ItemDone(t=said.t, ref=item.seq, source=said.seq, by=said.speaker) for item in done]
         return out
 
     def _delivers(self, check: StatusCheck, said: Transcript) -> bool:
@@ -263,17 +269,18 @@ class Monitor:
         return [met, *out]
 
     def _status_check(self, check: StatusCheck) -> list[Caused]:
-        self._checks = [
-            c
-            for c in self._checks
-            if not (c.raised is None and c.check.due > check.end and _same_owner(c.check, check))
+        """A new check replaces an open one of the same owner that is not yet overdue (the cadence was restated)."""
+        replaced = [
+            c for c in self._checks if c.raised is None and c.check.due > check.end and _same_owner(c.check, check)
         ]
+        self._checks = [c for c in self._checks if c not in replaced]
+        out: list[Caused] = [CheckReplaced(t=check.t, ref=c.check.seq, source=check.seq) for c in replaced]
         open_check = _Check(check)
         self._checks.append(open_check)
         for said in self._transcripts:
             if self._delivers(check, said) and self._classify(said.text) == "update":
-                return self._met(open_check, said, check.t)
-        return []
+                return [*out, *self._met(open_check, said, check.t)]
+        return out
 
     def _correction(self, c: Correction) -> list[Caused]:
         """The commander's word overrides the monitor's: a check marked received is met, a snoozed one gets
@@ -290,10 +297,9 @@ class Monitor:
                     CheckMet(t=c.t, ref=check.seq, source=c.seq, by=None, late=round(max(0.0, c.t - check.due), 3)),
                     *out,
                 ]
-            due = c.until if c.action == "snooze" else c.due
-            due = check.due if due is None else due
-            new_owner = c.owner if c.action == "edit" and c.owner is not None else check.owner
-            open_check.check = msgspec.structs.replace(check, due=due, owner=new_owner)
+            amended = amend(check, c)
+            assert isinstance(amended, StatusCheck)
+            open_check.check, due = amended, amended.due
             if open_check.raised is not None and due > c.t:
                 out += self._clear(open_check.raised, c, f"Snoozed by the commander until {clock(due)}")
                 open_check.raised = None
@@ -308,7 +314,9 @@ class Monitor:
                     out += self._clear(owner.raised, c, f"No open items for {owner.name}")
                     owner.raised = None
             if c.action == "edit" and c.owner is not None:
-                self._owner(c.owner).items.append(msgspec.structs.replace(item, owner=c.owner, t=c.t))
+                amended = amend(item, c)
+                assert isinstance(amended, ActionItem)
+                self._owner(c.owner).items.append(msgspec.structs.replace(amended, t=c.t))
         return out
 
     def _logged_alert(self, alert: Alert) -> list[Caused]:

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "bridge"
 
 LAYERS = [
-    {"errors", "events", "calltime", "people", "weights"},
+    {"errors", "events", "calltime", "people", "corrections", "weights"},
     {"sources"},
     {"speech"},
     {"speakers", "language"},
@@ -39,7 +39,7 @@ PURE = [
     "language/replies",
     "language/findings",
     "language/extraction",
-    "log/corrections",
+    "corrections",
     "feed/access",
     "feed/fanout",
     "feed/commander_actions",

@@ -23,9 +23,11 @@ from bridge.events import (
     AlertCleared,
     Category,
     CheckMet,
+    CheckReplaced,
     Correction,
     Decision,
     Event,
+    ItemDone,
     StatusCheck,
     Transcript,
 )
@@ -463,3 +465,28 @@ def test_an_edited_owner_owes_the_update_and_a_dismissed_item_is_not_watched() -
     log.emit(said(40, 45, "The error rate is back to normal.", "Priya"))
     log.advance(500)
     assert alerts(log.events) == []
+
+
+# -- what the monitor decides is logged, so the views read it ---------------------------------------
+
+
+def test_an_owners_update_about_the_task_logs_the_item_done() -> None:
+    log = replay(
+        [
+            item(10, "Marcus", "start the rollback"),
+            said(20, 22, "Starting the rollback now.", "Marcus"),  # a promise, not a report
+            said(30, 33, "The payments service looks fine.", "Marcus"),  # a report on something else
+            said(40, 43, "The rollback is complete.", "Priya"),  # someone else's report
+            said(50, 53, "The rollback is complete.", "Marcus"),
+            said(60, 63, "The rollback is complete, all pods are back.", "Marcus"),  # done once only
+        ],
+        100,
+    )
+    [done] = of(log, ItemDone)
+    assert (done.ref, done.source, done.by, done.t) == (1, 5, "Marcus", 53)
+
+
+def test_a_check_restated_before_it_was_due_is_logged_as_replaced() -> None:
+    log = replay([check(10, 130, None), check(60, 360, None), check(70, 200, "Priya")], 100)
+    [replaced] = of(log, CheckReplaced)
+    assert (replaced.ref, replaced.source, replaced.t) == (1, 2, 60)  # Priya's check restates nobody's cadence

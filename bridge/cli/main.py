@@ -162,6 +162,7 @@ class _Session:
         from ..log import resume
         from ..log.eventlog import EventLog
         from ..monitor import Monitor
+        from ..report.draft import DraftWriter
         from ..sources.archive import end_of
         from ..speech.transcriber import Transcriber
         from ..weights import resolve_spacy, resolve_whisper
@@ -203,7 +204,7 @@ class _Session:
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
         self.incident = Incident(
             EventLog(out / "events.jsonl", after=contents),
-            sinks=[self.show],
+            sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else ())],
             extractor=self.extractor,
             monitor=Monitor(self.monitor_options),
         )
@@ -230,10 +231,10 @@ class _Session:
         if self.feed is not None:
             self.incident.add_sink(self.feed)
         self.started = time.time()
+        """Wall time at call time 0, logged in the session event (which is where the extractor learns it)."""
         if contents is not None:
             self.resumption = resume.plan(contents, now=self.started, archived=end_of(out / "audio") / RATE)
             self.started = contents.session.started  # one call, one call time 0
-        self.extractor.started = self.started
         if self.resumption is not None:
             resume.resume(self.incident, self.resumption)
 
@@ -397,7 +398,7 @@ def _retranscribe(args: argparse.Namespace) -> int:
     _logged_options(session_args, original)
     labels = [parse_device(spec).label or "" for spec in original.options.devices or []]
     session = _Session(session_args, out=out, audio=True)
-    session.started = session.extractor.started = original.started  # the call's clock, for times said in it
+    session.started = original.started  # the call's clock, for times said in it
     session.options = msgspec.structs.replace(
         session.options,
         retranscribed=str(args.dir),

@@ -1,1 +1,1 @@
-"""The incident's record: the event log, its folder, resuming it, and the commander's corrections."""
+"""The incident's record: the event log, its folder, and resuming it."""

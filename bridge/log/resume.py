@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING
 
 from ..calltime import clock
 from ..errors import LogError, UsageError
-from ..events import Alert, AlertKind, Correction, Gap, LoggedEvent, Notice, Session, SessionEnd, Transcript
+from ..events import Alert, AlertKind, Gap, LoggedEvent, Notice, Session, SessionEnd, Transcript
 from .eventlog import LogContents, read_log
 from .incident_folder import LOG_NAME
 
 if TYPE_CHECKING:
     from ..incident import Incident
-    from ..language.extraction import Extractor
-    from ..monitor import Monitor
 
 __all__ = ["RESUMED_CODE", "Resumption", "plan", "read", "restore", "resume"]
 
@@ -101,17 +99,17 @@ def plan(contents: LogContents, *, now: float, archived: float = 0.0) -> Resumpt
     return Resumption(contents, round(heard, 3), round(down, 3))
 
 
-def restore(events: list[LoggedEvent], *, extractor: Extractor | None, monitor: Monitor | None) -> None:
-    """Show the extractor and the monitor the logged `events` in log order, as they were shown when each was
-    logged, and throw away what that causes: it is in the log already."""
+def restore(events: list[LoggedEvent], incident: Incident) -> None:
+    """Show the incident's extractor and monitor the logged `events` in log order, as they were shown when
+    each was logged, and throw away what that causes: it is in the log already."""
+    extractor, monitor = incident.extractor, incident.monitor
     for event in events:
         if isinstance(event, Transcript) and extractor is not None:
             extractor.attribute(event)
             extractor.extract(event)
             if event.voice:
                 extractor.speakers.reserve_voice(event.voice)
-        if isinstance(event, Correction) and event.action == "rename" and event.by != "bridge" and extractor:
-            extractor.speakers.rename(event.speaker or "", event.name or "")
+        incident.learn(event)
         if monitor is not None:
             if isinstance(event, Alert) and event.kind in _MONITOR_ALERTS:
                 monitor.advance(event.t)  # raised again, so that seeing it logged marks it raised, not new
@@ -121,7 +119,7 @@ def restore(events: list[LoggedEvent], *, extractor: Extractor | None, monitor: 
 def resume(incident: Incident, resumption: Resumption) -> None:
     """Continue `incident` (its log reopened) from `resumption`: rebuild, then log that it resumed and the gap."""
     events = resumption.contents.events
-    restore(events, extractor=incident.extractor, monitor=incident.monitor)
+    restore(events, incident)
     with incident.lock:
         incident.history.extend(events)
         incident.transcripts = sum(isinstance(e, Transcript) for e in events)

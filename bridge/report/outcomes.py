@@ -1,11 +1,11 @@
-"""Follow-through: whether each action item was done and each status check met, and how the cadence held.
+"""Outcomes: whether each action item was done and each status check met, and how the cadence held.
 
-An action item is done when its owner later gave an update about it, matched as the monitor matches one
-(`replies.classify` says "update", and the update shares content words with the task: "run the failover" /
-"the failover is complete"). It is overdue when it has a due time that has passed without such an update,
-else open. A status check is met when the monitor logged its `CheckMet` (on time, or how late), replaced
-when a newer check of the same owner came before it was due (the monitor drops the older one), missed when
-its due time passed without either, else not yet due.
+Nothing is judged again here: the monitor logged what it decided as the call went on, and these are views
+of it. An action item is done when the monitor logged its `ItemDone` (its owner's update about it); overdue
+when its due time passed without one; else open. A status check is met when the monitor logged its
+`CheckMet` (on time, or how late), replaced when it logged a `CheckReplaced` (a newer check of the same
+owner came before it was due), missed when its due time passed without either, else not yet due.
+`reports_on` finds every report about a task, for the findings a post-mortem quotes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 import msgspec
 
-from ..events import ActionItem, Category, CheckMet, StatusCheck
+from ..events import ActionItem, Category, CheckMet, ItemDone, StatusCheck
 from ..monitor import AFTER_CHECK_TOLERANCE, task_words
 from ..people import same
 from .evidence import Evidence, Quoter
@@ -103,10 +103,14 @@ def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
     return out
 
 
-def action_entry(item: ActionItem, q: Quoter, now: float, *, edited: bool, confirmed: bool) -> ActionEntry:
-    reports = reports_on(item, q)
-    done = reports[0] if reports else None
-    status: ActionStatus = "done" if done else "overdue" if item.due is not None and item.due < now else "open"
+def action_entry(
+    item: ActionItem, q: Quoter, now: float, *, done: ItemDone | None, edited: bool, confirmed: bool
+) -> ActionEntry:
+    """`done`: what the monitor logged when the item was reported done, if it was."""
+    report = q.transcript(done.source) if done is not None else None
+    status: ActionStatus = (
+        "done" if done is not None else "overdue" if item.due is not None and item.due < now else "open"
+    )
     return ActionEntry(
         seq=item.seq,
         owner=item.owner,
@@ -115,7 +119,7 @@ def action_entry(item: ActionItem, q: Quoter, now: float, *, edited: bool, confi
         due=item.due,
         due_wall=q.wall(item.due) if item.due is not None else None,
         status=status,
-        done=done,
+        done=q.of_turn(report) if report is not None else None,
         evidence=q.of_item(item),
         edited=edited,
         confirmed=confirmed,
@@ -123,7 +127,12 @@ def action_entry(item: ActionItem, q: Quoter, now: float, *, edited: bool, confi
 
 
 def check_entries(
-    checks: Sequence[StatusCheck], met: Mapping[int, CheckMet], q: Quoter, now: float, edited: Collection[int]
+    checks: Sequence[StatusCheck],
+    met: Mapping[int, CheckMet],
+    replaced: Collection[int],
+    q: Quoter,
+    now: float,
+    edited: Collection[int],
 ) -> list[CheckEntry]:
     out = []
     for check in checks:
@@ -131,7 +140,7 @@ def check_entries(
         outcome: CheckOutcome
         if got is not None:
             outcome = "late" if got.late > 0 else "on time"
-        elif any(_restates(check, later) for later in checks):
+        elif check.seq in replaced:
             outcome = "replaced"
         else:
             outcome = "missed" if check.due < now else "open"
@@ -150,12 +159,6 @@ def check_entries(
             )
         )
     return out
-
-
-def _restates(check: StatusCheck, later: StatusCheck) -> bool:
-    """Whether `later` replaced `check` as the monitor drops it: same owner, set before `check` was due."""
-    owner = (check.owner is None and later.owner is None) or same(check.owner, later.owner)
-    return later.seq > check.seq and owner and later.end < check.due
 
 
 def cadence(checks: Sequence[CheckEntry]) -> Cadence:

@@ -16,6 +16,7 @@ from typing import Literal, get_args
 
 import msgspec
 
+from .. import corrections
 from ..calltime import clock
 from ..errors import LogError
 from ..events import (
@@ -24,8 +25,10 @@ from ..events import (
     AlertCleared,
     Category,
     CheckMet,
+    CheckReplaced,
     Decision,
     Gap,
+    ItemDone,
     LoggedEvent,
     Notice,
     Session,
@@ -34,7 +37,6 @@ from ..events import (
     Transcript,
 )
 from ..language import findings as statements
-from ..log import corrections
 from ..monitor import MonitorOptions
 from .airtime import Participant, Silence, participants, silences
 from .evidence import Evidence, Quoter
@@ -197,9 +199,13 @@ class _Builder:
         self.alerts = [e for e in evs if isinstance(e, Alert)]
         self.cleared = [e for e in evs if isinstance(e, AlertCleared)]
         self.met: dict[int, CheckMet] = {}
+        self.done: dict[int, ItemDone] = {}
         for e in evs:
             if isinstance(e, CheckMet):
                 self.met.setdefault(e.ref, e)
+            elif isinstance(e, ItemDone):
+                self.done.setdefault(e.ref, e)
+        self.replaced = {e.ref for e in evs if isinstance(e, CheckReplaced)}
         self.notices = [e for e in evs if isinstance(e, Notice)]
         self.gaps = [e for e in evs if isinstance(e, Gap)]
         self.silence_after = session.options.monitor.get("silence_after", MonitorOptions.silence_after)
@@ -207,10 +213,17 @@ class _Builder:
     def timeline(self, end: SessionEnd | None) -> Timeline:
         s, q = self.session, self.q
         entries = [
-            action_entry(i, q, self.now, edited=i.seq in self.fixed.edited, confirmed=i.seq in self.fixed.confirmed)
+            action_entry(
+                i,
+                q,
+                self.now,
+                done=self.done.get(i.seq),
+                edited=i.seq in self.fixed.edited,
+                confirmed=i.seq in self.fixed.confirmed,
+            )
             for i in self.items
         ]
-        checks = check_entries(self.checks, self.met, q, self.now, self.fixed.edited)
+        checks = check_entries(self.checks, self.met, self.replaced, q, self.now, self.fixed.edited)
         mitigated = self.mitigated()
         timeline = Timeline(
             incident=s.incident,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import corrections
 from ..calltime import clock
 from ..events import LoggedEvent, Transcript
-from ..log import corrections
 
 __all__ = ["MIN_CUE", "to_srt", "to_txt", "to_vtt"]
 

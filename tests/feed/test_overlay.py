@@ -454,7 +454,7 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         quote="Victor, please run the failover and report back in three minutes.",
         **ev,
     )
-    e(
+    victors_item = e(
         "action_item",
         t=56.1,
         start=51.5,
@@ -552,6 +552,7 @@ def play_call(feed: StandInFeed | RealFeed) -> dict[str, Event]:
         text="The failover is complete. The standby is serving sessions and login errors are dropping.",
     )
     e("check_met", t=122.5, ref=victor["seq"], source=t["seq"], by="Victor", late=0.0)
+    e("item_done", t=122.5, ref=victors_item["seq"], source=t["seq"], by="Victor")  # as the monitor logs it
     e(
         "alert_cleared",
         t=122.5,
@@ -1056,13 +1057,14 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
             "confidence": 1,
             "category": None,
         },
-        {"type": "end", "seq": 18, "t": 95, "reason": "finished", "duration": 95.5},
+        {"type": "check_replaced", "seq": 18, "t": 90, "ref": 3, "source": 17},  # as the monitor logs it
+        {"type": "end", "seq": 19, "t": 95, "reason": "finished", "duration": 95.5},
     ]
     view = page.evaluate(run, base + fixes + more)
     assert view["items"] == [] and view["decisions"] == [] and view["latest"] is None
     assert view["next"]["seq"] == 17 and view["later"] == []
     assert view["ended"] == {"t": 95.5, "reason": "finished"}
-    # names, as bridge/log/corrections.py gives them: A -> B -> C calls A and B both C, alert text included
+    # names, as bridge/corrections.py gives them: A -> B -> C calls A and B both C, alert text included
     said = {"type": "transcript", "start": 1, "end": 5, "text": "hi"}
     names = [
         base[0],

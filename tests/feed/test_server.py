@@ -52,6 +52,7 @@ from bridge.feed.server import (
 )
 from bridge.incident import Incident
 from bridge.log.eventlog import EventLog, read_log
+from bridge.report.draft import DraftWriter
 from tests.conftest import ROOT
 
 # -- Policy --------------------------------------------------------------------------------------------
@@ -603,13 +604,16 @@ def test_a_finished_incident_is_served_read_only(incident: Incident, page: Path)
 
 
 def test_after_the_call_corrections_are_taken_until_the_incident_is_closed(incident: Incident, page: Path) -> None:
+    draft = DraftWriter(incident.log.path.parent, history=list(incident.history))
+    incident.add_sink(draft)
     with serving(incident, page) as feed, client(feed) as ws:
         caught_up(ws)
         incident.end(300.0, "finished")
         assert recv(ws)["type"] == "end"
+        assert "acknowledged by the commander" not in draft.path.read_text()
         ws.send(json.dumps({"type": "command", "id": "c1", "action": "acknowledge", "ref": 6}))
         assert recv(ws)["type"] == "correction" and recv(ws)["type"] == "ack"
-        assert (incident.log.path.parent / "postmortem.md").exists()
+        assert "acknowledged by the commander" in draft.path.read_text()  # the draft follows the correction
         with client(feed) as late:
             assert recv(late)["live"] is False
         incident.close()

@@ -28,7 +28,7 @@ def refused(folder: Path) -> str:
 
 def test_a_good_folder_loads_every_event(tmp_path: Path) -> None:
     events = load(copy(tmp_path))
-    assert isinstance(events[0], Session) and len(events) == 62
+    assert isinstance(events[0], Session) and len(events) == 66
     assert not any(isinstance(e, Notice) for e in events)
 
 
@@ -60,7 +60,7 @@ def test_a_torn_last_line_still_makes_a_draft_with_a_visible_note(tmp_path: Path
     log.write_bytes(data[: len(data) - 40])  # the end event, cut mid-line
     events = load(folder)
     assert isinstance(events[-1], Notice) and events[-1].code == TORN_CODE
-    assert len(events) == 62  # 61 whole events and the note
+    assert len(events) == 66  # 65 whole events and the note
     md = to_markdown(build(events))
     assert "**Note:** 03:53 warning: the last line of events.jsonl was cut short" in md
     assert "**Note:** The call is still going on" in md  # the end event was the torn line

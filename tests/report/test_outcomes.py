@@ -1,4 +1,4 @@
-from bridge.events import ActionItem, CheckMet, StatusCheck, Transcript
+from bridge.events import ActionItem, CheckMet, ItemDone, StatusCheck, Transcript
 from bridge.report.evidence import Quoter
 from bridge.report.outcomes import action_entry, cadence, check_entries, reports_on
 from tests.golden import numbered, said, session
@@ -26,22 +26,26 @@ def quoter(*lines: Transcript) -> Quoter:
     return Quoter(0.0, [e for e in events if isinstance(e, Transcript)])
 
 
-def test_done_when_the_owner_reports_on_the_task() -> None:
+def test_done_is_what_the_monitor_logged_quoting_the_report() -> None:
     q = quoter(said(5, 6, "Okay, starting the failover now.", "Bob"), said(30, 32, "The failover is complete.", "Bob"))
-    entry = action_entry(item("Bob", "run the failover", due=60), q, 100.0, edited=False, confirmed=False)
+    done = ItemDone(t=32.5, ref=3, source=4, by="Bob")
+    entry = action_entry(item("Bob", "run the failover", due=60), q, 100.0, done=done, edited=False, confirmed=False)
     assert entry.status == "done" and entry.done is not None
     assert (entry.done.at, entry.done.quote) == (30, "The failover is complete.")
+    assert [r.quote for r in reports_on(item("Bob", "run the failover"), q)] == ["The failover is complete."]
 
 
-def test_not_done_by_someone_else_or_by_a_report_on_something_else() -> None:
+def test_without_a_logged_done_an_item_is_open_then_overdue() -> None:
+    q = quoter(said(30, 32, "The failover is complete.", "Bob"))  # the view does not judge it done itself
+    entry = action_entry(item("Bob", "run the failover", due=60), q, 100.0, done=None, edited=False, confirmed=False)
+    assert entry.status == "overdue"
+    entry = action_entry(item("Bob", "run the failover", due=60), q, 50.0, done=None, edited=False, confirmed=False)
+    assert entry.status == "open"
+
+
+def test_reports_on_a_task_come_from_its_owner_and_about_it() -> None:
     q = quoter(said(30, 32, "The failover is complete.", "Cy"), said(40, 42, "Login errors are down.", "Bob"))
     assert reports_on(item("Bob", "run the failover"), q) == []
-    assert action_entry(item("Bob", "run the failover", due=60), q, 100.0, edited=False, confirmed=False).status == (
-        "overdue"
-    )
-    assert action_entry(item("Bob", "run the failover", due=60), q, 50.0, edited=False, confirmed=False).status == (
-        "open"
-    )
 
 
 def check(seq: int, owner: str | None, end: float, due: float) -> StatusCheck:
@@ -64,7 +68,7 @@ def test_check_outcomes_and_cadence() -> None:
     q = quoter(said(70, 72, "Failover is done.", "Bob"))
     checks = [check(10, "Bob", 3, 60), check(11, None, 5, 65), check(12, None, 30, 90), check(13, "Cy", 31, 200)]
     met = {10: CheckMet(t=72.5, ref=10, source=3, by="Bob", late=10.0)}
-    entries = check_entries(checks, met, q, 120.0, edited={13})
+    entries = check_entries(checks, met, {11}, q, 120.0, edited={13})  # 11: the monitor logged CheckReplaced
     assert [(c.outcome, c.late) for c in entries] == [
         ("late", 10.0),
         ("replaced", None),

@@ -10,6 +10,7 @@ from bridge.events import (
     Alert,
     AlertCleared,
     CheckMet,
+    CheckReplaced,
     Correction,
     Decision,
     SessionEnd,
@@ -157,7 +158,7 @@ def test_an_edited_owner_shows_the_edit_and_says_it_was_edited() -> None:
 
 
 def test_a_dismissed_item_is_left_out_of_every_part() -> None:
-    tl = corrected(Correction(t=0, action="dismiss", ref=27), Correction(t=0, action="dismiss", ref=58))
+    tl = corrected(Correction(t=0, action="dismiss", ref=27), Correction(t=0, action="dismiss", ref=62))
     assert "remember me" not in to_json(tl)
     assert "summary to leadership" not in to_json(tl)
     assert len(tl.decisions) == 3 and len(tl.actions) == 4
@@ -179,7 +180,7 @@ def test_a_renamed_speaker_is_renamed_everywhere() -> None:
 
 
 def test_a_snoozed_check_has_its_new_deadline_and_confirmed_items_say_so() -> None:
-    tl = corrected(Correction(t=0, action="snooze", ref=41, until=300.0), Correction(t=0, action="confirm", ref=17))
+    tl = corrected(Correction(t=0, action="snooze", ref=42, until=300.0), Correction(t=0, action="confirm", ref=17))
     assert tl.checks[2].due == 300.0
     assert tl.decisions[0].confirmed and not tl.decisions[1].confirmed
 
@@ -217,6 +218,7 @@ def test_a_check_restated_before_it_was_due_is_replaced_not_missed() -> None:
                 owner=None,
                 due=362.0,
             ),
+            CheckReplaced(t=62.5, ref=3, source=5),  # as the monitor logs it
             SessionEnd(t=400, reason="finished", duration=400),
         ]
     )
@@ -332,7 +334,7 @@ def test_whatever_is_dismissed_is_in_no_part_of_the_timeline(dismissed: set[int]
 
 
 def test_an_acknowledged_alert_says_so() -> None:
-    tl = corrected(Correction(t=0, action="acknowledge", ref=43))
+    tl = corrected(Correction(t=0, action="acknowledge", ref=44))
     alerts = [r.what for r in tl.rows if r.kind == "alert"]
     assert alerts[2].endswith("(acknowledged by the commander)")
     assert not alerts[0].endswith("(acknowledged by the commander)")

@@ -118,8 +118,18 @@
         s.decisions.set(seq, Object.assign(evidence(ev), { text: str(ev.text) || str(ev.quote) || "" }));
         break;
       case "action_item":
-        s.items.set(seq, Object.assign(evidence(ev), { owner: str(ev.owner), task: str(ev.task) || "", due: num(ev.due) }));
+        s.items.set(seq, Object.assign(evidence(ev), { owner: str(ev.owner), task: str(ev.task) || "", due: num(ev.due), done: null }));
         break;
+      case "item_done": {
+        const item = s.items.get(num(ev.ref));
+        if (item && !item.done) item.done = { t, by: str(ev.by) };
+        break;
+      }
+      case "check_replaced": {
+        const check = s.checks.get(num(ev.ref));
+        if (check && !check.superseded) check.superseded = num(ev.source);
+        break;
+      }
       case "status_check": {
         const check = Object.assign(evidence(ev), {
           owner: str(ev.owner),
@@ -128,14 +138,7 @@
           superseded: null,
           overdueAlert: null,
         });
-        // As the monitor does: a new check from the same owner (or the whole bridge) restates the cadence
-        // and replaces one of theirs that was not due yet and had raised no alert.
-        for (const c of s.checks.values()) {
-          if (c.met || c.superseded || c.dismissed || c.overdueAlert != null) continue;
-          const same = (c.owner == null && check.owner == null) || sameName(c.owner, check.owner);
-          if (same && c.due > (check.end != null ? check.end : t)) c.superseded = seq;
-        }
-        s.checks.set(seq, check);
+        s.checks.set(seq, check);  // the monitor logs check_replaced when a newer one restates it
         break;
       }
       case "alert": {
@@ -202,7 +205,7 @@
         }
         break;
       }
-      case "confirm": // as bridge/log/corrections.py: a dismissal stands, a later confirm does not bring it back
+      case "confirm": // as bridge/corrections.py: a dismissal stands, a later confirm does not bring it back
         if (target && "confirmed" in target) target.confirmed = true;
         break;
       case "dismiss":
@@ -222,7 +225,7 @@
         const name = str(ev.name);
         if (!name) break;
         if (str(ev.speaker)) {
-          // A -> B, then B -> C: A and B are both C (as bridge/log/corrections.py names them).
+          // A -> B, then B -> C: A and B are both C (as bridge/corrections.py names them).
           for (const [key, to] of s.renames) if (sameName(to, ev.speaker)) s.renames.set(key, name);
           s.renames.set(fold_(ev.speaker), name);
         } else {
@@ -295,18 +298,12 @@
       .map((d) => ({ seq: d.seq, t: d.t, start: d.start, text: d.text, quote: d.quote, by: name(d.by),
         category: d.category, confirmed: d.confirmed, edited: d.edited }));
 
-    // An action item whose update was asked for in the same breath (same words, same owner) is reported
-    // once that status check is met.
-    const reportedAt = (item) => {
-      for (const c of s.checks.values()) {
-        if (c.source === item.source && c.met && (sameName(c.owner, item.owner) || c.owner == null)) return c.met.t;
-      }
-      return null;
-    };
+    // Done is what the monitor logged (item_done): the same judgement the post-mortem reads.
     const items = [...s.items.values()]
       .filter((i) => !i.dismissed)
       .map((i) => ({ seq: i.seq, t: i.t, owner: name(i.owner), task: i.task, due: i.due, quote: i.quote,
-        by: name(i.by), category: i.category, confirmed: i.confirmed, edited: i.edited, reported: reportedAt(i) }))
+        by: name(i.by), category: i.category, confirmed: i.confirmed, edited: i.edited,
+        reported: i.done ? i.done.t : null }))
       .sort((a, b) => {
         const group = (i) => (i.reported != null ? 2 : i.due != null ? 0 : 1);
         return group(a) - group(b) || (group(a) === 0 ? a.due - b.due : 0) || b.seq - a.seq;

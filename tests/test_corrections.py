@@ -1,3 +1,4 @@
+from bridge.corrections import amend, apply
 from bridge.events import (
     ActionItem,
     Alert,
@@ -9,7 +10,6 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
-from bridge.log.corrections import apply
 from tests.golden import numbered, said, session
 
 
@@ -140,12 +140,30 @@ def test_naming_an_unattributed_line_names_only_that_line() -> None:
     assert [e.speaker for e in fixed.events if isinstance(e, Transcript)] == ["Dee", None]
 
 
-def test_received_without_a_logged_update_is_met_at_the_commanders_word() -> None:
+def test_received_is_met_by_what_the_monitor_logged_and_never_by_the_view_guessing() -> None:
     events = incident()[:7]  # up to the alert: no update, no CheckMet
     events.append(Correction(t=75, seq=8, action="received", ref=4))
-    fixed = apply(events)
-    met = [e for e in fixed.events if isinstance(e, CheckMet)]
+    assert not [e for e in apply(events).events if isinstance(e, CheckMet)]  # the view decides nothing itself
+    events.append(CheckMet(t=75, seq=9, ref=4, source=8, by=None, late=12.0))  # what the monitor logs for it
+    met = [e for e in apply(events).events if isinstance(e, CheckMet)]
     assert [(m.ref, m.source, m.by, m.late, m.t) for m in met] == [(4, 8, None, 12.0, 75)]
+
+
+def test_an_edit_or_a_snooze_amends_an_item_but_never_its_evidence() -> None:
+    said = {
+        "start": 1,
+        "end": 3,
+        "quote": "Bob, fail over.",
+        "source": 1,
+        "by": "Ann",
+        "confidence": 0.9,
+        "category": None,
+    }
+    item = ActionItem(t=3, seq=2, owner="Bob", task="fail over", due=60, **said)  # type: ignore[arg-type]
+    edited = amend(item, Correction(t=9, action="edit", ref=2, owner="Bob Li", due=90))
+    assert isinstance(edited, ActionItem) and (edited.owner, edited.due, edited.task) == ("Bob Li", 90, "fail over")
+    assert (edited.quote, edited.start, edited.end, edited.source) == (item.quote, 1, 3, 1)
+    assert amend(item, Correction(t=9, action="dismiss", ref=2)) is item
 
 
 def test_received_after_the_monitor_logged_the_update_adds_nothing() -> None:

@@ -1,4 +1,5 @@
-"""The commander's corrections applied to a logged incident: what every view is made from.
+"""What the commander's corrections mean, decided here once: for the monitor as the call goes on, and for
+every view made from the log.
 
 The log keeps what was extracted and, after it, what the commander said about it (`Correction`). A view
 never shows the one without the other, so they are folded together here, once: a dismissed item is left
@@ -9,6 +10,10 @@ raised about it and their clearing.
 
 The evidence is never edited: an item keeps the quote it came from, so a reader can see what was said and
 what the commander made of it.
+
+The monitor applies the same `amend` to the checks and items it watches; what it decides from a correction
+(a check marked received is met) it logs as events of its own, so views read that instead of deciding it
+again.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from ..events import (
+from .events import (
     ActionItem,
     Alert,
     AlertCleared,
@@ -30,9 +35,9 @@ from ..events import (
     StatusCheck,
     Transcript,
 )
-from ..people import key, same
+from .people import key, same
 
-__all__ = ["Corrected", "apply"]
+__all__ = ["Corrected", "Item", "amend", "apply"]
 
 
 @dataclass(frozen=True)
@@ -95,17 +100,10 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
 
     alerts = {e.seq: e for e in events if isinstance(e, Alert)}
     dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in dismissed}
-    met = {e.ref for e in events if isinstance(e, CheckMet)}
-    due: dict[int, float] = {}
     out: list[LoggedEvent] = []
     for event in events:
         if isinstance(event, Correction):
-            # The monitor turns "received" into a CheckMet; a log written without one still shows the check met.
-            if event.action == "received" and event.ref in due and event.ref not in met:
-                met.add(event.ref)
-                late = round(max(0.0, event.t - due[event.ref]), 3)
-                out.append(CheckMet(t=event.t, wall=event.wall, ref=event.ref, source=event.seq, by=None, late=late))
-            continue
+            continue  # what it decided is folded in here; what the monitor made of it ("received") is logged
         if event.seq in dismissed or event.seq in dropped_alerts:
             continue
         if isinstance(event, CheckMet) and event.ref in dismissed:
@@ -114,9 +112,7 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
             continue
         if isinstance(event, Decision | ActionItem | StatusCheck):
             for edit in edits.get(event.seq, ()):
-                event = _edit(event, edit)
-            if isinstance(event, StatusCheck):
-                due[event.seq] = event.due
+                event = amend(event, edit)
         out.append(_renamed(event, names, speaker_of))
     return Corrected(
         events=out,
@@ -126,10 +122,15 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
     )
 
 
-_Item = Decision | ActionItem | StatusCheck
+Item = Decision | ActionItem | StatusCheck
+"""What the commander can edit."""
 
 
-def _edit(item: _Item, c: Correction) -> _Item:
+def amend(item: Item, c: Correction) -> Item:
+    """`item` as the commander's `edit` or `snooze` left it: new text, owner or due; a snoozed check's new
+    deadline. The evidence (quote, times, source) is never changed. Any other action leaves it as it is."""
+    if c.action not in ("edit", "snooze"):
+        return item
     if c.action == "snooze":
         if isinstance(item, StatusCheck) and c.until is not None:
             return msgspec.structs.replace(item, due=c.until)
