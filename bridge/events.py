@@ -102,6 +102,8 @@ class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
     raw: RawFormat | None = None
     retranscribed: str | None = None
     """The incident folder whose archive this one transcribes again."""
+    tz: str | None = None
+    """The call's timezone (IANA name): spoken clock times are resolved in it. None (older logs): UTC."""
     vocab: str | None = None
     roster: list[str] = msgspec.field(default_factory=list)
     patterns: str | None = None

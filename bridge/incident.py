@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from .calltime import zone
 from .events import Correction, Event, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
 
@@ -72,7 +73,7 @@ class Incident:
         if self.extractor is None:
             return
         if isinstance(logged, Session):
-            self.extractor.started = logged.started
+            self.extractor.started, self.extractor.zone = logged.started, zone(logged.options.tz)
         elif isinstance(logged, Correction) and logged.action == "rename" and logged.by != "bridge":
             self.extractor.speakers.rename(logged.speaker or "", logged.name or "")
 

@@ -190,6 +190,12 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="extra extraction rules (JSON, same keys as bridge/language/patterns/en.json), added to the built-in ones",
     )
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the call's timezone (an IANA name such as Europe/London), against which clock times said on the "
+        "call ('by 14:30') are resolved; recorded in the log (default: this machine's)",
+    )
     timers = parser.add_argument_group("alerts (call seconds)")
     timers.add_argument(
         "--silence-after",

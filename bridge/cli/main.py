@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..calltime import RATE, clock
+from ..calltime import RATE, clock, local_zone, zone
 from ..errors import BridgeError, UsageError
 from ..events import Session, SessionOptions
 from ..monitor import MonitorOptions
@@ -179,6 +179,11 @@ class _Session:
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        self.tz = args.tz or local_zone()
+        try:
+            zone(self.tz)
+        except ValueError as e:
+            raise UsageError(f"--tz: {e}") from None
         self.args = args
         logged_roster: list[str] | None = getattr(args, "roster", None)
         self.roster = logged_roster if logged_roster is not None else _read_vocab(args.vocab) if args.vocab else []
@@ -210,6 +215,7 @@ class _Session:
         )
         self.options = SessionOptions(
             out=str(out),
+            tz=self.tz,
             vocab=str(args.vocab) if args.vocab else None,
             roster=self.roster,
             patterns=str(args.patterns) if args.patterns else None,
@@ -415,6 +421,7 @@ def _logged_options(args: argparse.Namespace, session: Session) -> None:
     options = session.options
     args.roster = list(options.roster)
     args.vocab = None
+    args.tz = options.tz or "UTC"
     args.patterns = Path(options.patterns) if options.patterns else None
     for name, value in options.monitor.items():
         if name in ("silence_after", "quiet_after", "mitigation_after"):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import tzinfo
 from typing import TypedDict
+from zoneinfo import ZoneInfo
 
 import msgspec
 import numpy as np
 
+from ..calltime import wall
 from ..events import ActionItem, Category, Decision, Extracted, StatusCheck, Transcript
 from ..speakers.attribution import Speakers
 from .analysis import BRIDGE, Analyzer, Sentence
@@ -62,6 +64,8 @@ class Extractor:
         self.options = options or ExtractorOptions()
         self.started = started
         """Unix time at call time 0, to resolve spoken clock times."""
+        self.zone: tzinfo = ZoneInfo("UTC")
+        """The call's timezone, in which spoken clock times are meant (the session's --tz)."""
         self._heard: dict[tuple[float, float, str], tuple[str, list[Sentence]]] = {}
         self._requests: dict[str, _Request] = {}
         self._addressed: tuple[str | None, float, str | None] = (None, float("-inf"), None)
@@ -77,7 +81,7 @@ class Extractor:
         """The transcript with its speaker, as far as its words and its voice tell (a speaker it already has
         is kept)."""
         clean = self.analyzer.clean(transcript.text)
-        said_at = datetime.fromtimestamp(self.started + transcript.end) if self.started is not None else None
+        said_at = wall(self.started, transcript.end, self.zone) if self.started is not None else None
         sentences = self.analyzer.analyze(clean, said_at=said_at, names=self.speakers.names)
         self._heard[(transcript.start, transcript.end, transcript.text)] = (clean, sentences)
         guess = self.speakers.attribute(

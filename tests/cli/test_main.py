@@ -171,3 +171,15 @@ def test_the_sample_call_raises_the_same_events_at_full_speed_and_at_eight_times
     assert fast == paced
     kinds = [e[0] for e in fast]
     assert kinds.count("alert") == 3 and kinds.count("decision") == 4 and kinds.count("status_check") == 3
+
+
+def test_the_calls_timezone_is_logged_and_an_unknown_one_refused(tmp_path: Path) -> None:
+    said = tmp_path / "call.jsonl"
+    said.write_text(json.dumps({"start": 0.0, "end": 2.0, "text": "Priya, report back by 15:30."}) + "\n")
+    done = run_bridge("replay", str(said), "--tz", "Europe/Paris", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    session = json.loads((tmp_path / "o" / "events.jsonl").read_text().splitlines()[0])
+    assert session["options"]["tz"] == "Europe/Paris"
+    bad = run_bridge("replay", str(said), "--tz", "Mars/Olympus_Mons", "--out", str(tmp_path / "b"))
+    assert_one_line_error(bad, "--tz", "Mars/Olympus_Mons", "IANA")
+    assert not (tmp_path / "b" / "events.jsonl").exists()

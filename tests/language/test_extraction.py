@@ -7,10 +7,11 @@ words), `check:Owner@N` or `check:bridge@N`. An empty set means nothing may be e
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
+from bridge.calltime import zone
 from bridge.events import ActionItem, Decision, Extracted, StatusCheck, Transcript
 from bridge.language.analysis import Analyzer
 from bridge.language.extraction import Extractor
@@ -159,7 +160,7 @@ def analyzer() -> Analyzer:
 
 
 def extract(analyzer: Analyzer, text: str) -> list[object]:
-    extractor = Extractor(analyzer, Speakers(ROSTER), started=datetime(2026, 11, 27, 14, 0).timestamp())
+    extractor = Extractor(analyzer, Speakers(ROSTER), started=datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp())
     intro = Transcript(seq=1, t=3.0, start=0.0, end=3.0, text="This is Dana, I am the incident commander.")
     extractor.extract(extractor.attribute(intro))
     said = extractor.attribute(Transcript(seq=2, t=20.0, start=12.0, end=20.0, text=text))
@@ -249,3 +250,12 @@ def test_spoken_clock_times_resolve_against_the_session_start(analyzer: Analyzer
     items = extract(analyzer, "Priya, please report back at two thirty.")
     check = next(i for i in items if isinstance(i, StatusCheck))
     assert check.owner == "Priya" and check.due == pytest.approx(20.0 + 30 * 60 - 20.0, abs=1)
+
+
+def test_spoken_clock_times_are_meant_in_the_calls_timezone(analyzer: Analyzer) -> None:
+    # 14:00 UTC is 15:00 in Paris in November: "by 15:30" there is half an hour away, whatever the machine's zone.
+    extractor = Extractor(analyzer, Speakers(ROSTER), started=datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp())
+    extractor.zone = zone("Europe/Paris")
+    said = extractor.attribute(Transcript(seq=1, t=20.0, start=12.0, end=20.0, text="Priya, report back by 15:30."))
+    check = next(i for i in extractor.extract(said) if isinstance(i, StatusCheck))
+    assert check.due == pytest.approx(30 * 60, abs=1)
