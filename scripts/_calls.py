@@ -1,8 +1,9 @@
-"""The scripted calls the benchmark and the evaluation run on: the bundled sample and ../shared/calls.
+"""The scripted calls the benchmark and the evaluation run on: the bundled sample, ../shared/calls and the
+development corpus (corpus/calls).
 
 Each call comes with its audio, its reference lines (who said what, when) and its gold annotations.
-Shared calls are rendered into .cache/calls/ the first time they are needed (sox and hibari-tts:
-scripts/setup), with the flags the first line of the script asks for.
+Scripted calls are rendered into .cache/calls/ the first time they are needed (sox, espeak-ng and
+hibari-tts: scripts/setup), with the flags the first line of the script asks for.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE", "SAMPLES", "SHARED_CALLS", "Call", "calls"]
+__all__ = ["CACHE", "CORPUS_CALLS", "SAMPLES", "SHARED_CALLS", "Call", "calls"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SHARED_CALLS = ROOT.parent / "shared" / "calls"
+CORPUS_CALLS = ROOT / "corpus" / "calls"
 CACHE = ROOT / ".cache" / "calls"
 
 
@@ -42,9 +44,10 @@ class Call:
         return " ".join(str(line["text"]) for line in self.lines)
 
 
-def calls(names: list[str]) -> list[Call]:
-    """The calls named (all of them when none are), rendering any shared call not rendered yet."""
-    scripts = sorted(SHARED_CALLS.glob("*.call"))
+def calls(names: list[str], *, corpus: bool = False) -> list[Call]:
+    """The calls named, or with no names the sample and every shared call (and every corpus call too with
+    `corpus`), rendering any scripted call not rendered yet."""
+    scripts = sorted(SHARED_CALLS.glob("*.call")) + sorted(CORPUS_CALLS.glob("*.call"))
     unknown = set(names) - {"sample-call"} - {s.stem for s in scripts}
     if unknown:
         known = ", ".join(["sample-call", *(s.stem for s in scripts)])
@@ -57,7 +60,7 @@ def calls(names: list[str]) -> list[Call]:
         out.append(Call("sample-call", SAMPLES / "sample-call.opus", ref["lines"], ref["duration"], gold, roster))
     for script in scripts:
         name = script.stem
-        if names and name not in names:
+        if (names and name not in names) or (not names and script.parent == CORPUS_CALLS and not corpus):
             continue
         wav, ref_path = CACHE / f"{name}.wav", CACHE / f"{name}.ref.json"
         if not (wav.exists() and ref_path.exists()):

@@ -8,7 +8,9 @@ Script format (the same as shared/tools/render_call.py), one spoken line per row
     # channel IC=0                channel for --stereo (0 = left; default 1 = right)
     2.0 IC: Okay, this is the incident commander ...
 
-The number is the silence in seconds before the line starts. A speaker without a voice gets espeak-ng en-us.
+The number is the silence in seconds before the line starts; a negative number starts the line that many
+seconds before the previous one ends (cross-talk: the two are mixed). A speaker without a voice gets
+espeak-ng en-us.
 Writes OUT.wav (16 kHz, 16-bit) and OUT.ref.json: {"script", "rate", "duration", "stereo",
 "lines": [{"i", "speaker", "text", "start", "end"}]} with times in seconds. Output is deterministic
 (hibari seed 0, seeded noise, no dither).
@@ -38,7 +40,7 @@ import numpy as np
 RATE = 16000
 HIBARI_RATE = 24000
 OPUS_BITRATE = 24000
-LINE = re.compile(r"(\d+(?:\.\d+)?)\s+([^:]+?)\s*:\s*(.+)")
+LINE = re.compile(r"(-?\d+(?:\.\d+)?)\s+([^:]+?)\s*:\s*(.+)")
 DIRECTIVE = re.compile(r"#\s*(voice|channel)\s+([^=]+?)\s*=\s*(\S+)")
 HIBARI = re.compile(r"hibari(?::([+-]?\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?")
 ESPEAK = re.compile(r"[A-Za-z][\w-]*(?:,\d+)?")
@@ -170,16 +172,17 @@ def main() -> None:
     clips = [speak(ln.text, voices.get(ln.speaker, "en-us")) for ln in lines]
     starts: list[int] = []
     ref: list[dict[str, Any]] = []
-    t = 0
+    t = last = 0  # the end of the line before, and of the last audio
     for i, (ln, clip) in enumerate(zip(lines, clips, strict=True)):
-        t += int(ln.gap * RATE)
+        t = max(0, t + int(ln.gap * RATE))
         starts.append(t)
         start, t = round(t / RATE, 3), t + len(clip)
+        last = max(last, t)
         ref.append({"i": i, "speaker": ln.speaker, "text": ln.text, "start": start, "end": round(t / RATE, 3)})
-    n, width = t + RATE, 2 if args.stereo else 1  # one second of tail
+    n, width = last + RATE, 2 if args.stereo else 1  # one second of tail
     audio = np.zeros((width, n), np.float32)
     for ln, clip, start in zip(lines, clips, starts, strict=True):
-        audio[channels.get(ln.speaker, 1) if args.stereo else 0, start : start + len(clip)] = clip
+        audio[channels.get(ln.speaker, 1) if args.stereo else 0, start : start + len(clip)] += clip  # mixed
     if args.noise is not None:
         level = float(np.sqrt(np.mean(np.square(np.concatenate(clips))))) * 10 ** (-args.noise / 20)
         audio += (np.random.default_rng(0).standard_normal(audio.shape) * level).astype(np.float32)
