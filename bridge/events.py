@@ -165,6 +165,11 @@ class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):
     confidence: float | None = None
     """Mean probability of the recognised tokens, 0..1."""
     words: list[Word] | None = None
+    acts: dict[str, float] | None = None
+    """What the utterance does, by the act classifier (bridge/language/acts.py): the probability of each act
+    (decision, request, commitment, status_check, update, question, acknowledgement), read with the turn
+    before it. Logged, so that the monitor and every later reader judge from the same scores. None when no
+    classifier judged it."""
 
 
 class Interim(Event, frozen=True, kw_only=True, tag="interim"):

@@ -13,22 +13,26 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE", "CORPUS_CALLS", "SAMPLES", "SHARED_CALLS", "Call", "calls"]
+__all__ = ["APOLLO", "CACHE", "CORPUS_CALLS", "DIALOGUE", "SAMPLES", "SHARED_CALLS", "Call", "apollo", "calls"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SHARED_CALLS = ROOT.parent / "shared" / "calls"
 CORPUS_CALLS = ROOT / "corpus" / "calls"
+APOLLO = ROOT / "corpus" / "apollo"
+DIALOGUE = ROOT.parent / "shared" / "data" / "real" / "incident_dialogue"
 CACHE = ROOT / ".cache" / "calls"
 
 
 @dataclass
 class Call:
     name: str
-    audio: Path
+    audio: Path | None
+    """None: real dialogue known only as a transcript."""
     lines: list[dict[str, object]]
     """The reference lines: `i`, `speaker`, `text`, `start`, `end` (call seconds)."""
     duration: float
@@ -38,6 +42,8 @@ class Call:
     """The people on the call, as a commander would list them for --vocab (the script's voices)."""
     channels: dict[str, int] = field(default_factory=dict)
     """Speakers alone on a channel of the rendered audio (the script's `# channel NAME=INDEX` lines)."""
+    started: float | None = None
+    """Unix time at call time 0, when the script says (`# started ISO-TIME`): clock times said on it need it."""
 
     @property
     def reference(self) -> str:
@@ -67,12 +73,44 @@ def calls(names: list[str], *, corpus: bool = False) -> list[Call]:
             _render(script, CACHE / name)
         ref = _load(ref_path)
         gold = _load(script.with_suffix(".gold.json"))
-        out.append(Call(name, wav, ref["lines"], ref["duration"], gold, _roster(script), _channels(script)))
+        out.append(
+            Call(name, wav, ref["lines"], ref["duration"], gold, _roster(script), _channels(script), _started(script))
+        )
+    return out
+
+
+def apollo(names: list[str] | None = None) -> list[Call]:
+    """The annotated stretches of the Apollo 13 Flight Director loop (corpus/apollo), as calls known only by
+    their transcript: line times from the mission clock (corpus/README.md says how), speakers the call signs.
+    Stretches whose name starts with "agreement-b" annotate a stretch twice (to measure agreement) and are
+    left out unless named."""
+    out = []
+    for path in sorted(APOLLO.glob("*.gold.json")):
+        name = "apollo/" + path.name.removesuffix(".gold.json")
+        if (names and name not in names) or (not names and "agreement-b" in name):
+            continue
+        gold = _load(path)
+        records = [json.loads(line) for line in (DIALOGUE / gold["source"]).read_text().splitlines()]
+        stretch = records[gold["first"] : gold["last"] + 1]
+        origin = next(r["start_s"] for r in stretch if r["start_s"] is not None)
+        lines: list[dict[str, object]] = []
+        end = 0.0
+        for i, r in enumerate(stretch):
+            start = float(r["start_s"] - origin) if r["start_s"] is not None else end
+            end = float(r["end_s"] - origin) if r["end_s"] is not None else start + 1.0
+            lines.append({"i": i, "speaker": r["speaker"], "text": r["text"], "start": start, "end": max(end, start)})
+        roster = sorted({str(line["speaker"]) for line in lines})
+        out.append(Call(name, None, lines, max(float(str(x["end"])) for x in lines), gold, roster))
     return out
 
 
 def _roster(script: Path) -> list[str]:
     return re.findall(r"^#\s*voice\s+([^=\s]+)=", script.read_text(), re.M)
+
+
+def _started(script: Path) -> float | None:
+    found = re.search(r"^#\s*started\s+(\S+)", script.read_text(), re.M)
+    return datetime.fromisoformat(found.group(1)).timestamp() if found else None
 
 
 def _channels(script: Path) -> dict[str, int]:

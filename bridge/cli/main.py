@@ -491,7 +491,8 @@ def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None) -> An
     from ..speakers.attribution import Speakers
 
     people = [term for term in roster if len(term.split()) <= 2 and term[:1].isupper()]
-    return Extractor(Analyzer(spacy_path, load_patterns(patterns)), Speakers(people))
+    analyzer = Analyzer(spacy_path, load_patterns(patterns))
+    return Extractor(analyzer, Speakers(people, commander_roles=analyzer.patterns.words("commander_roles")))
 
 
 def _read_vocab(path: Path) -> list[str]:

@@ -76,6 +76,22 @@ class Sentence:
     time: SpokenTime | None = None
     mitigation_order: bool = False
     """A bare imperative such as "Kill the batch job": the bridge's decision when nobody is named."""
+    imperative: str | None = None
+    """The task of an order given to nobody named in the sentence ("Get the banner up on the help centre"):
+    whose it is, the dialogue tells (an addressee from the sentences before)."""
+    assignment: str | None = None
+    """The addressee is given a task by name ("Yaw, the volume's yours": "the volume"); "" when the task is
+    what was just said ("Olumide, that one is yours")."""
+    order: bool = False
+    """An order to someone named that changes the system ("Connor, disable the leaked key"): a decision too,
+    unless it carries out one just taken."""
+    named_owner: str | None = None
+    """Someone named after the verb as who must act or report ("get Mei to page the vendor", "I want to hear
+    back from Luis"), not spoken to."""
+    offer: str | None = None
+    """A task offered to whoever takes it ("who can take the queue?", "can someone check the certs?")."""
+    volunteer: bool = False
+    """The speaker takes on what was offered ("I've got it", "leave it with me", "I can take that")."""
     lemmas: frozenset[str] = field(default_factory=frozenset)
     """The nouns said, to tell which task a report is about."""
     topic: frozenset[str] = field(default_factory=frozenset)
@@ -113,10 +129,17 @@ class Analyzer:
         self._not_decision = p.words("not_decision_verbs")
         self._imperative = p.words("imperative_decision_verbs")
         self._not_tasks = p.words("not_tasks")
+        self._owners_after_verb = [re.compile(x) for x in p.data["owners_after_verb"]]
+        self._offers = [re.compile(x) for x in p.data["group_offers"]]
+        self._volunteers = [re.compile(x) for x in p.data["volunteers"]]
+        self._decision_phrases = [re.compile(x) for x in p.data["decision_phrases"]]
+        self._assignments = [re.compile(x) for x in p.data["assignments"]]
+        self._not_we_do = p.words("we_do_verbs_excluded")
 
     def clean(self, text: str) -> str:
-        """Without fillers ("um, we will, uh, fail over" -> "we will fail over")."""
+        """Without fillers ("um, we will, uh, fail over" -> "we will fail over"; "can you, like, check")."""
         text = self._fillers.sub(" ", text)
+        text = re.sub(r"(?i),\s*like,\s*|,\s*like\s+(?=the\b|a\b|an\b)|\blike,\s+", ", ", text)
         return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
     def analyze(
@@ -144,7 +167,8 @@ class Analyzer:
         words = lower.split()
         addressee, body_start = self._addressee(sent, names)
         self_id = self._self_identification(text, names)
-        time = find_time(text, said_at)
+        cadence = any(p.search(text) for p in self._status)
+        time = find_time(text, said_at, bare=cadence)
         question = text.endswith("?") or (
             bool(words)
             and words[0] in self._openers
@@ -160,27 +184,50 @@ class Analyzer:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
         elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?"):
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
+        imperative = None
+        if not addressee and body and _imperative(body[0]) and not text.endswith("?") and request is None:
+            imperative = self._task(doc, body[0].i, sent.end, None, time)
+        named_owner, named_task = self._named_owner(text, names)
+        if request is None and named_task is not None:
+            request = self._trim_task(named_task, time)
+        offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
+        volunteer = any(p.search(text) for p in self._volunteers)
+        assigned = next((m for p in self._assignments if (m := p.search(text))), None)
+        assignment = None
+        if assigned is not None and addressee and addressee != BRIDGE and not text.endswith("?"):
+            task = (assigned.groupdict().get("task") or "").strip()
+            assignment = task if task and task.lower() not in ("that", "it", "this") else ""
         commitment = None
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
                 commitment, task_at = None, None
-        hedged = any(w in self._hedges for w in words) and "DECISION_MARKER" not in labels
+        # A hedge holds for its own clause: "I think the retry change is the cause, so let's roll it back" decides.
+        last_clause = re.split(r"(?i),?\s+(?:so|then|therefore|and so)\s+|;\s*", lower)[-1].split()
+        hedged = any(w in self._hedges for w in last_clause) and "DECISION_MARKER" not in labels
         decision = None
         if not question and not hedged:
             decision = self._decision(doc, sent, labels, text)
+        if decision is None and not question and not hedged:
+            decision = self._decision_phrase(text) or self._we_do(sent)
+        order = bool(
+            not question
+            and addressee
+            and addressee != BRIDGE
+            and body
+            and _imperative(body[0])
+            and body[0].lemma_.lower() in self._imperative
+        )
+        setting = not question and _setting(sent)
         mitigation_order = bool(
             not question
             and not addressee
             and body
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
-        )
-        status = (
-            time is not None
-            and any(p.search(text) for p in self._status)
-            and not any(n in lower for n in self.patterns.data["not_status_phrases"])
-        )
+        ) or (setting and not addressee)
+        order = order or (setting and bool(addressee) and addressee != BRIDGE)
+        status = time is not None and cadence and not any(n in lower for n in self.patterns.data["not_status_phrases"])
         if (
             status
             and decision
@@ -204,9 +251,58 @@ class Analyzer:
             status=status,
             time=time,
             mitigation_order=mitigation_order,
+            imperative=imperative,
+            assignment=assignment,
+            order=order,
+            named_owner=named_owner,
+            offer=offer,
+            volunteer=volunteer,
             lemmas=lemmas,
             topic=topic,
         )
+
+    def _decision_phrase(self, text: str) -> str | None:
+        """A state, severity, freeze, prohibition or deferral call: "we're mitigated", "this is a SEV one now",
+        "nobody touches prod config until the rollback lands", "park the cache theory for now"."""
+        return _trim(text) if any(p.search(text) for p in self._decision_phrases) else None
+
+    def _we_do(self, sent: Any) -> str | None:
+        """ "We shift Asia traffic to the second provider", "then we swap back to yesterday's index": the
+        bridge's course said in the present, by the one deciding; not "we see errors" or "we need logs"."""
+        tokens = [t for t in sent if not t.is_punct]
+        for i, t in enumerate(tokens[:-1]):
+            if t.lower_ != "we" or (
+                i and tokens[i - 1].lower_ not in ("then", "so", "okay", "ok", "now", "right", "and")
+            ):
+                continue
+            verb = tokens[i + 1]
+            if (
+                verb.pos_ == "VERB"
+                and verb.tag_ == "VBP"
+                and verb.lemma_.lower() not in self._not_we_do
+                and verb.lemma_.lower() not in self._not_decision
+                and any(c.dep_ in _COMPLEMENTS for c in verb.children)
+            ):
+                return _trim(sent[t.i - sent.start :].text)
+        return None
+
+    def _named_owner(self, text: str, names: frozenset[str]) -> tuple[str | None, str | None]:
+        """(name, task) for a person named after the verb; the task is None when only a report is asked."""
+        for pattern in self._owners_after_verb:
+            for m in pattern.finditer(text):
+                name = m["name"]
+                low = name.lower()
+                if low in self._not_names or low in self._acks or low in self._bridge or low in _PRONOUNS:
+                    continue
+                if low in names or name[:1].isupper():
+                    task = m.groupdict().get("task")
+                    return name, (_trim(task) if task and len(task.split()) >= 2 else None)
+        return None, None
+
+    def _trim_task(self, task: str, time: SpokenTime | None) -> str:
+        if time is not None:
+            task = re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I)
+        return _trim(task)
 
     def _decision(self, doc: Any, sent: Any, labels: dict[str, int], text: str) -> str | None:
         if "DECISION_MARKER" in labels:
@@ -244,7 +340,9 @@ class Analyzer:
         model often tags them as adverbs or nouns, so position and punctuation weigh more than tags."""
         tokens = [t for t in sent if not t.is_space]
         i = 0
-        while i < len(tokens) and (tokens[i].lower_ in self._acks or tokens[i].is_punct):
+        while i < len(tokens) and (
+            tokens[i].lower_ in self._acks or tokens[i].is_punct or tokens[i].lower_ in _OPENERS
+        ):
             i += 1
         for n in (2, 1):
             head, rest = tokens[i : i + n], tokens[i + n :]
@@ -301,6 +399,10 @@ class Analyzer:
 
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
+_OPENERS = frozenset({"and", "also", "so", "then", "now", "okay", "ok", "right", "well", "like", "oh", "hey", "but"})
+"""Words that open a turn before the name it is said to: "And, Kenji, can you ..." """
+_BEFORE_WE = frozenset({"then", "so", "okay", "ok", "now", "right", "and"})
+_PRONOUNS = frozenset({"i", "you", "he", "she", "we", "they", "it", "me", "him", "her", "us", "them", "everyone"})
 _FUNCTION_POS = frozenset({"PRON", "DET", "AUX", "ADP", "CCONJ", "SCONJ", "INTJ", "NUM", "PART"})
 
 
@@ -377,6 +479,57 @@ def _topic(sent: Any, start: int) -> frozenset[str]:
         chunk = next((c for c in sent.noun_chunks if c.start >= verb.i and c.root.pos_ != "PRON"), None)
         nouns = {t.lemma_.lower() for t in chunk if _topical(t)} if chunk is not None else set()
     return frozenset(nouns)
+
+
+_STATES = frozenset({"off", "on", "open", "closed", "enabled", "disabled"})
+_AFTER_STATE = frozenset({"now", "please", "too", "also", "then", "again", "immediately"})
+_REPORTING = frozenset(
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "looks",
+        "look",
+        "seems",
+        "shows",
+        "show",
+        "went",
+        "came",
+        "has",
+        "have",
+        "had",
+        "got",
+        "see",
+        "saw",
+        "stays",
+        "remains",
+        "'s",
+        "'re",
+    }
+)
+
+
+def _setting(sent: Any) -> bool:
+    """A setting said as an order, without a verb: "O2 fans 2 off", "all fuel cell pumps off, CAPCOM", "flag
+    off now": something, then its new state, ending the sentence; not "the pumps are off", "keep an eye on it"."""
+    words = [t for t in sent if not t.is_punct]
+    if not 2 <= len(words) <= 12 or any(t.lower_ in _REPORTING or t.tag_ in ("VBD", "VBZ", "VBN") for t in words):
+        return False
+    end = len(words)
+    while end > 1 and words[end - 1].lower_ not in _STATES:
+        last = words[end - 1]
+        if last.lower_ not in _AFTER_STATE and not last.is_title and not last.is_upper:
+            break
+        end -= 1  # "off now", "off, CAPCOM": what follows the state says when or to whom
+    if words[end - 1].lower_ not in _STATES:
+        return False
+    before = words[: end - 1]
+    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper for t in before) and all(
+        t.pos_ != "VERB" or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set") for t in before
+    )
 
 
 def _imperative(token: Any) -> bool:

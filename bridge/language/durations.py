@@ -11,33 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["SpokenTime", "find_time", "parse_number"]
+__all__ = ["SpokenTime", "find_answer", "find_time", "parse_number"]
 
 _UNITS = {
     word: n
     for n, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
     )
 } | {"oh": 0, "a": 1, "an": 1}
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
@@ -96,14 +76,98 @@ def parse_number(words: str) -> float | None:
     return float(total + current)
 
 
-def find_time(text: str, said_at: datetime | None = None) -> SpokenTime | None:
-    """The first time phrase in `text`, in seconds after it was said; clock times need `said_at`."""
-    found = [t for t in (_relative(text), _clock(text, said_at)) if t is not None]
+def find_time(text: str, said_at: datetime | None = None, *, bare: bool = False) -> SpokenTime | None:
+    """The first time phrase in `text`, in seconds after it was said; clock times and days need `said_at`.
+    `bare`: the words are about reporting back, where a number without a unit means minutes ("sync again in
+    fifteen", "holler in five")."""
+    found = [t for t in (_relative(text), _clock(text, said_at), _day(text, said_at)) if t is not None]
+    if bare and not found:
+        found = [t for t in (_bare(text),) if t is not None]
     return min(found, key=lambda t: t.span[0]) if found else None
 
 
+def find_answer(text: str) -> SpokenTime | None:
+    """How long, as an answer to "what's the ETA?" or "how long?" gives it at the start of a reply: "ten,
+    give or take", "about twenty minutes", "five minutes tops", "maybe fifteen"; minutes when no unit is said."""
+    m = _ANSWER.match(text)
+    if m is None:
+        return None
+    number = parse_number(m["num"])
+    if number is None or number <= 0:
+        return None
+    seconds = number * (_unit(m["unit"]) if m["unit"] else 60)
+    if not m["unit"] and number > 120:
+        return None  # "two hundred" alone is no ETA
+    return SpokenTime(seconds, m.span(), m.group(0).strip())
+
+
+_BARE = re.compile(
+    rf"\b(?:in|within|another)\s+(?:about\s+|another\s+|the\s+next\s+)?(?P<num>{_NUMBER})\b(?!\s*(?:%|percent|[a-z]))",
+    re.I,
+)
+_ANSWER = re.compile(
+    r"^\W*(?:(?:uh|um|so|well|yeah|okay|ok|roughly|about|around|maybe|probably|like|i'd say|call it|eta is"
+    r"|eta's)[\s,]+)*"
+    rf"(?P<num>{_NUMBER})(?:\s+(?P<unit>{_UNIT}))?(?=\s*(?:[,.!?]|$|give or take|or so|tops|max|ish|more|minutes|ok))",
+    re.I,
+)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = re.compile(
+    r"\b(?:by|before|until|till|on|for)\s+(?:the\s+)?(?P<what>end of (?:the )?day|close of business|close of play|"
+    r"close of work|cob|eod|end of business|end of play|tomorrow(?: morning)?|end of (?:the )?week|"
+    r"(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+
+
+_ALONE = re.compile(rf"(?:^|,\s*)(?P<num>{_NUMBER})\s+(?P<unit>{_UNIT})\s*(?=,|$|\.)", re.I)
+"""A duration said on its own between commas: "Joon-ho, two minutes, tell me the swap worked"."""
+
+
+def _bare(text: str) -> SpokenTime | None:
+    for m in _BARE.finditer(text):
+        number = parse_number(m["num"])
+        if number is not None and 0 < number <= 120:
+            return SpokenTime(number * 60, m.span(), m.group(0))
+    for m in _ALONE.finditer(text):
+        number = parse_number(m["num"])
+        if number is not None and number > 0:
+            return SpokenTime(number * _unit(m["unit"]), m.span("num"), m.group(0).strip(" ,"))
+    return None
+
+
+def _day(text: str, said_at: datetime | None) -> SpokenTime | None:
+    """Deadlines named by day: end of day (17:00 where the call is), tomorrow (09:00), a weekday (its start),
+    the end of the week (Friday 17:00); always the next such time after the words were said."""
+    if said_at is None:
+        return None
+    m = _DAY.search(text)
+    if m is None:
+        return None
+    what = m["what"].lower()
+    day = said_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if what.startswith("tomorrow"):
+        target = day + timedelta(days=1, hours=9)
+    elif "week" in what:
+        target = day + timedelta(days=(4 - said_at.weekday()) % 7, hours=17)
+    elif any(d in what for d in _DAYS):
+        weekday = next(i for i, d in enumerate(_DAYS) if d in what)
+        target = day + timedelta(days=(weekday - said_at.weekday()) % 7 or 7)
+    else:
+        target = day + timedelta(hours=17)
+    if target <= said_at:
+        target += timedelta(days=7 if any(d in what for d in _DAYS) or "week" in what else 1)
+    return SpokenTime((target - said_at).total_seconds(), m.span(), m.group(0))
+
+
+_THE_HOUR = re.compile(r"\b(?:within|in)\s+the\s+(?:next\s+)?hour\b", re.I)
+
+
 def _relative(text: str) -> SpokenTime | None:
+    hour = _THE_HOUR.search(text)
     for m in _RELATIVE.finditer(text):
+        if hour is not None and hour.start() < m.start():
+            break
         if m["half"]:
             seconds = 1800.0
         elif m["vague"]:
@@ -118,7 +182,7 @@ def _relative(text: str) -> SpokenTime | None:
         if m["prep"].lower() == "for":  # "for five minutes" is a length, not a deadline
             continue
         return SpokenTime(seconds, m.span(), m.group(0))
-    return None
+    return SpokenTime(3600.0, hour.span(), hour.group(0)) if hour is not None else None
 
 
 def _unit(unit: str) -> int:

@@ -1,17 +1,32 @@
 """Decisions, action items and status checks from final transcripts: the building half of extraction.
 
-For each final transcript the extractor asks the analyzer what each sentence does, asks the speaker
-attribution who said it, and builds typed events carrying their evidence (call times, the words, the
-transcript's `seq`). It keeps the little state a bridge call needs: who was just asked to do what, so that
-"Marcus, please start the rollback" / "Okay, I will start it now" stays one action item.
+For each final transcript the extractor asks the analyzer what each sentence holds (who is addressed, the
+task's words, a spoken time), the act classifier what the utterance does (acts.py; it read the turn
+before it), and the speaker attribution who said it; then it builds typed events carrying their evidence
+(call times, the words, the transcript's `seq`).
+
+Who decides the act is `use`: "rules" (the analyzer alone), "model" (the classifier alone; the rules still
+find owners, tasks and times), or "both" (the default): the classifier decides, a rule's act stands when
+the classifier does not rule it out, and a rule marked strong ("Decision: ...") stands on its own.
+
+A bridge call is a dialogue, so the extractor keeps the little state it needs:
+- who was just addressed, carried into the same speaker's next sentences ("Kim, you're on comms." / "Get
+  the banner up"), and the last person who spoke, who is the "you" of "I'll need you to drain node seven";
+- who was just asked to do what, so that "Marcus, please start the rollback" / "Okay, starting it now"
+  stays one item, and an acceptance that adds a deadline gives the item its due;
+- a proposal or question just put ("should we flip the flag off?"), so that an assent ("yes, let's")
+  becomes the decision, quoting both;
+- a task offered to whoever takes it ("who can take the queue?"), so that "I've got it" makes it the
+  volunteer's;
+- a question about how long ("what's the ETA?"), so that "ten, give or take" sets the answerer's check.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TypedDict
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -19,12 +34,21 @@ import numpy as np
 
 from ..calltime import wall
 from ..events import ActionItem, Category, Decision, Extracted, StatusCheck, Transcript
+from ..people import same
 from ..speakers.attribution import Speakers
+from .acts import Acts
 from .analysis import BRIDGE, Analyzer, Sentence
+from .durations import SpokenTime, find_answer
 
-__all__ = ["Extractor", "ExtractorOptions"]
+__all__ = ["Extractor", "ExtractorOptions", "Use"]
+
+Use = Literal["rules", "model", "both"]
 
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|that|this|those|these)(?:\s+(?:one|change|thing|step|part))?$", re.I)
+_STRONG_DECISION = re.compile(r"(?i)^(?:\W*\w+[,.]?\s+)?(?:decision|the decision|we (?:have )?decided)\b")
+_ETA = re.compile(r"(?i)\b(?:eta|how long|how much longer|how much time|when will|when do you|time frame|timeline)\b")
+_FIRST_PERSON = re.compile(r"(?i)^(?:\W*\w+[,.]?\s+)?i(?:'ll|'m| will| am| shall| can)\b")
+_YOU = re.compile(r"(?i)\byou\b")
 
 
 class _Evidence(TypedDict):
@@ -39,15 +63,44 @@ class _Evidence(TypedDict):
 
 @dataclass(frozen=True)
 class ExtractorOptions:
+    use: Use = "both"
+    threshold: float = 0.5
+    """The classifier says an utterance does an act at this probability or more."""
+    veto: float = 0.2
+    """With both: below this probability the classifier rules out an act the rules found."""
     acceptance_window: float = 60.0
     """Seconds within which "I will ..." from the person just asked accepts the request."""
+    context_window: float = 20.0
+    """Seconds within which an addressee, a proposal, an offer or a question still holds for the next turn."""
 
 
 @dataclass
 class _Request:
-    at: float
+    item: ActionItem
     has_due: bool
     accepted: bool = False
+
+
+@dataclass
+class _Turn:
+    """What the dialogue remembers of the last transcript."""
+
+    speaker: str | None
+    end: float
+    text: str
+    addressee: str | None = None
+    """The person the speaker addressed last (BRIDGE: everyone), carried into their next sentences."""
+    proposal: str | None = None
+    """A course of action put as a question or a proposal, waiting for an assent."""
+    proposal_start: float = 0.0
+    offer: str | None = None
+    """A task offered to whoever takes it."""
+    asked_eta: bool = False
+    decided: bool = False
+    task: str | None = None
+    """The last thing the speaker ordered or decided: what "you're on that" gives someone."""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    """(owner, task) asked in this turn."""
 
 
 class Extractor:
@@ -56,11 +109,13 @@ class Extractor:
         analyzer: Analyzer,
         speakers: Speakers,
         *,
+        acts: Acts | None = None,
         started: float | None = None,
         options: ExtractorOptions | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.speakers = speakers
+        self.acts = acts
         self.options = options or ExtractorOptions()
         self.started = started
         """Unix time at call time 0, to resolve spoken clock times."""
@@ -68,8 +123,9 @@ class Extractor:
         """The call's timezone, in which spoken clock times are meant (the session's --tz)."""
         self._heard: dict[tuple[float, float, str], tuple[str, list[Sentence]]] = {}
         self._requests: dict[str, _Request] = {}
-        self._addressed: tuple[str | None, float, str | None] = (None, float("-inf"), None)
-        """(addressee, end, speaker) of the last transcript, carried into a continuation of it."""
+        self._last: _Turn | None = None
+        self._previous: tuple[str, str | None] | None = None
+        """(text, speaker) of the last transcript attributed: the context the classifier reads."""
         self._categories: list[tuple[Category, re.Pattern[str]]] = [
             (category, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I))
             for category, words in analyzer.patterns.data["categories"].items()
@@ -79,7 +135,7 @@ class Extractor:
         self, transcript: Transcript, *, voiceprint: np.ndarray | None = None, seconds: float = 0.0
     ) -> Transcript:
         """The transcript with its speaker, as far as its words and its voice tell (a speaker it already has
-        is kept)."""
+        is kept), and what the classifier says it does."""
         clean = self.analyzer.clean(transcript.text)
         said_at = wall(self.started, transcript.end, self.zone) if self.started is not None else None
         sentences = self.analyzer.analyze(clean, said_at=said_at, names=self.speakers.names)
@@ -94,100 +150,270 @@ class Extractor:
             voiceprint=voiceprint,
             seconds=seconds,
         )
-        if transcript.speaker is not None:
-            return msgspec.structs.replace(transcript, voice=guess.voice)
-        return msgspec.structs.replace(
-            transcript,
-            speaker=guess.speaker,
-            speaker_source=guess.source,
-            speaker_confidence=guess.confidence,
-            voice=guess.voice,
-        )
+        if transcript.speaker is None:
+            transcript = msgspec.structs.replace(
+                transcript,
+                speaker=guess.speaker,
+                speaker_source=guess.source,
+                speaker_confidence=guess.confidence,
+            )
+        transcript = msgspec.structs.replace(transcript, voice=guess.voice)
+        if self.acts is not None and self.options.use != "rules" and transcript.acts is None:
+            before, by = self._previous if self._previous is not None else (None, None)
+            alike = None if before is None else same(by, transcript.speaker)
+            scores = self.acts.scores(clean, before, same_speaker=alike)
+            transcript = msgspec.structs.replace(transcript, acts={k: round(v, 3) for k, v in scores.items()})
+        self._previous = (clean, transcript.speaker)
+        return transcript
 
     def extract(self, transcript: Transcript) -> list[Extracted]:
         """Items in a logged transcript (it has its `seq`); call `attribute` on it first."""
         heard = self._heard.pop((transcript.start, transcript.end, transcript.text), None)
         if heard is None:
-            self.attribute(transcript)
+            transcript = self.attribute(transcript)
             heard = self._heard.pop((transcript.start, transcript.end, transcript.text))
         clean, sentences = heard
         speaker = self.speakers.canonical(transcript.speaker) if transcript.speaker else None
+        acts = transcript.acts if self.options.use != "rules" else None
+        last = self._last
+        recent = last is not None and transcript.start - last.end <= self.options.context_window
+        same_speaker = last is not None and last.speaker is not None and same(last.speaker, speaker)
+        turn = _Turn(speaker, transcript.end, clean)
+        # An addressee holds for the same speaker's next sentences; "you" is whoever spoke just before.
+        addressee = last.addressee if recent and same_speaker and last is not None else None
+        previous_speaker = last.speaker if recent and last is not None and not same_speaker else None
+
         items: list[Extracted] = []
         decided: list[Sentence] = []
-        last_addressee, last_end, last_speaker = self._addressed
-        continuing = transcript.start - last_end <= self.speakers.continuation_gap and last_speaker == speaker
-        addressee = last_addressee if continuing else None
-        for s in sentences:
-            if s.addressee:
-                addressee = s.addressee
-            person = None if addressee is None or addressee == BRIDGE else self.speakers.learn(addressee)
+        requested = committed = checked = False
+        # A name said on its own ("Rolling back the canary. Tariq.") is for the sentence before it.
+        addressees = [x.addressee for x in sentences]
+        for i, x in enumerate(sentences[1:], 1):
+            if x.addressee and addressees[i - 1] is None and _only_name(x):
+                addressees[i - 1] = x.addressee
+        said_task = last.task if last is not None and recent and same_speaker else None
+        for s, named in zip(sentences, addressees, strict=True):
+            if named:
+                addressee = named
             start, end = self._times(transcript, clean, s)
             evidence = _Evidence(start=start, end=end, quote=s.text, source=transcript.seq, by=speaker)
-            due = round(end + s.time.seconds, 3) if s.time else None
-            if s.status and due is not None:
-                owner = person if s.request else speaker if s.commitment else None
+            time, answered = s.time, False
+            if time is None and not checked:
+                time = self._answer(s, last, recent)
+                answered = time is not None
+            due = round(end + time.seconds, 3) if time else None
+
+            owner = self._owner(s, named or addressee, previous_speaker, speaker)
+            owner = self.speakers.learn(owner) if owner is not None else None
+            if due is not None and not checked and self._says(acts, "status_check", bool(s.status) or answered):
+                check_owner = self._check_owner(s, owner, speaker, answered=answered)
                 items.append(
                     StatusCheck(
-                        t=transcript.t, owner=owner, due=due, confidence=0.9, category="communication", **evidence
-                    )
-                )
-            if s.request and person:
-                task = self._resolve(s.request, decided)
-                self._requests[person.lower()] = _Request(transcript.end, due is not None)
-                self.speakers.assign(person, s.topic if task == s.request else decided[-1].lemmas)
-                items.append(
-                    ActionItem(
                         t=transcript.t,
-                        owner=person,
-                        task=task,
+                        owner=check_owner,
                         due=due,
-                        confidence=0.85,
-                        category=self._category(task),
+                        confidence=self._confidence(acts, "status_check", 0.9),
+                        category="communication",
                         **evidence,
                     )
                 )
-            elif s.commitment and _substantive(s.commitment):
-                item = self._commitment(transcript, s, speaker, due, evidence)
+                checked = True
+
+            accepted = self._acceptance(transcript, s, speaker, due, evidence) if not requested else None
+            task = s.request or s.imperative
+            if s.assignment is not None:
+                task = s.assignment or said_task
+            if accepted is not None:
+                items.append(accepted)
+                committed = True
+            elif (
+                task
+                and owner is not None
+                and not _REPORT_ONLY.match(task)
+                and (not requested or s.request)
+                and self._says(acts, "request", True)
+            ):
+                task = self._resolve(task, decided)
+                self._requests[owner.lower()] = _Request(
+                    ActionItem(
+                        t=transcript.t,
+                        owner=owner,
+                        task=task,
+                        due=due,
+                        confidence=self._confidence(acts, "request", 0.85),
+                        category=self._category(task),
+                        **evidence,
+                    ),
+                    due is not None,
+                )
+                self.speakers.assign(owner, s.topic if task == s.request else frozenset(s.lemmas))
+                items.append(self._requests[owner.lower()].item)
+                turn.requests.append((owner, task))
+                requested = True
+            elif not committed:
+                item = self._commitment(transcript, s, speaker, due, evidence, acts, last if recent else None)
                 if item is not None:
                     items.append(item)
-            if (s.decision or (s.mitigation_order and not s.addressee)) and not s.status:
+                    committed = True
+
+            carries_out = bool(decided) or (last is not None and recent and last.decided)
+            if (
+                s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out)
+            ) and not s.status:
                 decided.append(s)
-        if decided:
-            items.insert(0, self._decision(transcript, clean, decided, speaker))
-        self._addressed = (addressee, transcript.end, speaker)
+            said_task = s.decision or s.imperative or s.request or said_task
+            if s.offer:
+                turn.offer = s.offer
+            if _ETA.search(s.text) and s.text.rstrip().endswith("?"):
+                turn.asked_eta = True
+        turn.task = said_task
+        turn.addressee = addressee
+
+        decision = self._decision(transcript, clean, sentences, decided, speaker, acts, last if recent else None)
+        if decision is not None:
+            items.insert(0, decision)
+            turn.decided = True
+        if not turn.decided and any(s.question or _proposes(s) for s in sentences):
+            proposal = next(s for s in reversed(sentences) if s.question or _proposes(s))
+            turn.proposal, turn.proposal_start = proposal.text, self._times(transcript, clean, proposal)[0]
+        self._last = turn
         return items
 
-    def _commitment(
+    # -- what the act is -----------------------------------------------------------------------------
+
+    def _says(self, acts: dict[str, float] | None, act: str, rule: bool, *, strong: bool = False) -> bool:
+        """Whether the utterance does `act`, as `use` decides from the rule's verdict and the classifier's."""
+        use, p = self.options.use, (acts or {}).get(act)
+        if use == "rules" or p is None:
+            return rule
+        if use == "model":
+            return p >= self.options.threshold
+        return strong or p >= self.options.threshold or (rule and p >= self.options.veto)
+
+    def _confidence(self, acts: dict[str, float] | None, act: str, rule: float) -> float:
+        p = (acts or {}).get(act)
+        return round(max(rule, p) if p is not None else rule, 3)
+
+    # -- who owes it ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _owner(s: Sentence, addressee: str | None, previous_speaker: str | None, speaker: str | None) -> str | None:
+        """Who a request in `s` is for: someone named after the verb, the person addressed (in this sentence or
+        carried from the speaker's last ones), or, for a "you" said to nobody named, whoever spoke just before."""
+        if s.named_owner:
+            return s.named_owner
+        if addressee and addressee != BRIDGE:
+            return addressee
+        terse = _YOU.search(s.text) or s.imperative or s.order  # an order right after someone reported is theirs
+        if addressee is None and previous_speaker and not same(previous_speaker, speaker) and terse:
+            return previous_speaker
+        return None
+
+    @staticmethod
+    def _check_owner(s: Sentence, owner: str | None, speaker: str | None, *, answered: bool) -> str | None:
+        """Who owes the update: whoever answered "how long?", the speaker of "I'll update you", the person
+        asked to report ("report back", "I want to hear back from Luis"), else the whole bridge."""
+        if answered or (s.commitment and not s.request) or (_FIRST_PERSON.search(s.text) and not s.request):
+            return speaker
+        if owner is not None and (
+            s.request or s.imperative or s.named_owner or s.addressee or _YOU.search(s.text) or _ASKS.match(s.text)
+        ):
+            return owner
+        return None
+
+    def _answer(self, s: Sentence, last: _Turn | None, recent: bool) -> SpokenTime | None:
+        """ "Ten, give or take" after someone else asked how long: the answerer's own check."""
+        if last is None or not recent or not last.asked_eta:
+            return None
+        return find_answer(s.text)
+
+    # -- items ---------------------------------------------------------------------------------------
+
+    def _acceptance(
         self, transcript: Transcript, s: Sentence, speaker: str | None, due: float | None, evidence: _Evidence
     ) -> ActionItem | None:
-        task = s.commitment or ""
+        """The person just asked answers with a deadline ("Sure, it'll be up in five minutes", "Give me five
+        minutes"): their item, with that due, on the answer's line."""
         request = self._requests.get(speaker.lower()) if speaker else None
-        if request and not request.accepted and transcript.start - request.at <= self.options.acceptance_window:
+        if (
+            request is None
+            or request.accepted
+            or request.has_due
+            or due is None
+            or s.question
+            or s.request
+            or transcript.start - request.item.end > self.options.acceptance_window
+        ):
+            return None
+        request.accepted = True
+        return msgspec.structs.replace(request.item, t=transcript.t, due=due, **evidence)
+
+    def _commitment(
+        self,
+        transcript: Transcript,
+        s: Sentence,
+        speaker: str | None,
+        due: float | None,
+        evidence: _Evidence,
+        acts: dict[str, float] | None,
+        last: _Turn | None,
+    ) -> ActionItem | None:
+        task = s.commitment or ""
+        offered = last.offer if last is not None and not same(last.speaker, speaker) else None
+        volunteered = offered is not None and (s.volunteer or bool(s.commitment))
+        if volunteered:
+            task = s.commitment if s.commitment and _substantive(s.commitment) else offered or task
+        rule = (bool(s.commitment) and _substantive(s.commitment or "")) or volunteered
+        if not self._says(acts, "commitment", rule) or not speaker:
+            return None
+        if not task or not _substantive(task):
+            if offered is None:
+                return None
+            task = offered
+        request = self._requests.get(speaker.lower())
+        if request and not request.accepted and transcript.start - request.item.end <= self.options.acceptance_window:
             request.accepted = True  # the person asked takes the task on: the same item
             if due is None or request.has_due:
                 return None
-        if speaker:
-            self.speakers.assign(speaker, s.topic)
+        self.speakers.assign(speaker, s.topic)
         return ActionItem(
             t=transcript.t,
             owner=speaker,
             task=task,
             due=due,
             category=self._category(task),
-            confidence=0.8 * (transcript.speaker_confidence or 1.0),
+            confidence=round(self._confidence(acts, "commitment", 0.8) * (transcript.speaker_confidence or 1.0), 3),
             **evidence,
         )
 
-    def _decision(self, transcript: Transcript, clean: str, decided: list[Sentence], speaker: str | None) -> Decision:
-        first, last = decided[0], decided[-1]
+    def _decision(
+        self,
+        transcript: Transcript,
+        clean: str,
+        sentences: list[Sentence],
+        decided: list[Sentence],
+        speaker: str | None,
+        acts: dict[str, float] | None,
+        last: _Turn | None,
+    ) -> Decision | None:
+        strong = any(s.decision and _STRONG_DECISION.match(s.text) for s in decided)
+        commander = self.speakers.commander
+        if commander is not None and speaker is not None and not same(speaker, commander) and not strong:
+            return None  # the bridge decides through whoever runs it; a responder's "we'll do X" is a proposal
+        if not self._says(acts, "decision", bool(decided), strong=strong):
+            return None
+        if not decided:
+            decided = [s for s in sentences if not (s.ack or s.question or s.status)] or sentences[-1:]
+        first, final = decided[0], decided[-1]
         start, _ = self._times(transcript, clean, first)
-        _, end = self._times(transcript, clean, last)
+        _, end = self._times(transcript, clean, final)
         texts = [s.decision or s.text.rstrip(".!") for s in decided]
         main = next((t for t, s in zip(texts, decided, strict=True) if len(t.split()) > 3), texts[-1])
         quote = " ".join(s.text for s in decided)
-        strong = any(
-            s.decision and re.match(r"(?i)decision|the decision|we (?:have )?decided", s.text) for s in decided
-        )
+        if last is not None and last.proposal and len(main.split()) <= 3:
+            # "Yes, let's." after "Should we flip the flag off?": the assent takes the proposal.
+            main = last.proposal.rstrip("?.! ")
+            quote = f"{last.proposal} … {quote}"
         return Decision(
             t=transcript.t,
             start=start,
@@ -196,7 +422,7 @@ class Extractor:
             source=transcript.seq,
             by=speaker,
             text=main,
-            confidence=0.95 if strong else 0.8,
+            confidence=0.95 if strong else self._confidence(acts, "decision", 0.8),
             category=self._category(quote),
         )
 
@@ -224,6 +450,33 @@ class Extractor:
         start = transcript.start + span * s.span[0] / n
         end = transcript.start + span * s.span[1] / n
         return round(start, 3), round(end, 3)
+
+
+_REPORT_ONLY = re.compile(
+    r"(?i)^(?:please\s+|just\s+)?(?:report(?:\s+back)?|give (?:me|us|everyone|the bridge)\b|get back to"
+    r"|update (?:me|us|everyone|the bridge)|let (?:me|us) know|holler|ping (?:me|us)|check in|circle back|come back"
+    r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,3}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
+)
+"""A task that is only to report back: the status check says it; it is no action item of its own."""
+_ASKS = re.compile(
+    r"(?i)^(?:\W*(?:and|also|then|so|please|just|okay|ok)[,\s]+)*(?:report|update|give|tell|get back|holler|"
+    r"ping|check in|come back|circle back|revert|let (?:me|us) know)\b"
+)
+"""An utterance that asks for the update itself: whoever was just addressed owes it."""
+
+
+def _only_name(s: Sentence) -> bool:
+    return s.addressee is not None and re.sub(r"[^\w' -]", "", s.text).strip().lower() == s.addressee.lower()
+
+
+_PROPOSAL = re.compile(
+    r"(?i)\b(?:should we|shall we|do we|can we|could we|how about|what about|why don't we|i (?:suggest|propose|"
+    r"recommend)|my (?:suggestion|recommendation)|anyone object|any objections?|objections?)\b"
+)
+
+
+def _proposes(s: Sentence) -> bool:
+    return bool(_PROPOSAL.search(s.text))
 
 
 def _substantive(task: str) -> bool:

@@ -72,12 +72,15 @@ class Speakers:
         self,
         roster: Iterable[str] = (),
         *,
+        commander_roles: Iterable[str] = (),
         continuation_gap: float = 0.9,
         reply_window: float = 15.0,
         floor_window: float = 5.0,
     ) -> None:
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
-        self.commander: str | None = None
+        roles = {r.lower() for r in commander_roles}
+        self.commander: str | None = next((n for key, n in self._names.items() if key in roles), None)
+        """Who runs the call: a roster name that is the role itself (FLIGHT on a mission loop), or whoever says so."""
         self._aliases: dict[str, str] = {}
         self._last: _Turn | None = None
         self._tasks: list[tuple[str, frozenset[str]]] = []  # (owner, content lemmas), newest last

@@ -1,8 +1,8 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from bridge.language.durations import find_time, parse_number
+from bridge.language.durations import find_answer, find_time, parse_number
 
 AT = datetime(2026, 11, 27, 14, 50)
 
@@ -45,7 +45,8 @@ def test_spoken_times(text: str, seconds: float) -> None:
         "error rate is around twelve percent",
         "at three percent",
         "for five minutes we wait",
-        "by the end of the day",
+        "in five percent of requests",
+        "the end of the day is when it runs",
         "it takes about five minutes to propagate at most",
         "the deploy at noon",
         "",
@@ -58,6 +59,59 @@ def test_not_deadlines(text: str) -> None:
 
 def test_clock_times_need_the_wall_clock() -> None:
     assert find_time("report back at three thirty") is None
+    assert find_time("have it done by close of business") is None
+
+
+@pytest.mark.parametrize(
+    "text, at",
+    [
+        ("by the end of the day", "2026-11-27 17:00"),
+        ("have the write-up done by close of business", "2026-11-27 17:00"),
+        ("I'll send it by close of play", "2026-11-27 17:00"),
+        ("by EOD", "2026-11-27 17:00"),
+        ("by tomorrow morning", "2026-11-28 09:00"),
+        ("the review is on Monday", "2026-11-30 00:00"),
+        ("by Friday", "2026-12-04 00:00"),
+        ("by the end of the week", "2026-11-27 17:00"),
+    ],
+)
+def test_deadlines_named_by_day_resolve_to_the_next_such_time(text: str, at: str) -> None:
+    found = find_time(text, AT)  # said on Friday 2026-11-27 at 14:00
+    assert found is not None and (AT + timedelta(seconds=found.seconds)).strftime("%Y-%m-%d %H:%M") == at
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("let's sync again in fifteen", 900),
+        ("holler in five", 300),
+        ("get back to me in two", 120),
+        ("next update in another ten", 600),
+    ],
+)
+def test_a_bare_number_means_minutes_only_where_a_report_is_asked_for(text: str, seconds: float) -> None:
+    found = find_time(text, AT, bare=True)
+    assert found is not None and found.seconds == seconds
+    assert find_time(text, AT) is None  # elsewhere "in five" is not a time
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("Ten, give or take.", 600),
+        ("About twenty minutes.", 1200),
+        ("Maybe fifteen.", 900),
+        ("Five minutes tops.", 300),
+        ("Um, call it thirty seconds.", 30),
+        ("half an hour", None),
+        ("Two hundred.", None),
+        ("It takes about ten minutes to roll back.", None),
+        ("Three shards are red.", None),
+    ],
+)
+def test_an_answer_to_how_long_starts_with_the_duration(text: str, seconds: float | None) -> None:
+    found = find_answer(text)
+    assert (found.seconds if found is not None else None) == seconds
 
 
 def test_numbers() -> None:

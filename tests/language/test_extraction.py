@@ -67,7 +67,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("marcus, please page the database on-call", {"action:Marcus"}),
     ("Lena, please post an update on the status page within ten minutes.", {"action:Lena@600"}),
     ("Tom, please have the fix reviewed in the next 15 minutes.", {"action:Tom@900"}),
-    ("Chen, can you get me the error budget numbers in a couple of minutes?", {"action:Chen@120"}),
+    ("Chen, can you get me the error budget numbers in a couple of minutes?", {"action:Chen@120", "check:Chen@120"}),
     # Action items: taken on by the speaker
     ("This is Raj. I will write up the timeline for the postmortem.", {"action:Raj"}),
     ("Marcus here, I'll restart the queue consumers.", {"action:Marcus"}),
@@ -97,15 +97,16 @@ CASES: list[tuple[str, set[str]]] = [
     ("Okay, I'll tell you what.", set()),
     ("We'll do.", set()),
     ("See that the pressure is still going down there, EECOM.", set()),
-    ("Turn battery A off, CAPCOM.", {"action:CAPCOM"}),
+    ("Turn battery A off, CAPCOM.", {"action:CAPCOM", "decision"}),  # an order that changes the spacecraft
     # Status checks
     ("Next update in two minutes.", {"check:bridge@120"}),
     ("next update in 5 minutes", {"check:bridge@300"}),
     ("Everyone, let's regroup in ten minutes.", {"check:bridge@600"}),
     ("We will reconvene in half an hour.", {"check:bridge@1800"}),
-    ("Priya, please report back in three minutes.", {"check:Priya@180", "action:Priya@180"}),
-    ("Marcus, ping me in 90 seconds with the success rate.", {"check:Marcus@90", "action:Marcus@90"}),
-    ("Lena, give us an update in four minutes.", {"check:Lena@240", "action:Lena@240"}),
+    # Asked only to report: the status check is the whole of it (corpus/README.md), no action item beside it.
+    ("Priya, please report back in three minutes.", {"check:Priya@180"}),
+    ("Marcus, ping me in 90 seconds with the success rate.", {"check:Marcus@90"}),
+    ("Lena, give us an update in four minutes.", {"check:Lena@240"}),
     ("Tom, check back in a couple of minutes.", {"check:Tom@120", "action:Tom@120"}),
     ("I'll report back in five minutes. This is Chen.", {"check:Chen@300", "action:Chen@300"}),
     ("Let's sync again in fifteen minutes.", {"check:bridge@900"}),
@@ -139,7 +140,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("So the cache is full. I recommend we flush it. What do you think?", set()),
     ("priya please check the replica and report back in 2 minutes", {"action:Priya@120", "check:Priya@120"}),
     ("Raj, please write up the timeline. Next update in five minutes.", {"action:Raj", "check:bridge@300"}),
-    ("Errors are at five percent. Marcus, roll it back.", {"action:Marcus"}),
+    ("Errors are at five percent. Marcus, roll it back.", {"action:Marcus", "decision"}),
 ]
 
 CATEGORIES = [

@@ -7,23 +7,24 @@ import re
 import sys
 from pathlib import Path
 
-import msgspec
 import pytest
 
-from bridge.events import ActionItem, Alert, Decision, LoggedEvent, Session, SourceInfo, StatusCheck
+from bridge.events import ActionItem, Alert, Decision, LoggedEvent, StatusCheck
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import SHARED_CALLS, Call, calls
 from evaluate import (
     TARGETS,
-    CallScore,
     Gold,
+    Results,
+    Runner,
     Score,
     as_json,
-    evaluate,
+    folds,
     line_of,
     overdue_times,
+    reference,
     score_action_items,
     score_call,
     score_decisions,
@@ -34,6 +35,9 @@ from evaluate import (
     silence_times,
     table,
 )
+
+from bridge.language.analysis import Analyzer
+from bridge.weights import resolve_spacy
 
 # Five lines: 0-10, 12-20, 21-30, then a 40 s gap, 70-80, then a 29.9 s gap, 109.9-115.
 LINES = [(0.0, 10.0), (12.0, 20.0), (21.0, 30.0), (70.0, 80.0), (109.9, 115.0)]
@@ -101,8 +105,6 @@ def test_nothing_to_find_and_nothing_found_is_not_a_division_by_zero() -> None:
     assert pr(Score(extracted=3, gold=0)) == (0.0, None, 0.0)
     assert pr(Score(extracted=2, correct=0, gold=2, found=0)) == (0.0, 0.0, 0.0)
     assert Score(4, 3, 2, 1) + Score(1, 1, 2, 2) == Score(5, 4, 4, 3)
-    assert "n/a" in table("text", {"empty": CallScore()})
-    assert as_json("text", {"empty": CallScore()})["total"]["decisions"]["f1"] is None
 
 
 def test_decisions_count_events_for_precision_and_lines_for_recall() -> None:
@@ -234,60 +236,35 @@ def test_the_silences_from_the_gaps_are_the_ones_the_gold_lists(call: Call) -> N
     assert silence_times(gold, 30.0) == [gold.lines[i].end + 30.0 for i in listed]
 
 
-FAKE_BRIDGE = """
-import json, shutil, sys
-from pathlib import Path
-args = sys.argv[1:]
-record = Path(sys.argv[0]).with_name("called.json")
-source = args[1]
-text = Path(source).read_text() if source.endswith(".jsonl") else None
-record.write_text(json.dumps({"args": args, "input": text}))
-out = Path(args[args.index("--out") + 1])
-out.mkdir(parents=True)
-shutil.copy(Path(sys.argv[0]).with_name("canned.jsonl"), out / "events.jsonl")
-"""
-
-
-def test_a_text_run_feeds_the_reference_lines_without_speakers_and_scores_the_log(tmp_path: Path) -> None:
+def test_a_text_run_understands_the_reference_lines_with_the_real_pipeline(analyzer: Analyzer) -> None:
     call = calls(["sample-call"])[0]
-    session = Session(
-        t=0.0,
-        incident="x",
-        started=0.0,
-        version="0",
-        model=None,
-        source=SourceInfo(uri="x", kind="transcript"),
-    )
-    events = [session, *perfect_events(call, 30.0)]
-    (tmp_path / "canned.jsonl").write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events))
-    fake = tmp_path / "fake_bridge.py"
-    fake.write_text(FAKE_BRIDGE)
-    work = tmp_path / "work"
-    work.mkdir()
-
-    score = evaluate(call, "text", work, model="tiny.en", silence_after=30.0, command=[sys.executable, str(fake)])
-
-    called = json.loads((tmp_path / "called.json").read_text())
-    assert called["args"][:2] == ["replay", str(work / "sample-call.jsonl")]
-    assert "--model" not in called["args"]  # text runs do not transcribe
-    assert called["args"][called["args"].index("--silence-after") + 1] == "30"
-    rows = [json.loads(row) for row in called["input"].splitlines()]
-    assert [set(row) for row in rows] == [{"start", "end", "text"}] * len(call.lines)
-    assert [row["text"] for row in rows] == [line["text"] for line in call.lines]
-    assert score.decisions.f1 == score.overdue.f1 == score.silences.f1 == 1.0
+    runner = Runner(analyzer, 30.0)
+    said = reference(call, speakers=True)
+    assert [t.speaker for t in said] == [line["speaker"] for line in call.lines]
+    score = runner.score(call, said, use="rules", acts=None, reference=True)
+    assert score.decisions.f1 == score.status_checks.f1 == score.silences.f1 == 1.0
+    assert (score.action_items.f1 or 0) >= 0.9
+    unnamed = runner.score(call, reference(call, speakers=False), use="rules", acts=None, reference=True)
+    assert unnamed.speakers.value is not None and unnamed.speakers.value < 1.0  # the words alone must guess
 
 
-def test_an_audio_run_passes_the_model_and_a_failed_run_says_why(tmp_path: Path) -> None:
-    call = calls(["sample-call"])[0]
-    fail = tmp_path / "fail.py"
-    fail.write_text(
-        "import json, sys\n"
-        "open(sys.argv[0] + '.args', 'w').write(json.dumps(sys.argv[1:]))\n"
-        "sys.exit('bridge: error: no such option --silence-after')\n"
-    )
-    with pytest.raises(SystemExit, match="no such option --silence-after"):
-        evaluate(call, "audio", tmp_path, model="tiny.en", silence_after=45.0, command=[sys.executable, str(fail)])
-    args = json.loads(Path(f"{fail}.args").read_text())
-    assert args[:2] == ["replay", str(call.audio)]
-    assert args[args.index("--model") + 1] == "tiny.en"
-    assert args[args.index("--silence-after") + 1] == "45"
+def test_folds_keep_whole_calls_apart_and_the_real_dialogue_as_its_own() -> None:
+    scripted_calls = [Call(f"c{i:02d}", Path(f"c{i:02d}.wav"), [], 0.0) for i in range(7)]
+    real = [Call(f"apollo/s{i}", None, [], 0.0) for i in range(2)]
+    made = folds([*real, *scripted_calls], 3)
+    assert [[c.name for c in f] for f in made] == [
+        ["c00", "c03", "c06"],
+        ["c01", "c04"],
+        ["c02", "c05"],
+        ["apollo/s0", "apollo/s1"],
+    ]
+
+
+def test_empty_results_print_as_not_applicable() -> None:
+    assert "n/a" in table("text", Results(), k=5)
+    assert as_json("text", Results())["held_out"]["both"]["decisions"]["f1"] is None
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(resolve_spacy())
