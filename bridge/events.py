@@ -107,6 +107,8 @@ class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
     vocab: str | None = None
     roster: list[str] = msgspec.field(default_factory=list)
     patterns: str | None = None
+    understanding: str | None = None
+    """Who decided the acts: both (the act classifier and the word rules), rules, or model."""
     monitor: dict[str, float] = msgspec.field(default_factory=dict)
     """MonitorOptions by field name."""
     model: str | None = None

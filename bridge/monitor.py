@@ -137,10 +137,10 @@ class Monitor:
     """The timers of one incident: shown every logged event in log order, asked what is due by a call time."""
 
     def __init__(
-        self, options: MonitorOptions | None = None, classify: Callable[[str], replies.Reply] = replies.classify
+        self, options: MonitorOptions | None = None, reports: Callable[[Transcript], bool] = replies.reports
     ) -> None:
         self.options = options or MonitorOptions()
-        self._classify = classify
+        self._reports = reports
         self._checks: list[_Check] = []
         self._transcripts: list[Transcript] = []
         self._last_words: dict[str, float] = {}
@@ -220,10 +220,10 @@ class Monitor:
 
     def _transcript(self, said: Transcript) -> list[Caused]:
         self._transcripts.append(said)
-        reply = self._classify(said.text) if self._checks or self._owners else "other"
+        update = (self._checks or self._owners) and self._reports(said)
         out: list[Caused] = []
         for open_check in list(self._checks):
-            if reply == "update" and self._delivers(open_check.check, said):
+            if update and self._delivers(open_check.check, said):
                 out += self._met(open_check, said, said.t)
         if self._last_speech is None or said.end > self._last_speech:
             if self._silence is not None:
@@ -241,7 +241,7 @@ class Monitor:
             if owner.raised is not None:
                 out += self._clear(owner.raised, said, f"{owner.name} spoke at {clock(said.start)}")
                 owner.raised = None
-            if reply == "update":
+            if update:
                 about = task_words(said.text)
                 done = [item for item in owner.items if task_words(item.task) & about]
                 owner.items = [item for item in owner.items if item not in done]
@@ -249,7 +249,7 @@ class Monitor:
         return out
 
     def _delivers(self, check: StatusCheck, said: Transcript) -> bool:
-        """Whether `said`, which `classify` calls an update, is the update `check` asked for."""
+        """Whether `said`, which reports state or progress, is the update `check` asked for."""
         if said.seq == check.source or said.start < check.end - AFTER_CHECK_TOLERANCE:
             return False
         if check.owner is not None:
@@ -278,7 +278,7 @@ class Monitor:
         open_check = _Check(check)
         self._checks.append(open_check)
         for said in self._transcripts:
-            if self._delivers(check, said) and self._classify(said.text) == "update":
+            if self._delivers(check, said) and self._reports(said):
                 return [*out, *self._met(open_check, said, check.t)]
         return out
 

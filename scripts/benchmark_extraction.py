@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark extraction: time per final transcript, and start-up with the spaCy pipeline loaded.
+"""Benchmark extraction: time per final transcript, and start-up with the spaCy pipeline and the act
+classifier loaded.
 
 Transcripts: every reference line of the bundled sample and ../shared/calls, and the real Apollo 13 Flight
 Director loop (../shared/data/real/incident_dialogue), fed one by one through speaker attribution and
-extraction as the pipeline does. Baseline, in the same run: spaCy's parse of the same text alone, the
-floor any spaCy-based extractor pays.
+extraction as the pipeline does, with the act classifier (the shipped "both") and with the rules alone.
+Baseline, in the same run: spaCy's parse of the same text alone, the floor any spaCy-based extractor pays.
 
 Usage: scripts/benchmark_extraction.py
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import calls  # noqa: E402
 
 from bridge.events import Transcript  # noqa: E402
+from bridge.language.acts import Acts  # noqa: E402
 from bridge.language.analysis import Analyzer  # noqa: E402
 from bridge.language.extraction import Extractor  # noqa: E402
 from bridge.speakers.attribution import Speakers  # noqa: E402
@@ -41,8 +43,8 @@ def conversations() -> list[list[str]]:
     return out
 
 
-def per_transcript(analyzer: Analyzer, conversation: list[str]) -> tuple[list[float], list[float]]:
-    extractor = Extractor(analyzer, Speakers(), started=time.time())
+def per_transcript(analyzer: Analyzer, conversation: list[str], acts: Acts | None) -> tuple[list[float], list[float]]:
+    extractor = Extractor(analyzer, Speakers(), acts=acts, started=time.time())
     ours, parse = [], []
     for seq, text in enumerate(conversation, 1):
         t = Transcript(seq=seq, t=seq * 5.0 + 1, start=seq * 5.0 - 3, end=seq * 5.0, text=text)
@@ -77,18 +79,22 @@ def main() -> None:
     start = time.perf_counter()
     analyzer = Analyzer(resolve_spacy())
     load = time.perf_counter() - start
-    ours, parse = [], []
+    acts = Acts()
+    ours, rules, parse = [], [], []
     for conversation in conversations():
-        o, p = per_transcript(analyzer, conversation)
+        o, p = per_transcript(analyzer, conversation, acts)
         ours += o
         parse += p
+        rules += per_transcript(analyzer, conversation, None)[0]
     ms = 1000 * np.array(ours)
+    alone = 1000 * np.array(rules)
     base = 1000 * np.array(parse)
     print(f"{len(ms)} transcripts (the scripted calls' lines and the Apollo 13 Flight Director loop)")
     print(
-        f"extraction per transcript: p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
-        f"max {ms.max():.1f} ms (target p95 ≤ 20 ms)"
+        f"extraction per transcript, with the act classifier: p50 {np.percentile(ms, 50):.1f} ms, "
+        f"p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 ≤ 20 ms)"
     )
+    print(f"the rules alone: p50 {np.percentile(alone, 50):.1f} ms, p95 {np.percentile(alone, 95):.1f} ms")
     print(f"baseline, spaCy parse alone: p50 {np.percentile(base, 50):.1f} ms, p95 {np.percentile(base, 95):.1f} ms")
     replay, spacy_alone = start_up()
     print(

@@ -116,6 +116,7 @@ def _dev(call: Call) -> bool:
 def train(chosen: Sequence[Call], out: Path, *, seed: int = 0, quiet: bool = True) -> Path:
     """Train on `chosen` (one in ten held out as the dev set) into `out`; returns `out`."""
     from spacy.cli.train import train as spacy_train
+    from thinc.api import Config
 
     dev = [c for c in chosen if _dev(c)] or list(chosen[-1:])
     fit = [c for c in chosen if c not in dev]
@@ -133,6 +134,10 @@ def train(chosen: Sequence[Call], out: Path, *, seed: int = 0, quiet: bool = Tru
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(work / "output" / "model-best", out)
+    # The copy names the temporary training files; a model is the same whatever folder it was trained in.
+    config = Config().from_disk(out / "config.cfg", interpolate=False)
+    config["paths"]["train"] = config["paths"]["dev"] = None
+    config.to_disk(out / "config.cfg")
     trained = {"trained_on": [c.name for c in fit], "dev": [c.name for c in dev], "seed": seed}
     (out / "trained.json").write_text(json.dumps(trained, indent=1) + "\n")
     (out / MANIFEST).write_text(json.dumps({"sha256": digest(out)}, indent=1) + "\n")

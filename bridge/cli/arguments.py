@@ -191,6 +191,13 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
         help="extra extraction rules (JSON, same keys as bridge/language/patterns/en.json), added to the built-in ones",
     )
     parser.add_argument(
+        "--understanding",
+        choices=["both", "rules", "model"],
+        default="both",
+        help="who decides what each utterance does: the trained act classifier with the word rules (both), the "
+        "rules alone, or the classifier alone (default: both)",
+    )
+    parser.add_argument(
         "--tz",
         metavar="ZONE",
         help="the call's timezone (an IANA name such as Europe/London), against which clock times said on the "

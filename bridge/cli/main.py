@@ -30,6 +30,7 @@ from .arguments import parser as _parser
 from .terminal import Terminal
 
 if TYPE_CHECKING:
+    from ..language.extraction import Use
     from ..pipeline import Pipeline
     from ..sources.source import Source
 
@@ -191,7 +192,7 @@ class _Session:
         out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
         if contents is None and (out / "events.jsonl").exists():
             raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
-        self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns)
+        self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns, args.understanding)
         self.transcriber = None
         if self.model is not None:
             options = TranscriberOptions(
@@ -219,6 +220,7 @@ class _Session:
             vocab=str(args.vocab) if args.vocab else None,
             roster=self.roster,
             patterns=str(args.patterns) if args.patterns else None,
+            understanding=args.understanding,
             monitor=asdict(self.monitor_options),
         )
         if self.transcriber is not None:
@@ -423,6 +425,7 @@ def _logged_options(args: argparse.Namespace, session: Session) -> None:
     args.vocab = None
     args.tz = options.tz or "UTC"
     args.patterns = Path(options.patterns) if options.patterns else None
+    args.understanding = options.understanding or "rules"  # a log from before the classifier was understood by rules
     for name, value in options.monitor.items():
         if name in ("silence_after", "quiet_after", "mitigation_after"):
             setattr(args, name, float(value))
@@ -485,14 +488,17 @@ def _interim_model(name: str, main: Path) -> Path:
         return main  # the default is a speed-up, not a requirement
 
 
-def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None) -> Any:
+def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None, understanding: Use) -> Any:
+    from ..language.acts import Acts
     from ..language.analysis import Analyzer, load_patterns
-    from ..language.extraction import Extractor
+    from ..language.extraction import Extractor, ExtractorOptions
     from ..speakers.attribution import Speakers
 
     people = [term for term in roster if len(term.split()) <= 2 and term[:1].isupper()]
     analyzer = Analyzer(spacy_path, load_patterns(patterns))
-    return Extractor(analyzer, Speakers(people, commander_roles=analyzer.patterns.words("commander_roles")))
+    speakers = Speakers(people, commander_roles=analyzer.patterns.words("commander_roles"))
+    acts = Acts() if understanding != "rules" else None
+    return Extractor(analyzer, speakers, acts=acts, options=ExtractorOptions(use=understanding))
 
 
 def _read_vocab(path: Path) -> list[str]:

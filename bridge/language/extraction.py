@@ -158,7 +158,7 @@ class Extractor:
                 speaker_confidence=guess.confidence,
             )
         transcript = msgspec.structs.replace(transcript, voice=guess.voice)
-        if self.acts is not None and self.options.use != "rules" and transcript.acts is None:
+        if self.acts is not None and self.options.use != "rules" and transcript.acts is None and _english(clean):
             before, by = self._previous if self._previous is not None else (None, None)
             alike = None if before is None else same(by, transcript.speaker)
             scores = self.acts.scores(clean, before, same_speaker=alike)
@@ -173,6 +173,8 @@ class Extractor:
             transcript = self.attribute(transcript)
             heard = self._heard.pop((transcript.start, transcript.end, transcript.text))
         clean, sentences = heard
+        if not _english(clean):
+            return []  # words the rules and the classifier do not read decide nothing
         speaker = self.speakers.canonical(transcript.speaker) if transcript.speaker else None
         acts = transcript.acts if self.options.use != "rules" else None
         last = self._last
@@ -463,6 +465,12 @@ _ASKS = re.compile(
     r"ping|check in|come back|circle back|revert|let (?:me|us) know)\b"
 )
 """An utterance that asks for the update itself: whoever was just addressed owes it."""
+
+
+def _english(text: str) -> bool:
+    """Mostly Latin letters: what an English model and English rules can read at all."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) >= 0.8 * len(letters)
 
 
 def _only_name(s: Sentence) -> bool:

@@ -18,7 +18,10 @@ acknowledgement, in that order.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ..events import Transcript
 
 __all__ = [
     "ACK_PHRASES",
@@ -32,6 +35,7 @@ __all__ = [
     "STATE_WORDS",
     "Reply",
     "classify",
+    "reports",
 ]
 
 Reply = Literal["update", "ack", "question", "request", "other"]
@@ -225,6 +229,21 @@ def classify(text: str) -> Reply:
         if kind in kinds:
             return kind
     return "other"
+
+
+UPDATE_THRESHOLD, UPDATE_VETO = 0.5, 0.2
+"""The act classifier (when it judged the utterance, `Transcript.acts`) says it is an update at this
+probability; below the veto it rules out what the word rules call one."""
+
+
+def reports(said: Transcript) -> bool:
+    """Whether an utterance reports state or progress: the update a status check waits for. The classifier
+    decides when it judged the utterance; the word rules stand where it does not rule them out."""
+    rule = classify(said.text) == "update"
+    p = (said.acts or {}).get("update")
+    if p is None:
+        return rule
+    return p >= UPDATE_THRESHOLD or (rule and p >= UPDATE_VETO)
 
 
 def _normalise(text: str) -> str:

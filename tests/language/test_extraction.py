@@ -260,3 +260,15 @@ def test_spoken_clock_times_are_meant_in_the_calls_timezone(analyzer: Analyzer) 
     said = extractor.attribute(Transcript(seq=1, t=20.0, start=12.0, end=20.0, text="Priya, report back by 15:30."))
     check = next(i for i in extractor.extract(said) if isinstance(i, StatusCheck))
     assert check.due == pytest.approx(30 * 60, abs=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Откатываем деплой сейчас, Марк, проверь логи через пять минут.",
+        "次の更新は五分後です。ロールバックします。",
+        "سنقوم بالتراجع الآن",
+    ],
+)
+def test_words_in_a_language_it_does_not_read_decide_nothing(analyzer: Analyzer, text: str) -> None:
+    assert extract(analyzer, text) == []
