@@ -19,7 +19,8 @@ import pytest
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from evaluate import MEASURES, CallScore, Runner, Use, apollo, calls, groups, reference
+from _calls import apollo, calls
+from evaluate import MEASURES, CallScore, Runner, Use, groups, reference
 
 from bridge.language.acts import Acts
 from bridge.language.analysis import Analyzer
