@@ -231,19 +231,19 @@ def classify(text: str) -> Reply:
     return "other"
 
 
-UPDATE_THRESHOLD, UPDATE_VETO = 0.5, 0.2
-"""The act classifier (when it judged the utterance, `Transcript.acts`) says it is an update at this
-probability; below the veto it rules out what the word rules call one."""
+UPDATE_ADDS = 0.9
+"""The act classifier (when it judged the utterance, `Transcript.acts`) makes an utterance the word rules
+did not call an update one at this probability (as extraction's `adds`: it adds, it never vetoes)."""
 
 
 def reports(said: Transcript) -> bool:
     """Whether an utterance reports state or progress: the update a status check waits for. The classifier
-    decides when it judged the utterance; the word rules stand where it does not rule them out."""
+    adds what it is all but sure of to what the word rules find."""
     rule = classify(said.text) == "update"
     p = (said.acts or {}).get("update")
     if p is None:
         return rule
-    return p >= UPDATE_THRESHOLD or (rule and p >= UPDATE_VETO)
+    return rule or p >= UPDATE_ADDS
 
 
 def _normalise(text: str) -> str:
