@@ -23,6 +23,7 @@ Usage: scripts/train_acts.py [--out DIR] [--seed N] [--exclude CALL ...]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -130,7 +131,9 @@ def train(chosen: Sequence[Call], out: Path, *, seed: int = 0, quiet: bool = Tru
             import logging
 
             logging.getLogger("spacy").setLevel(logging.ERROR)
-        spacy_train(CONFIG, work / "output", overrides=overrides, use_gpu=-1)
+        # spaCy prints its training table on stdout, which is where a caller's results go (evaluate.py --json).
+        with contextlib.redirect_stdout(sys.stderr):
+            spacy_train(CONFIG, work / "output", overrides=overrides, use_gpu=-1)
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(work / "output" / "model-best", out)
