@@ -146,7 +146,7 @@ class Analyzer:
         self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()
     ) -> list[Sentence]:
         """`text` must be cleaned; `names` are lower-case names known to be people on the call."""
-        doc = self.nlp(text)
+        doc = _join_hyphenated_names(self.nlp(text), names)
         matches: dict[int, set[str]] = {}
         for match_id, start, _ in self.matcher(doc):
             matches.setdefault(start, set()).add(self.nlp.vocab.strings[match_id])
@@ -179,13 +179,19 @@ class Analyzer:
         core = " ".join(w for w in words if w not in self._acks)
         ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
+        if body and self._holds(body):
+            body = []  # "Hold on, let me check", "Stand by": no order in it
         request, task_at = None, None
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
+        elif addressee and addressee != BRIDGE and _you_order(body) and not text.endswith("?"):
+            request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
+        elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
+            request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
         imperative = None
-        if not addressee and body and _imperative(body[0]) and not text.endswith("?") and request is None:
+        if not addressee and body and _imperative(body[0]) and not text.endswith("?") and request is None and not ack:
             imperative = self._task(doc, body[0].i, sent.end, None, time)
         named_owner, named_task = self._named_owner(text, names)
         if request is None and named_task is not None:
@@ -334,6 +340,13 @@ class Analyzer:
             return None
         return task
 
+    @staticmethod
+    def _holds(body: list[Any]) -> bool:
+        """The words open with a phrase that asks for a moment, not for work ("hold on", "hang on", "wait")."""
+        return " ".join(t.lower_ for t in body[:2]) in _HOLDS or (
+            body[0].lower_ in ("wait", "standby") and len(body) < 3
+        )
+
     def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:
         """A name said to someone, and where the words to them begin: "Priya, can you ...",
         "Thanks Ana.", "... can you check that, Marcus?". Whisper capitalises names but spaCy's small
@@ -379,6 +392,7 @@ class Analyzer:
                 or t.pos_ in _FUNCTION_POS
                 or t.tag_ in ("WDT", "WP", "WRB")
                 or t.lower_.endswith("ly")
+                or (len(t.text) > 5 and t.lower_.endswith("ing"))  # "Pausing, roger that."; not "Jing"
                 or not t.text[:1].isupper()
             ):
                 return False
@@ -532,6 +546,57 @@ def _setting(sent: Any) -> bool:
     )
 
 
+def _join_hyphenated_names(doc: Any, names: frozenset[str]) -> Any:
+    """ "Sung-min", "Joon-ho", "Jean-Luc" as one token: spaCy splits them at the hyphen, and a name in three
+    pieces is no addressee. Joined when the roster has the name, or both halves are tagged proper nouns."""
+    spans = []
+    i = 0
+    while i + 2 < len(doc):
+        a, hyphen, b = doc[i], doc[i + 1], doc[i + 2]
+        if (
+            hyphen.text == "-"
+            and not a.whitespace_
+            and not hyphen.whitespace_
+            and a.text[:1].isupper()
+            and b.is_alpha
+            and (f"{a.lower_}-{b.lower_}" in names or a.pos_ == b.pos_ == "PROPN")
+        ):
+            spans.append(doc[i : i + 3])
+            i += 3
+        else:
+            i += 1
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in spans:
+                retokenizer.merge(span, attrs={"POS": "PROPN", "TAG": "NNP"})
+    return doc
+
+
+def _wants_to_know(body: list[Any]) -> int | None:
+    """ "Ayesha, I want to know whether node four will fail": asked of the person named, to find out; where
+    the task ("know whether ...") begins."""
+    words = [t.lower_ for t in body[:5]]
+    for wants in (["i", "want", "to"], ["i", "need", "to"], ["i", "'d", "like", "to"], ["i", "would", "like", "to"]):
+        n = len(wants)
+        if words[:n] == wants and len(body) > n + 1 and body[n].lower_ in ("know", "find", "understand", "hear"):
+            return int(body[n].i)
+    return None
+
+
+def _you_order(body: list[Any]) -> bool:
+    """ "Mitchell, you dig into the backup provider", "Tevita, you start the drain": an order said with "you",
+    not "you know", "you were right" or "you can see it"."""
+    return (
+        len(body) > 1 and body[0].lower_ == "you" and _imperative(body[1]) and body[1].lemma_.lower() not in _NOT_ORDERS
+    )
+
+
+_NOT_ORDERS = frozenset(
+    "know see mean think guess reckon feel believe want need have like mind say said hear bet wonder"
+    " look sound seem remember agree understand".split()
+)
+
+
 def _imperative(token: Any) -> bool:
     """A verb in its base form opening a clause ("ping me", "open a ticket"); the tagger's tag alone is
     unreliable on imperatives, so the form decides."""
@@ -539,9 +604,18 @@ def _imperative(token: Any) -> bool:
     participle = word in (lemma + "ing", lemma + lemma[-1:] + "ing") or (len(lemma) > 2 and word == lemma[:-1] + "ing")
     base = word == lemma or (token.tag_ == "VBG" and not participle)  # "ping" tagged as a form of "pe"
     return bool(
-        token.pos_ == "VERB" and base and token.tag_ not in ("VBD", "VBN") and word not in ("let", "need", "have")
+        token.pos_ == "VERB"
+        and base
+        and token.tag_ not in ("VBD", "VBN")
+        and word not in ("let", "need", "have", "thank")
+        and token.dep_ not in _NOT_CLAUSE_HEAD  # "Wait, I was asking": "wait" is an interjection here
     )
 
+
+_HOLDS = frozenset({"hold on", "hang on", "stand by", "hold up", "one sec", "one moment"})
+_NOT_CLAUSE_HEAD = frozenset({"intj", "csubj", "csubjpass", "nsubj", "nsubjpass", "amod", "compound"})
+"""Where a verb-looking opener is not the head of an order: an interjection, or the subject of the sentence
+("Spend on that account is up")."""
 
 _COMPLEMENTS = frozenset(
     {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}

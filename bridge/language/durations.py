@@ -98,6 +98,8 @@ def find_answer(text: str) -> SpokenTime | None:
     seconds = number * (_unit(m["unit"]) if m["unit"] else 60)
     if not m["unit"] and number > 120:
         return None  # "two hundred" alone is no ETA
+    if seconds < 30:
+        return None  # "give me a second" asks for a moment
     return SpokenTime(seconds, m.span(), m.group(0).strip())
 
 
@@ -106,8 +108,8 @@ _BARE = re.compile(
     re.I,
 )
 _ANSWER = re.compile(
-    r"^\W*(?:(?:uh|um|so|well|yeah|okay|ok|roughly|about|around|maybe|probably|like|i'd say|call it|eta is"
-    r"|eta's)[\s,]+)*"
+    r"^\W*(?:(?:uh|um|so|well|yeah|yes|sure|okay|ok|roughly|about|around|maybe|probably|like|i'd say|call it"
+    r"|eta is|eta's|give me|give us|i need|i'll need|need)[\s,]+)*"
     rf"(?P<num>{_NUMBER})(?:\s+(?P<unit>{_UNIT}))?(?=\s*(?:[,.!?]|$|give or take|or so|tops|max|ish|more|minutes|ok))",
     re.I,
 )

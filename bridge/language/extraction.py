@@ -205,6 +205,8 @@ class Extractor:
             if time is None and not checked:
                 time = self._answer(s, last, recent)
                 answered = time is not None
+            if time is None and self._pending(speaker, transcript) is not None:
+                time = find_answer(s.text)  # "Yes. Twenty minutes." from the person just asked: their deadline
             due = round(end + time.seconds, 3) if time else None
 
             owner = self._owner(s, named or addressee, previous_speaker, speaker)
@@ -223,9 +225,10 @@ class Extractor:
                 )
                 checked = True
 
-            accepted = self._acceptance(transcript, s, speaker, due, evidence) if not requested else None
+            # An answer to "what's the ETA?" is the answerer's status check, not a deadline for a task.
+            accepted = None if requested or answered else self._acceptance(transcript, s, speaker, due, evidence)
             task = s.request or s.imperative
-            if s.assignment is not None:
+            if s.assignment is not None and (decided or not _GO_AHEAD.search(s.text)):
                 task = s.assignment or said_task
             if accepted is not None:
                 items.append(accepted)
@@ -259,6 +262,11 @@ class Extractor:
                 if item is not None:
                     items.append(item)
                     committed = True
+            reports_back = bool(s.imperative and _REPORT_ONLY.match(s.imperative))
+            bare = not (s.status or s.imperative or s.commitment or s.decision or s.question)
+            if due is not None and requested and not s.request and (reports_back or bare):
+                # "Tobias, write it up. By Monday, please." / "Ayesha, find out why. Report back in four minutes."
+                self._give_due(items, due)
 
             carries_out = bool(decided) or (last is not None and recent and last.decided)
             if (
@@ -338,19 +346,35 @@ class Extractor:
     ) -> ActionItem | None:
         """The person just asked answers with a deadline ("Sure, it'll be up in five minutes", "Give me five
         minutes"): their item, with that due, on the answer's line."""
+        request = self._pending(speaker, transcript)
+        if request is None or due is None or s.question or s.request:
+            return None
+        request.accepted = True
+        return msgspec.structs.replace(request.item, t=transcript.t, due=due, **evidence)
+
+    def _pending(self, speaker: str | None, transcript: Transcript) -> _Request | None:
+        """The request just made of `speaker` that they have not answered and that has no deadline yet."""
         request = self._requests.get(speaker.lower()) if speaker else None
         if (
             request is None
             or request.accepted
             or request.has_due
-            or due is None
-            or s.question
-            or s.request
             or transcript.start - request.item.end > self.options.acceptance_window
         ):
             return None
-        request.accepted = True
-        return msgspec.structs.replace(request.item, t=transcript.t, due=due, **evidence)
+        return request
+
+    def _give_due(self, items: list[Extracted], due: float) -> None:
+        """The last action item of this utterance without a deadline gets `due`."""
+        for i in range(len(items) - 1, -1, -1):
+            item = items[i]
+            if isinstance(item, ActionItem):
+                if item.due is None:
+                    dated = items[i] = msgspec.structs.replace(item, due=due)
+                    request = self._requests.get((item.owner or "").lower())
+                    if request is not None and request.item is item:
+                        request.item, request.has_due = dated, True
+                return
 
     def _commitment(
         self,
@@ -367,6 +391,8 @@ class Extractor:
         volunteered = offered is not None and (s.volunteer or bool(s.commitment))
         if volunteered:
             task = s.commitment if s.commitment and _substantive(s.commitment) else offered or task
+        if not volunteered and (_REPORT_ONLY.match(task) or _PRESENCE.match(task)):
+            return None  # "I'll give everyone an update at ten": the status check says it; "I'll stay on"
         rule = (bool(s.commitment) and _substantive(s.commitment or "")) or volunteered
         if not self._says(acts, "commitment", rule) or not speaker:
             return None
@@ -459,9 +485,13 @@ class Extractor:
 _REPORT_ONLY = re.compile(
     r"(?i)^(?:please\s+|just\s+)?(?:report(?:\s+back)?|give (?:me|us|everyone|the bridge)\b|get back to"
     r"|update (?:me|us|everyone|the bridge)|let (?:me|us) know|holler|ping (?:me|us)|check in|circle back|come back"
-    r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,3}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
+    r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
+_PRESENCE = re.compile(r"(?i)^(?:stay|stick|hang|be)\s+(?:on|around|here)\b")
+"""Staying on the call is no task."""
+_GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
+"""Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""
 _ASKS = re.compile(
     r"(?i)^(?:\W*(?:and|also|then|so|please|just|okay|ok)[,\s]+)*(?:report|update|give|tell|get back|holler|"
     r"ping|check in|come back|circle back|revert|let (?:me|us) know)\b"

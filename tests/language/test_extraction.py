@@ -108,7 +108,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("Marcus, ping me in 90 seconds with the success rate.", {"check:Marcus@90"}),
     ("Lena, give us an update in four minutes.", {"check:Lena@240"}),
     ("Tom, check back in a couple of minutes.", {"check:Tom@120", "action:Tom@120"}),
-    ("I'll report back in five minutes. This is Chen.", {"check:Chen@300", "action:Chen@300"}),
+    ("I'll report back in five minutes. This is Chen.", {"check:Chen@300"}),  # reporting is the check's
     ("Let's sync again in fifteen minutes.", {"check:bridge@900"}),
     ("Next update on this bridge in twenty minutes.", {"check:bridge@1200"}),
     # Not status checks
