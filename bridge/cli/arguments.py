@@ -33,6 +33,22 @@ def _speed(value: str) -> float | None:
     return speed
 
 
+def _count(low: int, high: int | None = None, *, what: str = "") -> Any:
+    """An argparse type: a whole number from `low` (to `high`)."""
+
+    def count(value: str) -> int:
+        bound = f"from {low} to {high}" if high is not None else f"from {low} up"
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"give a whole number {bound}{what}, not {value!r}") from None
+        if number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"give a whole number {bound}{what}, not {value}")
+        return number
+
+    return count
+
+
 def parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bridge",
@@ -230,7 +246,7 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", default="en", help="spoken language (default: en)")
     parser.add_argument(
         "--beam-size",
-        type=int,
+        type=_count(1, 64),
         default=TranscriberOptions.beam_size,
         metavar="N",
         help=f"beam width for final text; 1 is greedy, the fastest (default: {TranscriberOptions.beam_size})",

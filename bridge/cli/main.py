@@ -25,7 +25,7 @@ from ..errors import BridgeError, UsageError
 from ..events import Session, SessionOptions
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
-from ..speech.transcriber import TranscriberOptions
+from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
 from .terminal import Terminal
 
@@ -169,6 +169,7 @@ class _Session:
         from ..weights import resolve_spacy, resolve_whisper
 
         self.resumption: resume.Resumption | None = None
+        self.running: Pipeline | None = None
         contents = None
         if getattr(args, "resume", None) is not None:
             if out is not None and out.resolve() != args.resume.resolve():
@@ -180,6 +181,8 @@ class _Session:
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        if audio:
+            args.language = language_code(args.language)
         self.tz = args.tz or local_zone()
         try:
             zone(self.tz)
@@ -269,7 +272,7 @@ class _Session:
             record = RecordFormat(folder="audio", format="wav f32le", chunk_seconds=CHUNK_SECONDS)
             self.options = msgspec.structs.replace(self.options, record=record)
         start = round(self.resumption.start * RATE) if self.resumption is not None else 0
-        return Pipeline(
+        self.running = Pipeline(
             source=source,
             recogniser=self.transcriber,
             vad=SileroVad,
@@ -280,6 +283,7 @@ class _Session:
                 interim=args.interim,
                 live=live,
                 start=start,
+                untranscribed=self.incident.log.path.parent / "untranscribed",
                 segmenter=SegmenterOptions(min_silence=args.min_silence),
                 channels=_channels(args.channel, source.info.channels or 1, labels)
                 or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None),
@@ -290,6 +294,7 @@ class _Session:
             encoder=encoder,
             block_sinks=sinks,
         )
+        return self.running
 
     def _not_recorded(self, message: str) -> None:
         from ..events import Notice
@@ -309,6 +314,15 @@ class _Session:
             f"{self.show.summary()}; "
             f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
         )
+        failed = self.running.failed if self.running is not None else 0
+        if failed and not self.incident.transcripts:
+            print(
+                f"bridge: error: the transcriber failed on all {failed} utterances heard, so nothing was "
+                f"transcribed; the notices in {log_path} say why, and {log_path.parent / 'untranscribed'} "
+                "keeps their audio",
+                file=sys.stderr,
+            )
+            return 1
         return 130 if end.reason == "interrupted" else 0
 
 
