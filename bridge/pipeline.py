@@ -17,13 +17,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 import numpy as np
 
 from . import __version__
-from .calltime import RATE
+from .calltime import RATE, clock
 from .errors import BridgeError, UsageError
 from .events import (
     Event,
@@ -81,6 +82,9 @@ class PipelineOptions:
     start: int = 0
     """The call-time sample at which the source's first block is heard: 0, or where a resumed incident goes on
     (the source counts from 0 all the same; its blocks, cuts and events are moved to call time here)."""
+    untranscribed: Path | None = None
+    """Where the audio of an utterance the transcriber failed on is kept (a chunk named by its first call-time
+    sample, as in the archive), so that nothing said is lost; None: nowhere (the notice still says so)."""
 
 
 class BlockSink(Protocol):
@@ -189,9 +193,10 @@ class TranscriptionWorker:
                     result = self._transcriber.transcribe(
                         cut.audio, cut.audio_start / RATE, prompt, interim=cut.kind == "interim"
                     )
-                except Exception:  # the outermost loop of the thread: keep the call alive
-                    log.exception("transcription failed for the utterance at %.1f s", cut.start / RATE)
-                    result = Recognition("", None)
+                except Exception as e:  # the outermost loop of the thread: keep the call alive
+                    log.debug("transcription failed for the utterance at %.1f s", cut.start / RATE, exc_info=True)
+                    why = " ".join(str(e).split())
+                    result = Recognition("", None, error=f"{type(e).__name__}: {why[:200]}")
             if cut.kind == "final":
                 self._previous[cut.channel] = result.text or self._previous.get(cut.channel, "")
                 self._cache = {k: v for k, v in self._cache.items() if k[0][0] != cut.channel}
@@ -265,6 +270,8 @@ class Pipeline:
         self._done: dict[tuple[int | None, int, int], tuple[Recognition, np.ndarray | None]] = {}
         self._warned = 0
         self._behind = False
+        self.failed = 0
+        """Utterances the transcriber failed on (each a notice in the log, its audio kept)."""
 
     def run(self) -> SessionEnd:
         started = self._started if self._started is not None else time.time()
@@ -366,6 +373,8 @@ class Pipeline:
                 self._final(done, *self._done.pop(done.key))
 
     def _final(self, cut: Cut, result: Recognition, voiceprint: np.ndarray | None) -> None:
+        if result.error is not None:
+            self._failed(cut, result.error)
         if not result.text:
             return
         speaker = self._speakers.get(cut.channel)
@@ -385,6 +394,32 @@ class Pipeline:
             ),
             voiceprint=voiceprint,
             seconds=(cut.end - cut.start) / RATE,
+        )
+
+    def _failed(self, cut: Cut, error: str) -> None:
+        """The transcriber failed on `cut`: say so in the log, and keep its audio to be transcribed again."""
+        import av
+
+        from .sources.archive import write_chunk
+
+        self.failed += 1
+        at = f"the utterance at {clock(cut.start / RATE, tenths=True)} ({(cut.end - cut.start) / RATE:.1f} s)"
+        kept = "its audio is not kept"
+        folder = self.options.untranscribed
+        if folder is not None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = write_chunk(folder, cut.audio_start, cut.audio[np.newaxis, :])  # what the model was given
+                kept = f"its audio is kept in {path}; `bridge replay {path}` transcribes it again"
+            except (OSError, av.error.FFmpegError) as e:
+                kept = f"its audio could not be kept either ({getattr(e, 'strerror', None) or e})"
+        self.incident.emit(
+            Notice(
+                t=round(cut.at / RATE, 3),
+                level="error",
+                code="transcription",
+                message=f"{at} could not be transcribed ({error}); {kept}",
+            )
         )
 
     def _notices(self, consumed: int) -> None:

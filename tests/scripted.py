@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -65,10 +65,19 @@ class LevelVad:
 class ScriptedRecogniser:
     """The text said at each call second: an utterance gets the text whose time falls inside its audio.
     `delay` seconds per call stand in for Whisper's work; `gate`, when set, holds every final until it is
-    opened. Every call is recorded as (kind, audio start in seconds)."""
+    opened; a final holding a time in `broken` raises, as a model failing on that audio does. Every call is recorded
+    as (kind, audio start in seconds)."""
 
-    def __init__(self, said: dict[float, str], *, delay: float = 0.0, gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        said: dict[float, str],
+        *,
+        delay: float = 0.0,
+        gate: threading.Event | None = None,
+        broken: Collection[float] = (),
+    ) -> None:
         self.said = said
+        self.broken = broken
         self.delay = delay
         self.gate = gate
         self.calls: list[tuple[str, float]] = []
@@ -85,5 +94,7 @@ class ScriptedRecogniser:
         if self.delay:
             time.sleep(self.delay)
         end = offset + len(audio) / RATE
+        if not interim and any(offset <= at < end for at in self.broken):
+            raise ValueError("the model cannot take this audio")
         words = [text for at, text in sorted(self.said.items()) if offset <= at < end]
         return Recognition(" ".join(words), 0.9 if words else None)

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import msgspec
+import numpy as np
 import pytest
 
 from bridge.events import (
@@ -307,3 +308,33 @@ def test_more_finals_than_may_wait_are_all_logged_in_order(tmp_path: Path) -> No
     said = {start + 0.3: f"w{i}" for i, (start, _) in enumerate(speech)}
     events = scripted_run(tmp_path, speech, said, seconds=33, recogniser=ScriptedRecogniser(said, delay=0.01))
     assert [e.text for e in events if isinstance(e, Transcript)] == [f"w{i}" for i in range(20)]
+
+
+def test_a_failed_utterance_is_a_notice_and_its_audio_is_kept(tmp_path: Path) -> None:
+    from bridge.sources.archive import ArchiveSource
+
+    speech = [(1.0, 2.0), (4.0, 5.0), (7.0, 8.0)]
+    said = {1.5: "one", 4.5: "two", 7.5: "three"}
+    incident = Incident(EventLog(tmp_path / "events.jsonl"), monitor=Monitor())
+    pipeline = Pipeline(
+        source=ScriptedSource(110, speech=speech, kind="file"),
+        recogniser=ScriptedRecogniser(said, broken=[4.5]),
+        vad=LevelVad,
+        incident=incident,
+        model=ModelInfo(name="scripted", path="", sha256=None),
+        options=PipelineOptions(untranscribed=tmp_path / "untranscribed"),
+        session=SessionOptions(),
+    )
+    pipeline.run()
+    incident.close()
+    events = read_log(tmp_path / "events.jsonl").events
+    assert [e.text for e in events if isinstance(e, Transcript)] == ["one", "three"]
+    notices = [e for e in events if isinstance(e, Notice) and e.code == "transcription"]
+    assert len(notices) == 1 and notices[0].level == "error" and pipeline.failed == 1
+    assert "00:04.0" in notices[0].message and "the model cannot take this audio" in notices[0].message
+    assert isinstance(events[-1], SessionEnd)
+    kept = ArchiveSource(tmp_path / "untranscribed")  # the chunk format `bridge retranscribe` reads
+    assert str(tmp_path / "untranscribed") in notices[0].message
+    audio = np.concatenate([b.mono for b in kept.blocks()])
+    loud = np.flatnonzero(audio > 0.05) / 16000
+    assert 3.5 < loud[0] <= 4.0 and 5.0 <= loud[-1] + 1 / 16000 <= 5.5  # the failed utterance, at its call time

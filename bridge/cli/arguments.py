@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,10 +28,43 @@ def _speed(value: str) -> float | None:
     try:
         speed = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--speed takes max, 1 or a number, not {value!r}") from None
-    if speed <= 0:
-        raise argparse.ArgumentTypeError("--speed must be positive")
+        raise argparse.ArgumentTypeError(f"takes max, 1 or a positive number, not {value!r}") from None
+    if not math.isfinite(speed) or speed <= 0:
+        raise argparse.ArgumentTypeError(f"takes max, 1 or a positive number, not {value!r}")
     return speed
+
+
+def _count(low: int, high: int | None = None, *, what: str = "") -> Any:
+    """An argparse type: a whole number from `low` (to `high`)."""
+
+    def count(value: str) -> int:
+        bound = f"from {low} to {high}" if high is not None else f"from {low} up"
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"give a whole number {bound}{what}, not {value!r}") from None
+        if number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"give a whole number {bound}{what}, not {value}")
+        return number
+
+    return count
+
+
+def _seconds(value: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a positive number of seconds, not {value!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"give a positive number of seconds, not {value}")
+    return seconds
+
+
+MAX_CHANNELS = 7
+"""The most interleaved raw channels the resampler takes: at 8 libswresample crashed (a segfault), and from 9 it
+has no layout at all; a call is one to a few channels."""
+_THREADS = _count(1, 256)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,8 +98,10 @@ def parser() -> argparse.ArgumentParser:
     )
     _session_arguments(replay)
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")
-    raw.add_argument("--rate", type=int, metavar="HZ", help="sample rate of the raw input")
-    raw.add_argument("--channels", type=int, default=1, metavar="N", help="interleaved channels (default: 1)")
+    raw.add_argument("--rate", type=_count(1000, 384000), metavar="HZ", help="sample rate of the raw input")
+    raw.add_argument(
+        "--channels", type=_count(1, MAX_CHANNELS), default=1, metavar="N", help="interleaved channels (default: 1)"
+    )
     raw.add_argument(
         "--format",
         dest="sample_format",
@@ -120,7 +156,7 @@ def parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", type=Path, help="folder for the new log (default: DIR/retranscribed-MODEL)"
     )
     retranscribe.add_argument(
-        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
+        "--threads", type=_THREADS, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
     )
 
     timeline = commands.add_parser(
@@ -206,14 +242,14 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
     timers = parser.add_argument_group("alerts (call seconds)")
     timers.add_argument(
         "--silence-after",
-        type=float,
+        type=_seconds,
         default=MonitorOptions.silence_after,
         metavar="S",
         help=f"warn when nobody has spoken for S seconds (default: {MonitorOptions.silence_after:g})",
     )
     timers.add_argument(
         "--quiet-after",
-        type=float,
+        type=_seconds,
         default=MonitorOptions.quiet_after,
         metavar="S",
         help="warn when the owner of an open action item has said nothing for S seconds "
@@ -221,7 +257,7 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
     )
     timers.add_argument(
         "--mitigation-after",
-        type=float,
+        type=_seconds,
         default=MonitorOptions.mitigation_after,
         metavar="S",
         help="warn when S seconds into the call no mitigation has been decided "
@@ -230,17 +266,17 @@ def _session_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", default="en", help="spoken language (default: en)")
     parser.add_argument(
         "--beam-size",
-        type=int,
+        type=_count(1, 64),
         default=TranscriberOptions.beam_size,
         metavar="N",
         help=f"beam width for final text; 1 is greedy, the fastest (default: {TranscriberOptions.beam_size})",
     )
     parser.add_argument(
-        "--threads", type=int, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
+        "--threads", type=_THREADS, default=2, metavar="N", help="CPU threads for the transcriber (default: 2)"
     )
     parser.add_argument(
         "--min-silence",
-        type=float,
+        type=_seconds,
         default=SegmenterOptions.min_silence,
         metavar="S",
         help="seconds of silence that end an utterance; shorter is faster, longer gives "
@@ -294,7 +330,12 @@ def _serve_options(group: Any, *, replay: bool) -> None:
     group.add_argument(
         "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)"
     )
-    group.add_argument("--port", type=int, default=8765, help="port for the page and the feed (default: 8765)")
+    group.add_argument(
+        "--port",
+        type=_count(0, 65535, what=" (0: any free port)"),
+        default=8765,
+        help="port for the page and the feed (default: 8765)",
+    )
     group.add_argument(
         "--share",
         metavar="ADDRESS",

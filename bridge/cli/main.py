@@ -6,6 +6,7 @@ The only module that prints. Every error the project raises ends here as one lin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from ..errors import BridgeError, UsageError
 from ..events import Session, SessionOptions
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
-from ..speech.transcriber import TranscriberOptions
+from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
 from .terminal import Terminal
 
@@ -159,6 +160,31 @@ class _Session:
     """What a transcribing command sets up from its options: the incident, its views and its transcriber."""
 
     def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
+        self._created: Path | None = None
+        """The incident folder, when this process created it: removed again if the start fails."""
+        try:
+            self._start(args, out=out, audio=audio, live=live)
+        except BaseException:
+            self.abandon()
+            raise
+
+    def __enter__(self) -> _Session:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """The start failed: leave no empty log (nor a folder this process made for it) behind."""
+        incident = getattr(self, "incident", None)
+        if incident is None or not incident.log.discard():
+            return
+        if self._created is not None:
+            with contextlib.suppress(OSError):  # only if empty: anything else in it is not ours to remove
+                self._created.rmdir()
+
+    def _start(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool) -> None:
         from ..incident import Incident
         from ..log import resume
         from ..log.eventlog import EventLog
@@ -169,6 +195,7 @@ class _Session:
         from ..weights import resolve_spacy, resolve_whisper
 
         self.resumption: resume.Resumption | None = None
+        self.running: Pipeline | None = None
         contents = None
         if getattr(args, "resume", None) is not None:
             if out is not None and out.resolve() != args.resume.resolve():
@@ -180,6 +207,8 @@ class _Session:
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        if audio:
+            args.language = language_code(args.language)
         self.tz = args.tz or local_zone()
         try:
             zone(self.tz)
@@ -208,6 +237,7 @@ class _Session:
             silence_after=args.silence_after, quiet_after=args.quiet_after, mitigation_after=args.mitigation_after
         )
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
+        self._created = None if out.exists() else out
         self.incident = Incident(
             EventLog(out / "events.jsonl", after=contents),
             sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else ())],
@@ -269,7 +299,7 @@ class _Session:
             record = RecordFormat(folder="audio", format="wav f32le", chunk_seconds=CHUNK_SECONDS)
             self.options = msgspec.structs.replace(self.options, record=record)
         start = round(self.resumption.start * RATE) if self.resumption is not None else 0
-        return Pipeline(
+        self.running = Pipeline(
             source=source,
             recogniser=self.transcriber,
             vad=SileroVad,
@@ -280,6 +310,7 @@ class _Session:
                 interim=args.interim,
                 live=live,
                 start=start,
+                untranscribed=self.incident.log.path.parent / "untranscribed",
                 segmenter=SegmenterOptions(min_silence=args.min_silence),
                 channels=_channels(args.channel, source.info.channels or 1, labels)
                 or (dict.fromkeys(range(len(labels))) if len(labels) > 1 else None),
@@ -290,6 +321,7 @@ class _Session:
             encoder=encoder,
             block_sinks=sinks,
         )
+        return self.running
 
     def _not_recorded(self, message: str) -> None:
         from ..events import Notice
@@ -309,6 +341,15 @@ class _Session:
             f"{self.show.summary()}; "
             f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
         )
+        failed = self.running.failed if self.running is not None else 0
+        if failed and not self.incident.transcripts:
+            print(
+                f"bridge: error: the transcriber failed on all {failed} utterances heard, so nothing was "
+                f"transcribed; the notices in {log_path} say why, and {log_path.parent / 'untranscribed'} "
+                "keeps their audio",
+                file=sys.stderr,
+            )
+            return 1
         return 130 if end.reason == "interrupted" else 0
 
 
@@ -351,25 +392,25 @@ def _replay(args: argparse.Namespace) -> int:
     source = (
         None if text_input else open_source(args.file, rate=args.rate, channels=args.channels, fmt=args.sample_format)
     )
-    session = _Session(args, out=args.out, audio=not text_input)
-    session.options = msgspec.structs.replace(session.options, file=args.file, speed=args.speed or "max")
-    if utterances is not None:
-        info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
-        end = replay_transcript(
-            utterances,
-            session.incident,
-            source=info,
-            options=session.options,
-            speed=args.speed,
-            started=session.started,
-        )
-    else:
-        assert source is not None
-        if args.file == "-":
-            raw = RawFormat(rate=args.rate, channels=args.channels, format=args.sample_format)
-            session.options = msgspec.structs.replace(session.options, raw=raw)
-        end = session.pipeline(source, speed=args.speed).run()
-    return session.finish(end)
+    with _Session(args, out=args.out, audio=not text_input) as session:
+        session.options = msgspec.structs.replace(session.options, file=args.file, speed=args.speed or "max")
+        if utterances is not None:
+            info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
+            end = replay_transcript(
+                utterances,
+                session.incident,
+                source=info,
+                options=session.options,
+                speed=args.speed,
+                started=session.started,
+            )
+        else:
+            assert source is not None
+            if args.file == "-":
+                raw = RawFormat(rate=args.rate, channels=args.channels, format=args.sample_format)
+                session.options = msgspec.structs.replace(session.options, raw=raw)
+            end = session.pipeline(source, speed=args.speed).run()
+        return session.finish(end)
 
 
 def _listen(args: argparse.Namespace) -> int:
@@ -379,13 +420,13 @@ def _listen(args: argparse.Namespace) -> int:
     # With --resume the pipeline moves the source's blocks and events to the incident's call time
     # (PipelineOptions.start), so the source itself counts from 0.
     source = LiveSource([parse_device(spec) for spec in args.device])  # a wrong device fails before models load
-    session = _Session(args, out=args.out, audio=True, live=True)
-    session.options = msgspec.structs.replace(session.options, devices=args.device)
     try:
-        end = session.pipeline(source, speed=None, live=True, labels=source.labels).run()
+        with _Session(args, out=args.out, audio=True, live=True) as session:
+            session.options = msgspec.structs.replace(session.options, devices=args.device)
+            end = session.pipeline(source, speed=None, live=True, labels=source.labels).run()
+            return session.finish(end)
     finally:
         source.close()
-    return session.finish(end)
 
 
 def _retranscribe(args: argparse.Namespace) -> int:
@@ -405,16 +446,16 @@ def _retranscribe(args: argparse.Namespace) -> int:
     session_args.model, session_args.threads, session_args.interim = args.model, args.threads, False
     _logged_options(session_args, original)
     labels = [parse_device(spec).label or "" for spec in original.options.devices or []]
-    session = _Session(session_args, out=out, audio=True)
-    session.started = original.started  # the call's clock, for times said in it
-    session.options = msgspec.structs.replace(
-        session.options,
-        retranscribed=str(args.dir),
-        file=str(source.folder),
-        speed="max",
-        vocab=original.options.vocab,
-    )
-    return session.finish(session.pipeline(source, speed=None, labels=labels).run())
+    with _Session(session_args, out=out, audio=True) as session:
+        session.started = original.started  # the call's clock, for times said in it
+        session.options = msgspec.structs.replace(
+            session.options,
+            retranscribed=str(args.dir),
+            file=str(source.folder),
+            speed="max",
+            vocab=original.options.vocab,
+        )
+        return session.finish(session.pipeline(source, speed=None, labels=labels).run())
 
 
 def _logged_options(args: argparse.Namespace, session: Session) -> None:

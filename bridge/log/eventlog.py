@@ -56,6 +56,7 @@ class EventLog:
             verb = "create" if after is None else "continue"
             raise LogError(f"cannot {verb} the event log {path}: {e.strerror}") from None
         self._seq = 0
+        self._new = after is None
         if after is not None:
             whole = self._file.read().rfind(b"\n") + 1
             self._file.truncate(whole)
@@ -96,6 +97,15 @@ class EventLog:
         if not self._file.closed:
             self.sync()
             self._file.close()
+
+    def discard(self) -> bool:
+        """Close and remove a log this process created and wrote nothing to (a start that failed), so that it
+        does not block the same --out folder next time. Whether it was removed."""
+        if not self._new or self._seq:
+            return False
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+        return True
 
     def __enter__(self) -> EventLog:
         return self

@@ -31,7 +31,7 @@ from ..errors import InputError
 from ..events import Event, Gap, SourceInfo
 from .source import BLOCK, Block
 
-__all__ = ["CHUNK_SECONDS", "ArchiveSource", "Chunk", "Recorder", "chunks", "end_of"]
+__all__ = ["CHUNK_SECONDS", "ArchiveSource", "Chunk", "Recorder", "chunks", "end_of", "write_chunk"]
 
 log = logging.getLogger(__name__)
 
@@ -148,17 +148,30 @@ class Recorder:
         if final.exists():
             self._warn(f"{final} already exists; its audio was not archived again")
             return
-        part = self.folder / f".{final.name}.part"
         try:
-            _write_wav(part, audio)
-            os.replace(part, final)
-            _fsync_dir(self.folder)
+            write_chunk(self.folder, self._start, audio)
         except (OSError, av.error.FFmpegError) as e:
             self._failed = True
             why = getattr(e, "strerror", None) or e
             self._warn(f"cannot archive audio in {self.folder} ({why}); recording stopped, the call goes on")
             return
         self.written += 1
+
+
+def write_chunk(folder: Path, start: int, audio: np.ndarray) -> Path:
+    """`audio` (channels by samples, 16 kHz float32) as the chunk `folder/NNNNNNNNNN.wav` that starts at call-time
+    sample `start`: written whole to a hidden file, fsynced and renamed into place. Raises OSError or FFmpegError;
+    a part written before the failure is removed."""
+    final = folder / f"{start:010d}.wav"
+    part = folder / f".{final.name}.part"
+    try:
+        _write_wav(part, audio)
+        os.replace(part, final)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return final
 
 
 def _write_wav(path: Path, audio: np.ndarray) -> None:

@@ -28,6 +28,11 @@ __all__ = ["Utterance", "is_transcript", "read_transcript"]
 SUFFIXES = frozenset({".jsonl", ".json", ".vtt"})
 JSONL_EXAMPLE = '{"start": 12.0, "end": 15.5, "text": "..."}'
 VTT_TIMING_EXAMPLE = "00:01:02.500 --> 00:01:05.000"
+MAX_SECONDS = 30 * 86400.0
+"""Call seconds beyond a month are a mistake (an epoch time, a typo), and far enough on they are past the
+year 9999, where no clock can show them."""
+MAX_TEXT = 100_000
+"""Characters in one utterance: a whole paragraph is a few thousand; spaCy refuses a million."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,14 @@ def _parse_jsonl(path: Path, text: str) -> list[Utterance]:
             record = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(_not_json(path, text, number, e)) from None
+        except ValueError:  # an integer of thousands of digits, which Python refuses to convert
+            raise InputError(
+                f"{path}:{number}: a number too long to read; call seconds are a number from 0 up"
+            ) from None
+        except RecursionError:
+            raise InputError(
+                f"{path}:{number}: nested too deeply to read; write one {JSONL_EXAMPLE} per line"
+            ) from None
         where = f"{path}:{number}"
         if not isinstance(record, dict):
             raise InputError(f"{where}: a JSON {_json_type(record)}, not an object; write one {JSONL_EXAMPLE} per line")
@@ -125,19 +138,46 @@ def _utterance(where: str, record: dict[str, Any]) -> Utterance | None:
         raise InputError(f"{where}: 'text' is a JSON {_json_type(text)}; it must be a string")
     if speaker is not None and not isinstance(speaker, str):
         raise InputError(f"{where}: 'speaker' is a JSON {_json_type(speaker)}; give a name, or null")
+    _check_text(where, "text", text)
+    if speaker is not None:
+        _check_text(where, "speaker", speaker)
     text = _normalise(text)
     if not text:
         return None
     return Utterance(start, end, text, (_normalise(speaker) or None) if speaker else None)
 
 
+def _check_text(where: str, key: str, text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise InputError(
+            f"{where}: {key!r} is {len(text)} characters long; split it into utterances of at most {MAX_TEXT}"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(
+            f"{where}: {key!r} holds a lone surrogate (\\u{ord(text[e.start]):04x}), not Unicode text; fix its escapes"
+        ) from None
+
+
 def _seconds(where: str, record: dict[str, Any], key: str) -> float:
     value = record[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{where}: {key!r} is {json.dumps(value)}; give call seconds as a number")
-    if not math.isfinite(value) or value < 0:
-        raise InputError(f"{where}: {key!r} is {value}; call seconds are a number from 0 up")
-    return float(value)
+        raise InputError(f"{where}: {key!r} is {_short(json.dumps(value))}; give call seconds as a number")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+        shown = _short(str(value)) if isinstance(value, int) else f"{value:g}"
+        raise InputError(
+            f"{where}: {key!r} is {shown}; call seconds are a number from 0 to {MAX_SECONDS:.0f} (30 days)"
+        )
+    return seconds
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def _not_json(path: Path, text: str, number: int, error: json.JSONDecodeError) -> str:
@@ -239,7 +279,11 @@ def _timestamp(path: Path, number: int, stamp: str) -> float:
             f"as in {VTT_TIMING_EXAMPLE}"
         )
     hours, minutes, seconds, fraction = match.groups()
+    if len(hours or "") + len(minutes) > 8:
+        raise InputError(f"{path}:{number}: {_short(stamp)} is more than 30 days into the call; fix the cue timing")
     whole = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    if whole > MAX_SECONDS:
+        raise InputError(f"{path}:{number}: {_short(stamp)} is more than 30 days into the call; fix the cue timing")
     return whole + (float(f"0.{fraction}") if fraction else 0.0)
 
 

@@ -18,10 +18,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from ..events import Word
 
-__all__ = ["Recogniser", "Recognition", "Transcriber", "TranscriberOptions", "collapse_repeats"]
+__all__ = [
+    "Recogniser",
+    "Recognition",
+    "Transcriber",
+    "TranscriberOptions",
+    "collapse_repeats",
+    "language_code",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,8 @@ class Recognition:
     words: list[Word] | None = None
     dropped: list[str] = field(default_factory=list)
     """Why segments were left out, for the debug log."""
+    error: str | None = None
+    """The recogniser failed on this audio (and `text` is empty): what went wrong, in one line."""
 
 
 class Recogniser(Protocol):
@@ -70,6 +79,21 @@ class Recogniser(Protocol):
     ) -> Recognition:
         """The text of `audio` (16 kHz float32), word times from `offset`; `interim`: speech still in progress."""
         ...
+
+
+def language_code(value: str) -> str:
+    """`value` as the Whisper language code the model takes; UsageError, at start-up, for anything else: the
+    model only finds out on the first utterance, and every utterance would then fail."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    code = value.strip().lower()
+    if code in _LANGUAGE_CODES:
+        return code
+    hint = " (en for English)" if code.startswith("en") else ""
+    raise UsageError(
+        f"--language {value!r} is not a Whisper language code; give one such as en, de, fr, es{hint} "
+        f"(all: {', '.join(sorted(_LANGUAGE_CODES))})"
+    )
 
 
 class Transcriber:

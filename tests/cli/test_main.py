@@ -48,6 +48,22 @@ def test_bad_input_is_one_line(args: list[str], words: list[str]) -> None:
     assert_one_line_error(run_bridge(*args), *words)
 
 
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (["--language", "english"], ["--language 'english'", "en for English"]),
+        (["--language", "xx"], ["--language 'xx'", "not a Whisper language code"]),
+        (["--beam-size", "0"], ["--beam-size", "from 1"]),
+    ],
+)
+def test_options_the_model_cannot_take_are_refused_before_the_call(
+    tmp_path: Path, option: list[str], words: list[str]
+) -> None:
+    out, wav = tmp_path / "o", write_wav(tmp_path / "tone.wav", np.zeros(16000))
+    assert_one_line_error(run_bridge("replay", str(wav), "--out", str(out), *option), *words)
+    assert not out.exists()
+
+
 def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.wav").write_bytes(b"")
     assert_one_line_error(run_bridge("replay", str(tmp_path / "empty.wav"), "--out", str(tmp_path / "o")), "empty")
