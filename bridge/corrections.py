@@ -11,6 +11,10 @@ raised about it and their clearing.
 The evidence is never edited: an item keeps the quote it came from, so a reader can see what was said and
 what the commander made of it.
 
+Whether an action item is done is decided here too, once, from the log (`done`): its owner reported it
+done on the call (the monitor's `ItemDone`), or the commander marked it done; until the commander reopens
+it. Every view (the overlay's reducer folds the same rule), the terminal and the post-mortem read that.
+
 The monitor applies the same `amend` to the checks and items it watches; what it decides from a correction
 (a check marked received is met) it logs as events of its own, so views read that instead of deciding it
 again.
@@ -31,13 +35,56 @@ from .events import (
     CheckMet,
     Correction,
     Decision,
+    Event,
+    ItemDone,
     LoggedEvent,
     StatusCheck,
     Transcript,
 )
 from .people import key, same
 
-__all__ = ["Corrected", "Item", "amend", "apply"]
+__all__ = ["Corrected", "Done", "Item", "amend", "apply", "dismissed", "done"]
+
+
+@dataclass(frozen=True)
+class Done:
+    """Why an action item is done."""
+
+    t: float
+    """Call seconds at which it was reported (logged) or marked done."""
+    source: int
+    """`seq` of the transcript that reported it, or of the commander's `done` correction."""
+    by: str | None
+    """Who reported it, or who marked it (the commander)."""
+    marked: bool
+    """Marked done by the commander rather than reported on the call."""
+
+
+def done(events: Iterable[Event]) -> dict[int, Done]:
+    """The action items done as the log stands, by `seq`: the owner's report (the monitor's `ItemDone`) or
+    the commander's `done`, unless a later `reopen` took it back. A report that comes after the commander
+    marked the item done replaces the mark: it carries the words."""
+    out: dict[int, Done] = {}
+    for e in events:
+        if isinstance(e, ItemDone):
+            if e.ref not in out or out[e.ref].marked:
+                out[e.ref] = Done(t=e.t, source=e.source, by=e.by, marked=False)
+        elif isinstance(e, Correction) and e.action == "done":
+            out.setdefault(e.ref, Done(t=e.t, source=e.seq, by=e.by, marked=True))
+        elif isinstance(e, Correction) and e.action == "reopen":
+            out.pop(e.ref, None)
+    return out
+
+
+def dismissed(events: Iterable[Event]) -> set[int]:
+    """`seq` of the decisions and action items dismissed as the log stands (a `restore` undoes a dismissal)."""
+    out: set[int] = set()
+    for e in events:
+        if isinstance(e, Correction) and e.action == "dismiss":
+            out.add(e.ref)
+        elif isinstance(e, Correction) and e.action == "restore":
+            out.discard(e.ref)
+    return out
 
 
 @dataclass(frozen=True)
@@ -50,6 +97,8 @@ class Corrected:
     """`seq` of the items the commander confirmed as right."""
     acknowledged: frozenset[int]
     """`seq` of the alerts the commander acknowledged."""
+    done: dict[int, Done]
+    """The action items done (`done`), by `seq`; none of them dismissed."""
 
 
 class _Names:
@@ -85,7 +134,7 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
     corrections = [e for e in events if isinstance(e, Correction)]
     names = _Names()
     speaker_of: dict[int, str] = {}  # a rename of nobody in particular names that one unattributed line
-    dismissed: set[int] = set()
+    gone = dismissed(corrections)
     edits: dict[int, list[Correction]] = {}
     for c in corrections:
         if c.action == "rename" and c.name:
@@ -93,20 +142,18 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
                 names.add(c.speaker, c.name)
             else:
                 speaker_of[c.ref] = c.name
-        elif c.action == "dismiss":
-            dismissed.add(c.ref)
         elif c.action in ("edit", "snooze"):
             edits.setdefault(c.ref, []).append(c)
 
     alerts = {e.seq: e for e in events if isinstance(e, Alert)}
-    dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in dismissed}
+    dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in gone}
     out: list[LoggedEvent] = []
     for event in events:
         if isinstance(event, Correction):
             continue  # what it decided is folded in here; what the monitor made of it ("received") is logged
-        if event.seq in dismissed or event.seq in dropped_alerts:
+        if event.seq in gone or event.seq in dropped_alerts:
             continue
-        if isinstance(event, CheckMet) and event.ref in dismissed:
+        if isinstance(event, CheckMet | ItemDone) and event.ref in gone:
             continue
         if isinstance(event, AlertCleared) and event.ref in dropped_alerts:
             continue
@@ -117,8 +164,9 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
     return Corrected(
         events=out,
         edited=frozenset(ref for ref, cs in edits.items() if any(c.action == "edit" for c in cs)),
-        confirmed=frozenset(c.ref for c in corrections if c.action == "confirm") - dismissed,
+        confirmed=frozenset(c.ref for c in corrections if c.action == "confirm") - gone,
         acknowledged=frozenset(c.ref for c in corrections if c.action == "acknowledge"),
+        done={ref: d for ref, d in done(events).items() if ref not in gone},
     )
 
 

@@ -297,7 +297,9 @@ class AlertCleared(Event, frozen=True, kw_only=True, tag="alert_cleared"):
     """`seq` of the event that cleared it, when one did."""
 
 
-CommandAction = Literal["acknowledge", "received", "snooze", "confirm", "dismiss", "edit", "rename"]
+CommandAction = Literal[
+    "acknowledge", "received", "snooze", "confirm", "dismiss", "restore", "done", "reopen", "edit", "rename"
+]
 
 
 class Correction(Event, frozen=True, kw_only=True, tag="correction"):
@@ -305,7 +307,9 @@ class Correction(Event, frozen=True, kw_only=True, tag="correction"):
 
     acknowledge: an alert was seen (its banner goes). received: a status check got its update.
     snooze: a status check's deadline moves to `until` (call seconds). confirm / dismiss: an extracted
-    decision or action item is right / wrong (a dismissed item is left out of every view). edit: new
+    decision or action item is right / wrong (a dismissed item is left out of every view); restore: a
+    dismissal undone. done / reopen: an action item is done (as if its owner had reported it) / not done
+    after all, whether it was reported or marked done. edit: new
     `text`, `owner` or `due` for a decision, action item or status check. rename: `speaker` is really
     called `name` from now on (`ref` is the transcript it was noticed on).
     """

@@ -152,6 +152,10 @@ class Monitor:
         self._raised: dict[Alert, _Raised] = {}
         self._lost: dict[str, _Raised] = {}
         """Capture devices without audio, by label: their `audio_lost` alerts."""
+        self._items: dict[int, ActionItem] = {}
+        """Every action item with an owner, by `seq`, as last edited."""
+        self._done: set[int] = set()
+        self._dismissed: set[int] = set()
 
     # -- observing ---------------------------------------------------------------------------------
 
@@ -174,6 +178,7 @@ class Monitor:
         if isinstance(event, Gap) and event.reason == "resume":
             return self._resumed(event)
         if isinstance(event, ActionItem) and event.owner is not None:
+            self._items[event.seq] = event
             self._owner(event.owner).items.append(event)
         if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
             return self._mitigation_decided(event)
@@ -245,6 +250,7 @@ class Monitor:
                 about = task_words(said.text)
                 done = [item for item in owner.items if task_words(item.task) & about]
                 owner.items = [item for item in owner.items if item not in done]
+                self._done.update(item.seq for item in done)
                 out += [ItemDone(t=said.t, ref=item.seq, source=said.seq, by=said.speaker) for item in done]
         return out
 
@@ -284,7 +290,8 @@ class Monitor:
 
     def _correction(self, c: Correction) -> list[Caused]:
         """The commander's word overrides the monitor's: a check marked received is met, a snoozed one gets
-        a new deadline, an edited one a new owner or due, a dismissed action item is no longer watched."""
+        a new deadline, an edited one a new owner or due; an action item dismissed or marked done is no
+        longer watched, and one restored or reopened is watched again."""
         open_check = next((oc for oc in self._checks if oc.check.seq == c.ref), None)
         out: list[Caused] = []
         if open_check is not None and c.action in ("received", "snooze", "edit"):
@@ -304,11 +311,21 @@ class Monitor:
                 out += self._clear(open_check.raised, c, f"Snoozed by the commander until {clock(due)}")
                 open_check.raised = None
             return out
+        if c.action in ("dismiss", "done"):
+            (self._dismissed if c.action == "dismiss" else self._done).add(c.ref)
+        elif c.action in ("restore", "reopen"):
+            (self._dismissed if c.action == "restore" else self._done).discard(c.ref)
+            item = self._items.get(c.ref)
+            watched = any(i.seq == c.ref for o in self._owners for i in o.items)
+            if item is not None and item.owner is not None and not watched and self._open(c.ref):
+                # Watched again from now: its owner's next report about it makes it done.
+                self._owner(item.owner).items.append(msgspec.structs.replace(item, t=c.t))
+            return out
         for owner in list(self._owners):
             item = next((i for i in owner.items if i.seq == c.ref), None)
             if item is None:
                 continue
-            if c.action == "dismiss" or (c.action == "edit" and c.owner is not None):
+            if c.action in ("dismiss", "done") or (c.action == "edit" and c.owner is not None):
                 owner.items.remove(item)
                 if not owner.items and owner.raised is not None:
                     out += self._clear(owner.raised, c, f"No open items for {owner.name}")
@@ -316,8 +333,17 @@ class Monitor:
             if c.action == "edit" and c.owner is not None:
                 amended = amend(item, c)
                 assert isinstance(amended, ActionItem)
+                self._items[item.seq] = amended
                 self._owner(c.owner).items.append(msgspec.structs.replace(amended, t=c.t))
+        if c.action == "edit" and c.ref in self._items and c.owner is None:
+            amended = amend(self._items[c.ref], c)
+            assert isinstance(amended, ActionItem)
+            self._items[c.ref] = amended
         return out
+
+    def _open(self, seq: int) -> bool:
+        """Whether action item `seq` is still to be done: neither done nor dismissed."""
+        return seq not in self._done and seq not in self._dismissed
 
     def _logged_alert(self, alert: Alert) -> list[Caused]:
         raised = self._raised.pop(msgspec.structs.replace(alert, seq=0, wall=0.0), None)

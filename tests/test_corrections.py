@@ -169,3 +169,27 @@ def test_an_edit_or_a_snooze_amends_an_item_but_never_its_evidence() -> None:
 def test_received_after_the_monitor_logged_the_update_adds_nothing() -> None:
     fixed = apply(incident(Correction(t=80, action="received", ref=4)))
     assert sum(isinstance(e, CheckMet) for e in fixed.events) == 1
+
+
+def test_done_is_the_report_or_the_commanders_mark_until_reopened() -> None:
+    from bridge.corrections import Done, done
+    from bridge.events import ItemDone
+
+    reported = ItemDone(t=72.5, seq=11, ref=3, source=8, by="Bob")
+    marked = Correction(t=80, seq=12, action="done", ref=3)
+    reopened = Correction(t=90, seq=13, action="reopen", ref=3)
+    assert done([reported]) == {3: Done(t=72.5, source=8, by="Bob", marked=False)}
+    assert done([marked]) == {3: Done(t=80, source=12, by="commander", marked=True)}
+    assert done([reported, marked]) == done([reported])  # the report stands
+    assert done([marked, reported]) == done([reported])  # a report replaces the mark: it has the words
+    assert done([reported, reopened]) == {}
+    assert done([reported, reopened, marked]) == {3: Done(t=80, source=12, by="commander", marked=True)}
+
+
+def test_a_restore_undoes_a_dismissal_and_done_goes_with_a_dismissed_item() -> None:
+    dismiss, restore = Correction(t=80, action="dismiss", ref=3), Correction(t=81, action="restore", ref=3)
+    assert 3 in {e.seq for e in apply(incident(dismiss, restore)).events}
+    assert 3 not in {e.seq for e in apply(incident(dismiss, restore, dismiss)).events}
+    fixed = apply(incident(Correction(t=80, action="done", ref=3), dismiss))
+    assert fixed.done == {}
+    assert set(apply(incident(Correction(t=80, action="done", ref=3))).done) == {3}

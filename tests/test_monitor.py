@@ -490,3 +490,29 @@ def test_a_check_restated_before_it_was_due_is_logged_as_replaced() -> None:
     log = replay([check(10, 130, None), check(60, 360, None), check(70, 200, "Priya")], 100)
     [replaced] = of(log, CheckReplaced)
     assert (replaced.ref, replaced.source, replaced.t) == (1, 2, 60)  # Priya's check restates nobody's cadence
+
+
+def test_an_item_marked_done_is_no_longer_watched_and_a_reopened_one_is_again() -> None:
+    log = Log(Monitor(only(quiet=60)))
+    task = log.emit(item(10, "Marcus", "start the rollback"))
+    log.advance(75)
+    assert alerts(log.events) == [("responder_quiet", 70.0, "Marcus")]
+    log.emit(correction(80, "done", task.seq))  # the quiet alert goes with the last open item
+    assert [c.message for c in of(log.events, AlertCleared)] == ["No open items for Marcus"]
+    log.emit(said(90, 93, "The rollback is complete.", "Marcus"))
+    assert of(log.events, ItemDone) == []  # done already: the report is not logged as done twice
+    log.emit(correction(100, "reopen", task.seq))
+    log.emit(said(110, 113, "The rollback is complete now.", "Marcus"))
+    [done] = of(log.events, ItemDone)
+    assert (done.ref, done.by) == (task.seq, "Marcus")
+
+
+def test_a_restored_item_is_watched_again() -> None:
+    log = Log(Monitor(only()))
+    task = log.emit(item(10, "Marcus", "start the rollback"))
+    log.emit(correction(11, "dismiss", task.seq))
+    log.emit(said(20, 23, "The rollback is complete.", "Marcus"))
+    assert of(log.events, ItemDone) == []
+    log.emit(correction(30, "restore", task.seq))
+    log.emit(said(40, 43, "The rollback is complete.", "Marcus"))
+    assert [d.ref for d in of(log.events, ItemDone)] == [task.seq]

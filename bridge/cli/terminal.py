@@ -22,6 +22,8 @@ class Terminal:
         self.duration: float | None = None
         self._shown = 0.0
         self.counts: dict[str, int] = {}
+        self._tasks: dict[int, str] = {}
+        """Each action item's task by `seq` (as last edited), for the lines that say it is done."""
 
     def __call__(self, event: Any) -> None:
         from ..events import (
@@ -29,8 +31,10 @@ class Terminal:
             Alert,
             AlertCleared,
             CheckMet,
+            Correction,
             Decision,
             Interim,
+            ItemDone,
             Notice,
             StatusCheck,
             Transcript,
@@ -45,6 +49,7 @@ class Terminal:
         elif isinstance(event, Decision):
             print(f"          DECISION  {event.text}", flush=True)
         elif isinstance(event, ActionItem):
+            self._tasks[event.seq] = f"{event.owner or 'someone'}: {event.task}"
             due = f" (due {clock(event.due, tenths=True)})" if event.due is not None else ""
             print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
         elif isinstance(event, StatusCheck):
@@ -58,6 +63,16 @@ class Terminal:
             print(f"[{clock(event.t, tenths=True)}] cleared: {event.message}", flush=True)
         elif isinstance(event, CheckMet) and event.late:
             print(f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late", flush=True)
+        elif isinstance(event, ItemDone):
+            # The rule of corrections.done, as the overlay and the post-mortem show it.
+            task = self._tasks.get(event.ref, f"action item {event.ref}")
+            who = event.by or "the bridge"
+            print(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})", flush=True)
+        elif isinstance(event, Correction) and event.action in ("done", "reopen", "restore", "dismiss"):
+            task = self._tasks.get(event.ref, f"event {event.ref}")
+            what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
+            who = "the commander" if event.by == "commander" else event.by
+            print(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})", flush=True)
         elif isinstance(event, Notice):
             print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
         elif isinstance(event, Interim) and sys.stdout.isatty():

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, cast, get_args
 
+from ..corrections import dismissed, done
 from ..errors import CommandError
 from ..events import (
     ActionItem,
@@ -56,6 +57,9 @@ _FIELDS: dict[str, frozenset[str]] = {
     "snooze": frozenset({"until", "seconds"}),
     "confirm": frozenset(),
     "dismiss": frozenset(),
+    "restore": frozenset(),
+    "done": frozenset(),
+    "reopen": frozenset(),
     "edit": frozenset({"text", "owner", "due"}),
     "rename": frozenset({"name", "speaker"}),
 }
@@ -65,6 +69,9 @@ _TARGETS: dict[str, tuple[type[Event], ...]] = {
     "snooze": (StatusCheck,),
     "confirm": (Decision, ActionItem),
     "dismiss": (Decision, ActionItem),
+    "restore": (Decision, ActionItem),
+    "done": (ActionItem,),
+    "reopen": (ActionItem,),
     "edit": (Decision, ActionItem, StatusCheck),
     "rename": (Transcript,),
 }
@@ -120,6 +127,16 @@ def validate(message: Mapping[str, Any], history: Sequence[Event], now: float) -
     if action == "rename":
         assert isinstance(event, Transcript)
         return _rename(base, message, event, history)
+    if action == "restore" and event.seq not in dismissed(history):
+        raise CommandError(f"{_kind(event).split(' ', 1)[1]} {event.seq} is not dismissed; nothing to restore")
+    if action in ("done", "reopen"):
+        if event.seq in dismissed(history):
+            raise CommandError(f"action item {event.seq} is dismissed; restore it first")
+        is_done = event.seq in done(history)
+        if action == "done" and is_done:
+            raise CommandError(f"action item {event.seq} is already done")
+        if action == "reopen" and not is_done:
+            raise CommandError(f"action item {event.seq} is not done; nothing to reopen")
     return base  # confirm, dismiss: a dismissed item may be confirmed again, and the other way round
 
 

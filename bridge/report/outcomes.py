@@ -1,8 +1,9 @@
 """Outcomes: whether each action item was done and each status check met, and how the cadence held.
 
 Nothing is judged again here: the monitor logged what it decided as the call went on, and these are views
-of it. An action item is done when the monitor logged its `ItemDone` (its owner's update about it); overdue
-when its due time passed without one; else open. A status check is met when the monitor logged its
+of it. An action item is done when `corrections.done` says so (its owner reported it, as the monitor
+logged in its `ItemDone`, or the commander marked it done, and nobody reopened it); overdue when its due
+time passed without that; else open. A status check is met when the monitor logged its
 `CheckMet` (on time, or how late), replaced when it logged a `CheckReplaced` (a newer check of the same
 owner came before it was due), missed when its due time passed without either, else not yet due.
 `reports_on` finds every report about a task, for the findings a post-mortem quotes.
@@ -15,7 +16,8 @@ from typing import Literal
 
 import msgspec
 
-from ..events import ActionItem, Category, CheckMet, ItemDone, StatusCheck
+from ..corrections import Done
+from ..events import ActionItem, Category, CheckMet, StatusCheck
 from ..monitor import AFTER_CHECK_TOLERANCE, task_words
 from ..people import same
 from .evidence import Evidence, Quoter
@@ -46,6 +48,10 @@ class ActionEntry(msgspec.Struct, frozen=True, kw_only=True):
     status: ActionStatus
     done: Evidence | None
     """The owner's update that says it is done."""
+    done_at: float | None = None
+    """Call seconds at which it was reported or marked done."""
+    marked_done: bool = False
+    """Marked done by the commander (`done_at`), not reported on the call."""
     evidence: Evidence
     edited: bool
     confirmed: bool
@@ -104,10 +110,10 @@ def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
 
 
 def action_entry(
-    item: ActionItem, q: Quoter, now: float, *, done: ItemDone | None, edited: bool, confirmed: bool
+    item: ActionItem, q: Quoter, now: float, *, done: Done | None, edited: bool, confirmed: bool
 ) -> ActionEntry:
-    """`done`: what the monitor logged when the item was reported done, if it was."""
-    report = q.transcript(done.source) if done is not None else None
+    """`done`: why the item is done, if it is (`corrections.done`)."""
+    report = q.transcript(done.source) if done is not None and not done.marked else None
     status: ActionStatus = (
         "done" if done is not None else "overdue" if item.due is not None and item.due < now else "open"
     )
@@ -120,6 +126,8 @@ def action_entry(
         due_wall=q.wall(item.due) if item.due is not None else None,
         status=status,
         done=q.of_turn(report) if report is not None else None,
+        done_at=(report.start if report is not None else done.t) if done is not None else None,
+        marked_done=done is not None and done.marked,
         evidence=q.of_item(item),
         edited=edited,
         confirmed=confirmed,

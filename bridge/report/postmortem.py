@@ -225,6 +225,8 @@ class _Writer:
     def status(self, a: ActionEntry) -> Inline:
         if a.done is not None:
             return [Span("done", "strong"), " at ", *self.said(a.done)]
+        if a.marked_done and a.done_at is not None:
+            return [Span("done", "strong"), f" (marked done by the commander at {clock(a.done_at)})"]
         if a.status == "overdue" and a.due is not None:
             return [Span("overdue", "strong"), f" since {clock(a.due)}"]
         return [Span("open", "strong")]
@@ -236,7 +238,11 @@ class _Writer:
             if self.tl.actions
             else Para(["No action item was recorded."])
         )
-        return [Heading(2, "Action items"), Para(["Assigned on the call. Done means the owner reported on it."]), body]
+        return [
+            Heading(2, "Action items"),
+            Para(["Assigned on the call. Done: the owner reported it done, or the commander marked it."]),
+            body,
+        ]
 
     def follow_ups(self) -> list[Block]:
         said: list[Block] = (

@@ -102,8 +102,8 @@ class _Draft:
 
     def action(self, a: ActionEntry) -> str:
         who = f" ({a.owner})" if a.owner else ""
-        if a.done is not None:
-            return f"{_sentence(a.task)}{who}: done at {self.clock(a.done.wall)}"
+        if a.done_at is not None:
+            return f"{_sentence(a.task)}{who}: done at {self.clock(self.tl.started + a.done_at)}"
         return f"{_sentence(a.task)}{who}: in progress"
 
     def decided(self) -> list[str]:

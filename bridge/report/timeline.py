@@ -28,7 +28,6 @@ from ..events import (
     CheckReplaced,
     Decision,
     Gap,
-    ItemDone,
     LoggedEvent,
     Notice,
     Session,
@@ -199,12 +198,9 @@ class _Builder:
         self.alerts = [e for e in evs if isinstance(e, Alert)]
         self.cleared = [e for e in evs if isinstance(e, AlertCleared)]
         self.met: dict[int, CheckMet] = {}
-        self.done: dict[int, ItemDone] = {}
         for e in evs:
             if isinstance(e, CheckMet):
                 self.met.setdefault(e.ref, e)
-            elif isinstance(e, ItemDone):
-                self.done.setdefault(e.ref, e)
         self.replaced = {e.ref for e in evs if isinstance(e, CheckReplaced)}
         self.notices = [e for e in evs if isinstance(e, Notice)]
         self.gaps = [e for e in evs if isinstance(e, Gap)]
@@ -217,7 +213,7 @@ class _Builder:
                 i,
                 q,
                 self.now,
-                done=self.done.get(i.seq),
+                done=self.fixed.done.get(i.seq),
                 edited=i.seq in self.fixed.edited,
                 confirmed=i.seq in self.fixed.confirmed,
             )
@@ -339,6 +335,8 @@ class _Builder:
             )
             if a.done is not None:
                 add(a.done.at, "done", a.owner, f"Reported done: {a.task}", a.done, a.seq)
+            elif a.marked_done and a.done_at is not None:
+                add(a.done_at, "done", "commander", f"Marked done by the commander: {a.task}", None, a.seq)
         for c in tl.checks:
             owes = c.owner or "the bridge"
             add(

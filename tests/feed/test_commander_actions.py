@@ -244,7 +244,19 @@ _values = st.one_of(
         {"type": st.just("command"), "id": st.sampled_from(["c1", "", 3])},
         optional={
             "action": st.sampled_from(
-                ["acknowledge", "received", "snooze", "confirm", "dismiss", "edit", "rename", "x"]
+                [
+                    "acknowledge",
+                    "received",
+                    "snooze",
+                    "confirm",
+                    "dismiss",
+                    "restore",
+                    "done",
+                    "reopen",
+                    "edit",
+                    "rename",
+                    "x",
+                ]
             ),
             "ref": _values,
             "until": _values,
@@ -268,3 +280,25 @@ def test_any_message_is_a_valid_correction_or_a_command_error(message: dict[str,
     assert _decoder.decode(msgspec.json.encode(correction)) == correction  # the log can read back what is logged
     assert 1 <= correction.ref <= len(HISTORY)
     assert correction.by == "commander"
+
+
+def test_done_reopen_and_restore_follow_what_the_log_says_of_the_item() -> None:
+    from bridge.events import ItemDone
+
+    assert validate(command("done", 4), HISTORY, NOW) == Correction(t=NOW, action="done", ref=4)
+    with pytest.raises(CommandError, match="action item 4 is not done; nothing to reopen"):
+        validate(command("reopen", 4), HISTORY, NOW)
+    with pytest.raises(CommandError, match="applies to an action item; event 3 is a decision"):
+        validate(command("done", 3), HISTORY, NOW)
+    reported = [*HISTORY, ItemDone(t=240.0, seq=10, ref=4, source=7, by="Victor")]
+    with pytest.raises(CommandError, match="action item 4 is already done"):
+        validate(command("done", 4), reported, NOW)
+    assert validate(command("reopen", 4), reported, NOW) == Correction(t=NOW, action="reopen", ref=4)
+    reopened = [*reported, Correction(t=NOW, seq=11, action="reopen", ref=4)]
+    assert validate(command("done", 4), reopened, NOW).action == "done"
+    with pytest.raises(CommandError, match="decision 3 is not dismissed; nothing to restore"):
+        validate(command("restore", 3), HISTORY, NOW)
+    dismissed = [*HISTORY, Correction(t=NOW, seq=10, action="dismiss", ref=4)]
+    assert validate(command("restore", 4), dismissed, NOW) == Correction(t=NOW, action="restore", ref=4)
+    with pytest.raises(CommandError, match="action item 4 is dismissed; restore it first"):
+        validate(command("done", 4), dismissed, NOW)

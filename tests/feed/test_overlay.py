@@ -669,7 +669,8 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     expect(decisions.first).to_contain_text("we stay on the standby until we understand the root cause")
     expect(decisions.first).to_contain_text("02:04")
     expect(decisions.first.locator(".row")).to_have_attribute("title", re.compile("^Decision: we stay"))
-    # action items with owner and due; Victor's is reported (his check was met), so it sorts last
+    # action items with owner and due; Victor's is reported (at the start of his report, as the post-mortem
+    # quotes it), so it sorts last
     items = page.locator("#items li.item")
     expect(items).to_have_count(3)
     expect(items.nth(0).locator(".owner")).to_have_text("Maya")
@@ -677,7 +678,7 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     expect(items.nth(0).locator(".due .timer")).to_have_text(re.compile(r"^00:[0-5]\d late$"))
     expect(items.nth(1)).to_contain_text("Leo")
     expect(items.nth(2)).to_contain_text("Victor")
-    expect(items.nth(2)).to_contain_text("reported 02:02")
+    expect(items.nth(2)).to_contain_text("reported 01:56")
     # the next status check: Maya's, overdue; then the bridge's, counting down
     nxt = page.locator("#checks .next")
     expect(nxt.locator(".who")).to_have_text("Maya")

@@ -1,4 +1,5 @@
-from bridge.events import ActionItem, CheckMet, ItemDone, StatusCheck, Transcript
+from bridge.corrections import Done
+from bridge.events import ActionItem, CheckMet, StatusCheck, Transcript
 from bridge.report.evidence import Quoter
 from bridge.report.outcomes import action_entry, cadence, check_entries, reports_on
 from tests.golden import numbered, said, session
@@ -28,7 +29,7 @@ def quoter(*lines: Transcript) -> Quoter:
 
 def test_done_is_what_the_monitor_logged_quoting_the_report() -> None:
     q = quoter(said(5, 6, "Okay, starting the failover now.", "Bob"), said(30, 32, "The failover is complete.", "Bob"))
-    done = ItemDone(t=32.5, ref=3, source=4, by="Bob")
+    done = Done(t=32.5, source=4, by="Bob", marked=False)
     entry = action_entry(item("Bob", "run the failover", due=60), q, 100.0, done=done, edited=False, confirmed=False)
     assert entry.status == "done" and entry.done is not None
     assert (entry.done.at, entry.done.quote) == (30, "The failover is complete.")

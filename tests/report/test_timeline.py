@@ -338,3 +338,18 @@ def test_an_acknowledged_alert_says_so() -> None:
     alerts = [r.what for r in tl.rows if r.kind == "alert"]
     assert alerts[2].endswith("(acknowledged by the commander)")
     assert not alerts[0].endswith("(acknowledged by the commander)")
+
+
+def test_done_and_reopen_by_the_commander_are_the_items_status_everywhere() -> None:
+    # Rosa's "send a summary to leadership" (62) was never reported; Victor's failover (20) was.
+    tl = corrected(Correction(t=0, action="done", ref=62), Correction(t=0, action="reopen", ref=20))
+    rosa = next(a for a in tl.actions if a.seq == 62)
+    assert (rosa.status, rosa.done, rosa.marked_done, rosa.done_at) == ("done", None, True, 233.472)
+    assert "Marked done by the commander: send a summary to leadership" in [r.what for r in tl.rows]
+    victor = next(a for a in tl.actions if a.seq == 20)
+    assert (victor.status, victor.done) == ("open", None)  # due 03:55, after the end
+    assert not any(r.kind == "done" and r.ref == 20 for r in tl.rows)
+    from bridge.report import postmortem
+
+    md = postmortem.to_markdown(tl)
+    assert "**done** (marked done by the commander at 03:53)" in md

@@ -40,6 +40,7 @@
       checks: new Map(),
       alerts: new Map(),
       renames: new Map(), // casefolded speaker -> name
+      dismissals: [], // seq of the dismissed decisions and items, the latest last (what undo restores)
       notices: [],
       interim: null,
     };
@@ -121,8 +122,11 @@
         s.items.set(seq, Object.assign(evidence(ev), { owner: str(ev.owner), task: str(ev.task) || "", due: num(ev.due), done: null }));
         break;
       case "item_done": {
+        // As bridge/corrections.py `done`: a report replaces the commander's mark (it carries the words).
         const item = s.items.get(num(ev.ref));
-        if (item && !item.done) item.done = { t, by: str(ev.by) };
+        // Shown at the start of the report, as the post-mortem quotes it.
+        const report = s.transcripts.find((x) => x.seq === num(ev.source));
+        if (item && (!item.done || item.done.marked)) item.done = { t: report ? report.start : t, by: str(ev.by), marked: false };
         break;
       }
       case "check_replaced": {
@@ -209,8 +213,27 @@
         if (target && "confirmed" in target) target.confirmed = true;
         break;
       case "dismiss":
-        if (target && "dismissed" in target) target.dismissed = true;
+        if (target && "dismissed" in target) {
+          target.dismissed = true;
+          s.dismissals = s.dismissals.filter((x) => x !== ref).concat([ref]);
+        }
         break;
+      case "restore":
+        if (target && "dismissed" in target) {
+          target.dismissed = false;
+          s.dismissals = s.dismissals.filter((x) => x !== ref);
+        }
+        break;
+      case "done": {
+        const item = s.items.get(ref);
+        if (item && !item.done) item.done = { t, by: str(ev.by), marked: true };
+        break;
+      }
+      case "reopen": {
+        const item = s.items.get(ref);
+        if (item) item.done = null;
+        break;
+      }
       case "edit":
         if (!target || !("edited" in target)) break;
         if (str(ev.text)) {
@@ -298,14 +321,15 @@
       .map((d) => ({ seq: d.seq, t: d.t, start: d.start, text: d.text, quote: d.quote, by: name(d.by),
         category: d.category, confirmed: d.confirmed, edited: d.edited }));
 
-    // Done is what the monitor logged (item_done): the same judgement the post-mortem reads.
+    // Done is the rule of bridge/corrections.py `done`, which the post-mortem and the terminal read: what
+    // the monitor logged (item_done: the owner reported it) or the commander marked, until reopened.
     const items = [...s.items.values()]
       .filter((i) => !i.dismissed)
       .map((i) => ({ seq: i.seq, t: i.t, owner: name(i.owner), task: i.task, due: i.due, quote: i.quote,
         by: name(i.by), category: i.category, confirmed: i.confirmed, edited: i.edited,
-        reported: i.done ? i.done.t : null }))
+        reported: i.done && !i.done.marked ? i.done.t : null, marked: i.done && i.done.marked ? i.done.t : null }))
       .sort((a, b) => {
-        const group = (i) => (i.reported != null ? 2 : i.due != null ? 0 : 1);
+        const group = (i) => (i.reported != null || i.marked != null ? 2 : i.due != null ? 0 : 1);
         return group(a) - group(b) || (group(a) === 0 ? a.due - b.due : 0) || b.seq - a.seq;
       });
 
@@ -323,6 +347,10 @@
       decisions,
       latest: decisions[0] || null,
       items,
+      dismissed: [...s.dismissals].reverse().map((seq) => {
+        const x = s.decisions.get(seq) || s.items.get(seq);
+        return { seq, text: x ? (x.task != null ? x.task : x.text) : "" };
+      }),
       transcripts,
       interim: s.interim,
       notice,
@@ -519,6 +547,14 @@
   }
 
   const acknowledge = (seq) => send({ action: "acknowledge", ref: seq });
+  const markDone = (seq) => send({ action: "done", ref: seq });
+  const reopen = (seq) => send({ action: "reopen", ref: seq });
+  const restore = (seq) => send({ action: "restore", ref: seq });
+  const dismiss = (x) => {
+    const id = send({ action: "dismiss", ref: x.seq });
+    if (id) toast(`Dismissed “${x.task != null ? x.task : x.text}”.`, { label: "Undo", key: "u", run: () => restore(x.seq) });
+    return id;
+  };
   const received = (seq) => send({ action: "received", ref: seq });
   const snooze = (check) => {
     const until = Math.round((Math.max(callNow(), check.due) + SNOOZE_SECONDS) * 10) / 10;
@@ -661,11 +697,17 @@
   function itemActions(kind, x, act) {
     if (!act) return null;
     const waiting = isPending(null, x.seq);
+    const isDone = x.reported != null || x.marked != null;
     return h("div", { class: "buttons" },
+      kind !== "item" ? null : isDone
+        ? h("button", { type: "button", class: "reopen", disabled: waiting, onclick: () => reopen(x.seq),
+            title: "Not done after all (d)" }, "Reopen ", h("kbd", null, "d"))
+        : h("button", { type: "button", class: "done", disabled: waiting, onclick: () => markDone(x.seq),
+            title: "It is done (d)" }, "Done ", h("kbd", null, "d")),
       x.confirmed ? null : h("button", { type: "button", disabled: waiting,
         onclick: () => send({ action: "confirm", ref: x.seq }) }, "Confirm"),
       h("button", { type: "button", class: "dismiss", disabled: waiting,
-        onclick: () => send({ action: "dismiss", ref: x.seq }), title: "Extracted by mistake: remove it" }, "Dismiss"),
+        onclick: () => dismiss(x), title: "Extracted by mistake: remove it (undo: u)" }, "Dismiss"),
       h("button", { type: "button", class: "ghost", onclick: () => openEditor(kind, x) }, "Edit"));
   }
 
@@ -680,14 +722,16 @@
     if (!v.items.length) return [head, h("p", { class: "empty" }, "None yet")];
     return [head, h("ul", { class: "items" }, v.items.map((i) => {
       const open = ui.expanded.has(`item:${i.seq}`);
-      return h("li", { class: `item${i.reported != null ? " reported" : ""}${open ? " open" : ""}`, "data-seq": i.seq },
+      const isDone = i.reported != null || i.marked != null;
+      return h("li", { class: `item${isDone ? " reported" : ""}${open ? " open" : ""}`, "data-seq": i.seq },
         h("button", { type: "button", class: "row", title: i.quote, "aria-expanded": open ? "true" : "false",
           onclick: expander("item", i.seq) },
           h("span", { class: "owner" }, i.owner || "unassigned"),
           h("span", { class: "task" }, i.task, i.confirmed ? h("span", { class: "tick", title: "confirmed" }, " ✓") : null,
             i.edited ? h("span", { class: "edited", title: "edited by the commander" }, " ✎") : null),
           h("span", { class: "due" },
-            i.reported != null ? `reported ${clock(i.reported)}` : i.due != null ? timer(i.due, "small") : "")),
+            i.reported != null ? `reported ${clock(i.reported)}`
+              : i.marked != null ? `marked done ${clock(i.marked)}` : i.due != null ? timer(i.due, "small") : "")),
         open ? h("div", { class: "more" }, evidenceLine(i),
           i.due != null ? h("div", { class: "said" }, `due ${clock(i.due)}`) : null, itemActions("item", i, act)) : null);
     }))];
@@ -902,8 +946,10 @@
 
   // ---- toasts, keys, start --------------------------------------------------------------------------
 
-  function toast(text) {
-    const el = h("div", { class: "toast", role: "status" }, text);
+  function toast(text, action) {
+    const el = h("div", { class: "toast", role: "status" }, text,
+      action ? h("button", { type: "button", class: "toast-action", onclick: () => { el.remove(); action.run(); } },
+        action.label, action.key ? h("kbd", null, action.key) : null) : null);
     $("toasts").append(el);
     setTimeout(() => el.remove(), 6000);
   }
@@ -925,6 +971,17 @@
       if (v.next && !isPending(null, v.next.seq)) received(v.next.seq);
     } else if (e.key === "s") {
       if (v.next && !isPending(null, v.next.seq)) snooze(v.next);
+    } else if (e.key === "d") {
+      // The action item whose row has the focus: done, or reopened when it is done.
+      const li = document.activeElement && document.activeElement.closest && document.activeElement.closest("li.item");
+      const item = li && v.items.find((i) => String(i.seq) === li.getAttribute("data-seq"));
+      if (!item || isPending(null, item.seq)) return;
+      if (item.reported != null || item.marked != null) reopen(item.seq);
+      else markDone(item.seq);
+    } else if (e.key === "u") {
+      // Undo the latest dismissal still standing.
+      const last = v.dismissed.find((x) => !isPending(null, x.seq));
+      if (last) restore(last.seq);
     } else {
       return;
     }

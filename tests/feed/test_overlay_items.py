@@ -1,0 +1,168 @@
+"""The commander's loop over action items and the end of the call, in a real browser (Debian's chromium driven
+by Playwright) against the real feed (`bridge.feed.server.Feed`) over an `Incident` with its monitor: what
+the overlay shows is what the log says, as the post-mortem reads it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.monitor import Monitor, MonitorOptions
+from bridge.report import timeline
+from tests.feed.test_overlay import WAIT, RealFeed, browser, eventually, page
+
+pytestmark = pytest.mark.slow
+
+__all__ = ["browser", "page"]  # the fixtures, shared with test_overlay
+
+WORDS = {"speaker_source": "words", "channel": None, "confidence": 0.9}
+
+
+def evidence(seq: int, start: float, end: float, quote: str) -> dict[str, Any]:
+    return {"start": start, "end": end, "quote": quote, "source": seq, "by": "Rosa", "confidence": 0.9}
+
+
+def watched_feed(tmp_path: Path, elapsed: float) -> RealFeed:
+    """The real feed over an incident whose monitor watches action items (and nothing else that would alert)."""
+    feed = RealFeed(tmp_path / "incident", elapsed=elapsed)
+    far = 10_000.0
+    feed.incident.monitor = Monitor(MonitorOptions(silence_after=far, quiet_after=far, mitigation_after=far))
+    return feed.start()
+
+
+def play(feed: RealFeed) -> dict[str, dict[str, Any]]:
+    """Rosa asks Maya to find out why the nodes restart and Leo to warn support; Maya reports hers done."""
+    e = feed.emit
+    e(
+        "session",
+        t=0.0,
+        incident="items",
+        started=feed.started,
+        version="0",
+        model=None,
+        source={"uri": "-", "kind": "device"},
+    )
+    asked = e(
+        "transcript",
+        t=12.0,
+        start=10.0,
+        end=12.0,
+        speaker="Rosa",
+        text="Maya, find out why the nodes keep restarting. Leo, warn the support team.",
+        **WORDS,
+    )
+    maya = e(
+        "action_item",
+        t=12.5,
+        owner="Maya",
+        task="find out why the nodes keep restarting",
+        due=150.0,
+        category="investigation",
+        **evidence(asked["seq"], 10.0, 12.0, "Maya, find out why"),
+    )
+    leo = e(
+        "action_item",
+        t=12.5,
+        owner="Leo",
+        task="warn the support team",
+        due=400.0,
+        category="communication",
+        **evidence(asked["seq"], 10.0, 12.0, "Leo, warn the support team."),
+    )
+    chosen = e(
+        "decision",
+        t=13.0,
+        text="fail over to the standby",
+        category="mitigation",
+        **evidence(asked["seq"], 10.0, 12.0, "We fail over."),
+    )
+    e(
+        "transcript",
+        t=42.0,
+        start=40.0,
+        end=42.0,
+        speaker="Maya",
+        text="I found why the nodes keep restarting: they run out of memory.",
+        **WORDS,
+    )
+    return {"maya": maya, "leo": leo, "decision": chosen}
+
+
+def test_done_reopen_and_undo_from_the_overlay_and_done_shown_as_the_post_mortem_has_it(
+    tmp_path: Path, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    feed = watched_feed(tmp_path, elapsed=60.0)
+    try:
+        seqs = play(feed)
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        items = page.locator("#items li.item")
+        expect(items).to_have_count(2, timeout=WAIT)
+        maya = items.filter(has_text="find out why the nodes")
+        leo = items.filter(has_text="warn the support team")
+        # Maya reported hers done (the monitor logged item_done): no countdown, it says when
+        expect(maya.locator(".due")).to_have_text("reported 00:40")
+        expect(maya.locator(".timer")).to_have_count(0)
+        expect(leo.locator(".due .timer")).to_have_text(re.compile(r"^in 0[56]:\d\d$"))
+
+        def logged(n: int) -> dict[str, Any]:
+            return eventually(lambda: feed.corrections()[n - 1] if len(feed.corrections()) >= n else None)  # type: ignore[no-any-return]
+
+        # the click: Leo's item done
+        leo.locator(".row").click()
+        leo.get_by_role("button", name="Done").click()
+        assert (logged(1)["action"], logged(1)["ref"]) == ("done", seqs["leo"]["seq"])
+        expect(leo.locator(".due")).to_have_text(re.compile(r"^marked done 01:\d\d$"), timeout=WAIT)
+        expect(leo.locator(".timer")).to_have_count(0)
+        # the key: `d` on the selected item reopens it, and its countdown is back
+        leo.locator(".row").focus()
+        page.keyboard.press("d")
+        assert (logged(2)["action"], logged(2)["ref"]) == ("reopen", seqs["leo"]["seq"])
+        expect(leo.locator(".due .timer")).to_have_text(re.compile(r"^in 0[56]:\d\d$"), timeout=WAIT)
+        # a reported item reopened by the key, then done again by it
+        maya.locator(".row").focus()
+        page.keyboard.press("d")
+        assert (logged(3)["action"], logged(3)["ref"]) == ("reopen", seqs["maya"]["seq"])
+        expect(maya.locator(".due .timer")).to_have_count(1, timeout=WAIT)
+        # undo a dismissal: with the toast's button, then with `u`
+        decisions = page.locator("#decisions li.decision")
+        decisions.first.locator(".row").click()
+        decisions.first.get_by_role("button", name="Dismiss").click()
+        assert logged(4)["action"] == "dismiss"
+        expect(decisions).to_have_count(0, timeout=WAIT)
+        page.locator("#toasts").get_by_role("button", name="Undo").click()
+        assert (logged(5)["action"], logged(5)["ref"]) == ("restore", seqs["decision"]["seq"])
+        expect(decisions).to_have_count(1, timeout=WAIT)
+        decisions.first.get_by_role("button", name="Dismiss").click()  # still open, as it was
+        expect(decisions).to_have_count(0, timeout=WAIT)
+        page.locator("body").press("u")
+        assert (logged(7)["action"], logged(7)["ref"]) == ("restore", seqs["decision"]["seq"])
+        expect(decisions).to_have_count(1, timeout=WAIT)
+        # Maya reports again: done again, by her words; Leo's stays open
+        feed.emit(
+            "transcript",
+            t=feed.call_time(),
+            start=feed.call_time() - 2,
+            end=feed.call_time(),
+            speaker="Maya",
+            text="The nodes keep restarting because the memory is too small.",
+            **WORDS,
+        )
+        expect(maya.locator(".due")).to_have_text(re.compile(r"^reported (00:5\d|01:\d\d)$"), timeout=WAIT)
+
+        # the call ends: what is done stays done, and the post-mortem says the same of each item
+        feed.incident.end(feed.call_time(), "finished")
+        expect(page.locator("#conn")).to_have_text("finished", timeout=WAIT)
+        expect(maya.locator(".timer")).to_have_count(0)
+        expect(maya.locator(".due")).to_have_text(re.compile(r"^reported (00:5\d|01:\d\d)$"))
+        expect(leo.locator(".due .timer")).to_have_count(1)
+        drafted = timeline.build(feed.incident.history)  # type: ignore[arg-type]
+        status = {a.seq: a.status for a in drafted.actions}
+        assert status == {seqs["maya"]["seq"]: "done", seqs["leo"]["seq"]: "open"}
+    finally:
+        feed.stop()
