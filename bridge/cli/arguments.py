@@ -22,16 +22,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _speed(value: str) -> float | None:
-    if value == "max":
-        return None
+def _positive(value: str, wanted: str) -> float:
+    """`value` as a positive, finite number, or the argparse error that says `wanted`."""
     try:
-        speed = float(value)
+        number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"takes max, 1 or a positive number, not {value!r}") from None
-    if not math.isfinite(speed) or speed <= 0:
-        raise argparse.ArgumentTypeError(f"takes max, 1 or a positive number, not {value!r}")
-    return speed
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"{wanted}, not {value!r}")
+    return number
+
+
+def _speed(value: str) -> float | None:
+    return None if value == "max" else _positive(value, "takes max, 1 or a positive number")
 
 
 def _count(low: int, high: int | None = None, *, what: str = "") -> Any:
@@ -52,13 +55,7 @@ def _count(low: int, high: int | None = None, *, what: str = "") -> Any:
 
 def _seconds(value: str) -> float:
     """An argparse type: a positive, finite number of seconds."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"give a positive number of seconds, not {value!r}") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"give a positive number of seconds, not {value}")
-    return seconds
+    return _positive(value, "give a positive number of seconds")
 
 
 MAX_CHANNELS = 7
