@@ -3,8 +3,13 @@
 Whisper invents words on silence and noise and loops on a phrase. The segmenter keeps most silence away;
 what gets through is judged here, per segment, on the model's own evidence: the no-speech probability
 together with a low log-probability, a very low log-probability alone, a compression ratio that betrays a
-loop, and a phrase said three times over. Decoding is greedy at temperature 0 only, with no fallback to
+loop, and a phrase said three times over. Decoding is at temperature 0 only, with no fallback to
 sampling, so the same audio always gives the same text.
+
+Whisper was trained on 30-second windows and faster-whisper pads every input to one, so a 2-second line
+paid for a 30-second encoder pass. CTranslate2 takes a shorter window; here the encoder sees the utterance
+plus a margin, never less than a floor, because windows much shorter than that make Whisper loop or drop
+words (both chosen by measurement: `scripts/benchmark_window.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..calltime import RATE
 from ..errors import ModelError, UsageError
 from ..events import Word
 
@@ -54,6 +60,14 @@ class TranscriberOptions:
     cpu_threads: int = 2
     compute_type: str = "int8"
     prompt_words: int = 40
+    window_floor: float = 10.0
+    """Seconds: the shortest encoder window. 30 decodes as faster-whisper does (every input padded to 30 s)."""
+    window_margin: float = 2.0
+    """Seconds of window kept beyond the utterance's end."""
+
+    def window(self, seconds: float) -> int:
+        """Encoder frames (100 a second, at most Whisper's 3000) for an utterance of `seconds`."""
+        return min(_FRAMES, math.ceil(max(self.window_floor, seconds + self.window_margin) * 100))
 
 
 @dataclass(frozen=True)
@@ -113,11 +127,9 @@ class Transcriber:
             self._interim_model = self._load(interim_path)
 
     def _load(self, path: Path) -> Any:
-        from faster_whisper import WhisperModel
-
         o = self.options
         try:
-            return WhisperModel(
+            return _fitted_whisper()(
                 str(path), device="cpu", compute_type=o.compute_type, cpu_threads=o.cpu_threads, local_files_only=True
             )
         except (RuntimeError, ValueError, OSError) as e:
@@ -132,23 +144,11 @@ class Transcriber:
         self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
     ) -> Recognition:
         """Text of one utterance; word times (if asked for) are in call seconds from `offset`."""
-        o = self.options
-        model = self._interim_model if interim else self._model
-        segments, _ = model.transcribe(
-            audio,
-            language=o.language,
-            beam_size=1 if interim else o.beam_size,
-            temperature=0.0,
-            condition_on_previous_text=False,
-            initial_prompt=prompt,
-            hotwords=o.hotwords,
-            word_timestamps=o.word_timestamps,
-            no_speech_threshold=o.no_speech_threshold,
-            log_prob_threshold=o.log_prob_threshold,
-            compression_ratio_threshold=o.compression_ratio_threshold,
-            vad_filter=False,
-            without_timestamps=not o.word_timestamps,
-        )
+        frames = self.options.window(len(audio) / RATE)
+        segments = self._decode(audio, frames, prompt, interim=interim)
+        if frames < _FRAMES and _looped(" ".join(s.text for s in segments), len(audio) / RATE):
+            # A short window's known failure: the line said twice, or more words than anyone says in the time.
+            segments = self._decode(audio, _FRAMES, prompt, interim=interim)
         texts, logprobs, lengths, dropped = [], [], [], []
         words: list[Word] = []
         for s in segments:
@@ -170,7 +170,30 @@ class Transcriber:
         if texts:
             mean = sum(lp * n for lp, n in zip(logprobs, lengths, strict=True)) / sum(lengths)
             confidence = round(math.exp(mean), 3)
+        o = self.options
         return Recognition(text, confidence if text else None, words if o.word_timestamps else None, dropped)
+
+    def _decode(self, audio: np.ndarray, frames: int, prompt: str | None, *, interim: bool) -> list[Any]:
+        """faster-whisper's segments for `audio`, its encoder given `frames`."""
+        o = self.options
+        model = self._interim_model if interim else self._model
+        model.frames = frames
+        segments, _ = model.transcribe(
+            _silence_to(audio, frames),
+            language=o.language,
+            beam_size=1 if interim else o.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+            hotwords=o.hotwords,
+            word_timestamps=o.word_timestamps,
+            no_speech_threshold=o.no_speech_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            vad_filter=False,
+            without_timestamps=not o.word_timestamps,
+        )
+        return list(segments)
 
     def _reject(self, text: str, no_speech: float, logprob: float, ratio: float) -> str | None:
         o = self.options
@@ -185,6 +208,42 @@ class Transcriber:
         if ratio > o.compression_ratio_threshold:
             return "repetitive"
         return None
+
+
+_FRAMES = 3000
+"""Whisper's window: 30 s of 10-ms frames."""
+
+
+def _fitted_whisper() -> type:
+    from faster_whisper import WhisperModel
+
+    class FittedWhisper(WhisperModel):  # type: ignore[misc]
+        """faster-whisper, its encoder run on the first `frames` of the 30-s window it pads every input to."""
+
+        frames = _FRAMES
+
+        def encode(self, features: np.ndarray) -> Any:
+            return super().encode(features[..., : self.frames])
+
+    return FittedWhisper
+
+
+def _silence_to(audio: np.ndarray, frames: int) -> np.ndarray:
+    """`audio` with silence after it up to `frames` (less the frame faster-whisper adds). faster-whisper
+    pads features with zeros, which are not what silence looks like to the model: in a 30-s window the
+    speech outweighs them, in a 10-s one short lines came out wrong ("I'll do it" heard as "What do you")."""
+    missing = frames * RATE // 100 - RATE // 100 - len(audio)
+    return np.pad(audio, (0, missing)) if missing > 0 and frames < _FRAMES else audio
+
+
+_TWICE = re.compile(r"\b((?:\w+\W+){3,}?\w+)\W+\1\b", re.IGNORECASE)
+_MOST_WORDS_A_SECOND = 5.0
+"""Fast speech is about 4 words a second; more than this in an utterance is the decoder running on."""
+
+
+def _looped(text: str, seconds: float) -> bool:
+    """`text` says a phrase of four words or more twice in a row, or more words than `seconds` can hold."""
+    return bool(_TWICE.search(text)) or len(text.split()) > _MOST_WORDS_A_SECOND * seconds + 2
 
 
 _REPEAT = re.compile(r"\b((?:\S+\s+){0,5}?\S+?)(?:[\s,.!?]+\1\b){2,}", re.IGNORECASE)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bridge.sources.files import open_source
-from bridge.speech.transcriber import Transcriber, collapse_repeats
+from bridge.speech.transcriber import Transcriber, TranscriberOptions, _looped, collapse_repeats
 from bridge.weights import resolve_whisper
 from tests.conftest import REAL_ASR, wer
 
@@ -22,6 +22,38 @@ from tests.conftest import REAL_ASR, wer
 )
 def test_collapse_repeats(text: str, expected: str) -> None:
     assert collapse_repeats(text) == expected
+
+
+@pytest.mark.parametrize(
+    "seconds, frames",
+    [(0.5, 1000), (2.0, 1000), (8.0, 1000), (8.01, 1001), (11.0, 1300), (27.9, 2990), (28.5, 3000), (40.0, 3000)],
+)
+def test_the_encoder_window_fits_the_utterance(seconds: float, frames: int) -> None:
+    assert TranscriberOptions(window_floor=10.0, window_margin=2.0).window(seconds) == frames
+
+
+def test_a_30_second_floor_is_faster_whispers_window() -> None:
+    assert {TranscriberOptions(window_floor=30.0).window(s) for s in (0.5, 12.0, 29.0)} == {3000}
+
+
+@pytest.mark.parametrize(
+    "text, seconds, looped",
+    [
+        (
+            "The primary is at 100% CPU and lag is four minutes. The primary is at 100% CPU and lag is four minutes.",
+            7,
+            True,
+        ),
+        ("Rolling back the deploy now, rolling back the deploy now.", 4, True),
+        ("next update in five minutes", 2, False),
+        ("okay okay", 1, False),
+        ("roll back, roll back now", 2, False),
+        ("one two three four five six seven eight nine ten eleven twelve thirteen", 2, True),
+        ("one two three four five six seven eight nine ten eleven twelve thirteen", 4, False),
+    ],
+)
+def test_a_short_window_that_ran_on_is_decoded_again(text: str, seconds: float, looped: bool) -> None:
+    assert _looped(text, seconds) is looped
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +81,14 @@ def test_silence_and_noise_alone_give_no_words(transcriber: Transcriber, seconds
         result = transcriber.transcribe(audio.astype(np.float32))
         assert result.text == "", result.text
         assert result.confidence is None
+
+
+@pytest.mark.slow
+def test_a_fitted_window_hears_what_the_30_second_one_does(transcriber: Transcriber) -> None:
+    """jfk.flac (11 s) and a short line cut from it: the same words whether the encoder sees 13 s or 30 s."""
+    padded = Transcriber(resolve_whisper("base").path, TranscriberOptions(window_floor=30.0))
+    audio = np.concatenate([b.mono for b in open_source(str(REAL_ASR / "jfk.flac")).blocks()])
+    for clip in (audio, audio[int(16000 * 3.6) : int(16000 * 6.6)]):
+        fitted = transcriber.transcribe(clip).text
+        assert transcriber._model.frames < 3000
+        assert fitted and wer(padded.transcribe(clip).text, fitted) <= 0.1, fitted
