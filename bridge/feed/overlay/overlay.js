@@ -333,6 +333,21 @@
         return group(a) - group(b) || (group(a) === 0 ? a.due - b.due : 0) || b.seq - a.seq;
       });
 
+    // How the cadence held, as the post-mortem counts it (bridge/report/outcomes.py `check_entries`): met on
+    // time or late by what the monitor logged (or the commander marked received), replaced by a newer check,
+    // missed when its due time passed without either, else not yet due. Dismissed checks were never set.
+    const now = s.ended ? s.ended.t : s.anchor.t;
+    const cadence = { set: 0, onTime: 0, late: [], missed: [], open: 0, replaced: 0 };
+    for (const c of [...s.checks.values()].sort((a, b) => a.due - b.due || a.seq - b.seq)) {
+      if (c.dismissed) continue;
+      cadence.set += 1;
+      if (c.met && c.met.late > 0) cadence.late.push({ seq: c.seq, owner: name(c.owner), late: c.met.late });
+      else if (c.met) cadence.onTime += 1;
+      else if (c.superseded) cadence.replaced += 1;
+      else if (c.due < now) cadence.missed.push({ seq: c.seq, owner: name(c.owner), due: c.due });
+      else cadence.open += 1;
+    }
+
     const transcripts = s.transcripts
       .slice(-TICKER_LINES)
       .map((x) => ({ seq: x.seq, start: x.start, speaker: name(x.speaker), raw: x.speaker, text: x.text }));
@@ -343,6 +358,7 @@
       ended: s.ended,
       next: checks[0] || null,
       later: checks.slice(1),
+      cadence,
       alerts,
       decisions,
       latest: decisions[0] || null,
@@ -355,6 +371,29 @@
       interim: s.interim,
       notice,
     };
+  }
+
+  /** A duration for people, as the post-mortem writes it: "23 s", "1 min 51 s", "2 min". */
+  function duration(sec) {
+    const whole = Math.round(sec);
+    if (whole < 60) return `${whole} s`;
+    return whole % 60 ? `${Math.floor(whole / 60)} min ${whole % 60} s` : `${Math.floor(whole / 60)} min`;
+  }
+
+  /** What became of the status checks, in words; null when none was set (then there is nothing to say). */
+  function cadenceText(c) {
+    if (!c.set) return null;
+    const who = (x) => x.owner || "Bridge";
+    const parts = [`${c.onTime} met on time`];
+    parts.push(c.late.length
+      ? `${c.late.length} late (${c.late.map((x) => `${who(x)} ${duration(x.late)}`).join(", ")})`
+      : "0 late");
+    parts.push(c.missed.length
+      ? `${c.missed.length} missed (${c.missed.map((x) => `${who(x)}, due ${clock(x.due)}`).join("; ")})`
+      : "0 missed");
+    if (c.open) parts.push(`${c.open} not yet due`);
+    if (c.replaced) parts.push(`${c.replaced} replaced by a newer check`);
+    return `${c.set} status check${c.set > 1 ? "s" : ""} set: ${parts.join(", ")}`;
   }
 
   function snapshot(s) {
@@ -375,7 +414,9 @@
     return left > 0 ? { text: clock(Math.ceil(left)), overdue: false } : { text: "+" + clock(-left), overdue: true };
   }
 
-  const api = { SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, countdown, displayName };
+  const api = {
+    SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, countdown, duration, cadenceText, displayName,
+  };
   window.BridgeOverlay = api;
 
   // ------------------------------------------------------------------------------------------------
@@ -644,12 +685,12 @@
     const c = v.next;
     const box = [];
     if (v.ended) {
-      const open = [v.next, ...v.later].filter(Boolean).length;
+      const said = cadenceText(v.cadence);
       box.push(h("div", { class: "next none ended" },
         h("div", { class: "label" }, "Call ended", h("i", { class: "dot", title: "connection" })),
         h("div", { class: "who" }, v.ended.reason),
         h("div", { class: "big" }, clock(v.ended.t)),
-        h("div", { class: "meta" }, open ? `${open} status check${open > 1 ? "s" : ""} still open` : "every status check met")));
+        said ? h("div", { class: "meta cadence" }, said) : null));
       return box;
     }
     if (!c) {
@@ -822,7 +863,8 @@
     const expanded = [...ui.expanded];
     drawHeader(v);
     region("alerts", { a: v.alerts, act, pend }, () => drawAlerts(v, act));
-    region("checks", { n: v.next, l: v.later, e: !!v.ended, act, pend }, () => drawChecks(v, act));
+    region("checks", { n: v.next, l: v.later, e: !!v.ended, c: v.ended ? v.cadence : null, act, pend }, () =>
+      drawChecks(v, act));
     if (compact) {
       region("latest", v.latest, () => drawLatest(v));
     } else {
