@@ -233,3 +233,35 @@ def test_the_end_card_says_nothing_of_checks_when_none_was_set(tmp_path: Path, p
         expect(card.locator(".meta")).to_have_count(0)
     finally:
         feed.stop()
+
+
+def test_after_the_call_the_record_stays_correctable_and_the_live_keys_do_nothing(tmp_path: Path, page: Any) -> None:
+    """One rule, as the feed has it (docs/protocol.md): after the end, a, r and s act on nothing (they used to
+    acknowledge and mark received past the end), while an item can still be marked done, at the end time."""
+    from playwright.sync_api import expect
+
+    feed = watched_feed(tmp_path, elapsed=60.0)
+    try:
+        seqs = play(feed)
+        asked = feed.incident.history[1]
+        check(feed, {"seq": asked.seq}, "Leo", 30.0)
+        feed.emit("alert", t=31.0, kind="status_overdue", message="No update from Leo", owner="Leo", ref=asked.seq + 5)
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        expect(page.locator("#alerts .alert .ack")).to_have_count(1, timeout=WAIT)
+        end = round(feed.call_time(), 3)
+        feed.incident.end(end, "finished")
+        expect(page.locator("#conn")).to_have_text("finished", timeout=WAIT)
+        expect(page.locator("#alerts .alert .ack")).to_have_count(0)
+        leo = page.locator("#items li.item").filter(has_text="warn the support team")
+        leo.locator(".row").focus()
+        for key in ("a", "A", "r", "s", "d"):
+            page.keyboard.press(key)
+        [done] = eventually(lambda: feed.corrections() or None)
+        assert (done["action"], done["ref"], done["t"]) == ("done", seqs["leo"]["seq"], end)
+        expect(leo.locator(".due")).to_have_text(re.compile(r"^marked done \d\d:\d\d$"), timeout=WAIT)
+        leo.locator(".row").click()  # its buttons, as during the call
+        leo.get_by_role("button", name="Reopen").click()
+        assert eventually(lambda: [c["action"] for c in feed.corrections()] == ["done", "reopen"] or None)
+    finally:
+        feed.stop()

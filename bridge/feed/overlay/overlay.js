@@ -560,10 +560,16 @@
     return state.anchor.t + state.rate * elapsed;
   }
 
-  /** Whether the commander's controls are shown: the feed takes no commands from viewers, when offline,
-   * or once the call has ended (its log is closed). */
+  /** Whether the commander may correct the record (items, decisions, names): the feed takes no commands
+   * from viewers or when offline. A finished incident stays correctable (docs/protocol.md). */
+  function canCorrect() {
+    return conn.role === "commander" && conn.online;
+  }
+
+  /** Whether the commander may act on the call itself (acknowledge an alert, a status check received or
+   * snoozed): only while it goes on; the feed refuses these once it has ended. */
   function canAct() {
-    return conn.role === "commander" && conn.online && conn.live && !state.ended;
+    return canCorrect() && conn.live && !state.ended;
   }
 
   function send(command) {
@@ -859,6 +865,7 @@
     for (const [id, p] of pending) if (p.ackSeq != null && state.lastSeq >= p.ackSeq) pending.delete(id);
     const v = derive(state);
     const act = canAct();
+    const fix = canCorrect();
     const pend = [...pending.values()].map((p) => `${p.action}:${p.ref}`);
     const expanded = [...ui.expanded];
     drawHeader(v);
@@ -868,9 +875,9 @@
     if (compact) {
       region("latest", v.latest, () => drawLatest(v));
     } else {
-      region("items", { i: v.items, act, pend, expanded }, () => drawItems(v, act));
-      region("decisions", { d: v.decisions, act, pend, expanded }, () => drawDecisions(v, act));
-      region("ticker", { t: v.transcripts, i: v.interim, act }, () => drawTicker(v, act));
+      region("items", { i: v.items, fix, pend, expanded }, () => drawItems(v, fix));
+      region("decisions", { d: v.decisions, fix, pend, expanded }, () => drawDecisions(v, fix));
+      region("ticker", { t: v.transcripts, i: v.interim, fix }, () => drawTicker(v, fix));
     }
     tick();
   }
@@ -917,7 +924,7 @@
   }
 
   function openEditor(kind, x) {
-    if (!canAct()) return;
+    if (kind === "check" ? !canAct() : !canCorrect()) return;
     const dlg = $("editor");
     const fields = [];
     const field = (name, label, value, hint) => {
@@ -996,6 +1003,9 @@
     setTimeout(() => el.remove(), 6000);
   }
 
+  const LIVE_KEYS = ["a", "A", "r", "s"];
+  const CORRECTION_KEYS = ["d", "u"];
+
   function onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
     if (document.querySelector("dialog[open]")) return;
@@ -1003,6 +1013,11 @@
     const v = derive(state);
     if (e.key === "?") {
       $("help").showModal();
+    } else if (LIVE_KEYS.includes(e.key) ? !canAct() : CORRECTION_KEYS.includes(e.key) && !canCorrect()) {
+      // As the buttons: nothing to act on for a viewer, offline, or (a, A, r, s) after the call.
+      if (conn.role !== "commander") toast("This view is read-only.");
+      else if (state.ended && conn.online) toast("The call has ended: alerts and status checks are closed.");
+      else toast("Not connected: the action was not sent.");
     } else if (e.key === "a") {
       const target = v.alerts.find((a) => !a.resolved && !isPending("acknowledge", a.seq)) ||
         v.alerts.find((a) => !isPending("acknowledge", a.seq));
