@@ -51,6 +51,7 @@ PURE = [
     "report/postmortem",
     "report/stakeholder_update",
     "report/transcript_output",
+    "report/action_items",
 ]
 """The cores: plain synchronous code, tested with lists in and lists out."""
 

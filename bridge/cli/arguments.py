@@ -169,6 +169,16 @@ def parser() -> argparse.ArgumentParser:
     transcript.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     transcript.add_argument("--format", choices=["vtt", "srt", "txt"], default="txt", help="default: txt")
     transcript.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    actions = commands.add_parser(
+        "actions",
+        help="export an incident's action items: a Markdown checklist, CSV for an issue tracker, or JSON",
+        description="Every action item and follow-up (corrections applied) with its owner, status, due time and "
+        "type; its description is the words it was assigned with and when. The CSV begins with the title and "
+        "description columns (GitLab reads them by position; Jira and GitHub's CSV tools map them by name).",
+    )
+    actions.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    actions.add_argument("--format", choices=["md", "csv", "json"], default="md", help="default: md")
+    actions.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
     update = commands.add_parser(
         "update",
         help="draft a stakeholder update from an incident's current state",

@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _devices()
         if args.command == "retranscribe":
             return _retranscribe(args)
-        if args.command in ("timeline", "transcript", "update"):
+        if args.command in ("timeline", "transcript", "update", "actions"):
             return _view(args)
         if args.command == "serve":
             from ..log.eventlog import LogContents
@@ -489,11 +489,15 @@ def _devices() -> int:
 
 
 def render_view(events: list[Any], command: str, fmt: str) -> str:
-    """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update."""
-    from ..report import postmortem, timeline
+    """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update, the
+    action items."""
+    from ..report import action_items, postmortem, timeline
     from ..report import stakeholder_update as update
     from ..report import transcript_output as exports
 
+    if command == "actions":
+        export = {"md": action_items.to_markdown, "csv": action_items.to_csv, "json": action_items.to_json}[fmt]
+        return export(timeline.build(events))
     if command == "update":
         return update.stakeholder_update(events)
     if command == "transcript":
