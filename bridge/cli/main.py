@@ -109,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _retranscribe(args)
         if args.command in ("timeline", "transcript", "update", "actions"):
             return _view(args)
+        if args.command == "post":
+            from .post import post
+
+            return post(args.dir, url=args.webhook, what=args.what, fmt=args.format, timeout=args.timeout)
         if args.command == "serve":
             from ..log.eventlog import LogContents
             from ..log.incident_folder import load
