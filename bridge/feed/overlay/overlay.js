@@ -299,9 +299,11 @@
       const x = ref != null && (s.decisions.get(ref) || s.items.get(ref) || s.checks.get(ref));
       return !!(x && x.dismissed);
     };
-    const alerts = [...s.alerts.values()]
+    // Banners keep their place: the oldest on top, a new one below the others, so nothing moves under the
+    // commander's pointer when an alert comes in. The resolved ones fold into one line beneath them.
+    const shown = [...s.alerts.values()]
       .filter((a) => !a.acked && !gone(a.ref))
-      .sort((a, b) => (a.cleared ? 1 : 0) - (b.cleared ? 1 : 0) || b.seq - a.seq)
+      .sort((a, b) => a.seq - b.seq)
       .map((a) => {
         const check = a.ref != null ? s.checks.get(a.ref) : null;
         return {
@@ -314,6 +316,8 @@
           resolved: a.cleared ? { t: a.cleared.t, message: renamedText(s, a.cleared.message) } : null,
         };
       });
+    const alerts = shown.filter((a) => !a.resolved);
+    const resolved = shown.filter((a) => a.resolved).sort((a, b) => b.resolved.t - a.resolved.t || b.seq - a.seq);
 
     const decisions = [...s.decisions.values()]
       .filter((d) => !d.dismissed)
@@ -360,6 +364,7 @@
       later: checks.slice(1),
       cadence,
       alerts,
+      resolved,
       decisions,
       latest: decisions[0] || null,
       items,
@@ -659,32 +664,55 @@
     n.className = "notice " + (v.notice ? v.notice.level : "");
   }
 
+  /** What `a` acknowledges: the banner with the keyboard focus, else the top one; with no banner left, the
+   * resolved line. Never a banner that merely came in last. */
+  function keyTarget(v) {
+    const el = document.activeElement && document.activeElement.closest && document.activeElement.closest(".alert.active");
+    const focused = el && v.alerts.find((a) => String(a.seq) === el.getAttribute("data-seq"));
+    return focused || v.alerts.find((a) => !isPending("acknowledge", a.seq)) || null;
+  }
+
   function drawAlerts(v, act) {
-    const newest = v.alerts.find((a) => !a.resolved) || v.alerts[0];
-    return v.alerts.map((a) => {
+    const top = v.alerts.find((a) => !isPending("acknowledge", a.seq));
+    const banners = v.alerts.map((a) => {
       const [label, counting] = ALERT_LABELS[a.kind] || [a.kind, "since"];
       const waiting = isPending("acknowledge", a.seq);
       return h(
         "div",
-        { class: `alert ${a.kind} ${a.resolved ? "resolved" : "active"}${waiting ? " pending" : ""}`,
-          role: "alert", "data-seq": a.seq, "data-kind": a.kind },
-        h("span", { class: "alert-label" }, a.resolved ? "Resolved" : label),
-        h("span", { class: "alert-text" },
-          h("span", { class: "alert-message" }, a.resolved ? a.resolved.message : a.message),
-          a.resolved ? h("span", { class: "alert-sub" }, `${label.toLowerCase()} · ${a.message}`) : null),
-        h("span", { class: "alert-time" },
-          a.resolved
-            ? `at ${clock(a.resolved.t)}`
-            : a.since != null ? [since(a.since), " ", counting] : `at ${clock(a.t)}`),
+        { class: `alert ${a.kind} active${waiting ? " pending" : ""}`, role: "alert", tabindex: 0,
+          "data-seq": a.seq, "data-kind": a.kind },
+        h("span", { class: "alert-label" }, label),
+        h("span", { class: "alert-text" }, h("span", { class: "alert-message" }, a.message)),
+        h("span", { class: "alert-time" }, a.since != null ? [since(a.since), " ", counting] : `at ${clock(a.t)}`),
         act
           ? h("button", { class: "ack", type: "button", disabled: waiting,
-              title: a === newest ? "Acknowledge (a)" : "Acknowledge",
+              title: a === top ? "Acknowledge (a, or the banner's own with focus)" : "Acknowledge",
               onclick: () => acknowledge(a.seq) },
-            waiting ? "…" : a.resolved ? "OK" : "Acknowledge",
-            a === newest && !waiting ? h("kbd", null, "a") : null)
+            waiting ? "…" : "Acknowledge", a === top && !waiting ? h("kbd", null, "a") : null)
           : null,
       );
     });
+    if (!v.resolved.length) return banners;
+    const [latest] = v.resolved;
+    const [label] = ALERT_LABELS[latest.kind] || [latest.kind];
+    const more = v.resolved.length - 1;
+    const waiting = v.resolved.some((a) => isPending("acknowledge", a.seq));
+    const line = h(
+      "div",
+      { class: `alert ${latest.kind} resolved collapsed${waiting ? " pending" : ""}`, role: "status",
+        "data-count": v.resolved.length, title: v.resolved.map((a) => `${clock(a.resolved.t)} ${a.resolved.message}`).join("\n") },
+      h("span", { class: "alert-label" }, v.resolved.length > 1 ? `${v.resolved.length} resolved` : "Resolved"),
+      h("span", { class: "alert-text" },
+        h("span", { class: "alert-message" }, latest.resolved.message),
+        h("span", { class: "alert-sub" }, `${label.toLowerCase()} · ${latest.message}${more ? ` · and ${more} more` : ""}`)),
+      h("span", { class: "alert-time" }, `at ${clock(latest.resolved.t)}`),
+      act
+        ? h("button", { class: "ack", type: "button", disabled: waiting, title: "Clear the resolved alerts",
+            onclick: () => { for (const a of v.resolved) acknowledge(a.seq); } },
+          waiting ? "…" : "OK", !v.alerts.length && !waiting ? h("kbd", null, "a") : null)
+        : null,
+    );
+    return [...banners, line];
   }
 
   function drawChecks(v, act) {
@@ -848,6 +876,7 @@
   function focusKey(el) {
     const owner = el.closest("[data-seq]");
     if (!owner) return null;
+    if (owner === el) return `${el.tagName.toLowerCase()}[data-seq="${CSS.escape(el.getAttribute("data-seq"))}"]`;
     const cls = [...el.classList].map((c) => "." + CSS.escape(c)).join("");
     return `[data-seq="${CSS.escape(owner.getAttribute("data-seq"))}"] ${el.tagName.toLowerCase()}${cls}`;
   }
@@ -869,7 +898,7 @@
     const pend = [...pending.values()].map((p) => `${p.action}:${p.ref}`);
     const expanded = [...ui.expanded];
     drawHeader(v);
-    region("alerts", { a: v.alerts, act, pend }, () => drawAlerts(v, act));
+    region("alerts", { a: v.alerts, r: v.resolved, act, pend }, () => drawAlerts(v, act));
     region("checks", { n: v.next, l: v.later, e: !!v.ended, c: v.ended ? v.cadence : null, act, pend }, () =>
       drawChecks(v, act));
     if (compact) {
@@ -1019,11 +1048,11 @@
       else if (state.ended && conn.online) toast("The call has ended: alerts and status checks are closed.");
       else toast("Not connected: the action was not sent.");
     } else if (e.key === "a") {
-      const target = v.alerts.find((a) => !a.resolved && !isPending("acknowledge", a.seq)) ||
-        v.alerts.find((a) => !isPending("acknowledge", a.seq));
+      const target = keyTarget(v);
       if (target) acknowledge(target.seq);
+      else for (const a of v.resolved) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
     } else if (e.key === "A") {
-      for (const a of v.alerts) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
+      for (const a of [...v.alerts, ...v.resolved]) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
     } else if (e.key === "r") {
       if (v.next && !isPending(null, v.next.seq)) received(v.next.seq);
     } else if (e.key === "s") {
