@@ -28,7 +28,7 @@ from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
-from .terminal import Terminal
+from .terminal import Terminal, colour_for
 
 if TYPE_CHECKING:
     from ..language.extraction import Use
@@ -240,7 +240,10 @@ class _Session:
         self.monitor_options = MonitorOptions(
             silence_after=args.silence_after, quiet_after=args.quiet_after, mitigation_after=args.mitigation_after
         )
-        self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
+        self.show = Terminal(
+            live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live,
+            colour=colour_for(sys.stdout, os.environ),
+        )
         self._created = None if out.exists() else out
         self.incident = Incident(
             EventLog(out / "events.jsonl", after=contents),
