@@ -99,6 +99,10 @@ class Corrected:
     """`seq` of the alerts the commander acknowledged."""
     done: dict[int, Done]
     """The action items done (`done`), by `seq`; none of them dismissed."""
+    versions: dict[int, tuple[Item, ...]]
+    """Every edited item (by `seq`) as it was extracted and after each edit, renamed as everything is: an
+    edit refines the record, it never unsays what was reported. A report on any version (by an owner it
+    had, about a task it had) is a report on the item, as the monitor judges it."""
 
 
 class _Names:
@@ -145,6 +149,7 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
         elif c.action in ("edit", "snooze"):
             edits.setdefault(c.ref, []).append(c)
 
+    versions: dict[int, tuple[Item, ...]] = {}
     alerts = {e.seq: e for e in events if isinstance(e, Alert)}
     dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in gone}
     out: list[LoggedEvent] = []
@@ -157,9 +162,12 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
             continue
         if isinstance(event, AlertCleared) and event.ref in dropped_alerts:
             continue
-        if isinstance(event, Decision | ActionItem | StatusCheck):
-            for edit in edits.get(event.seq, ()):
-                event = amend(event, edit)
+        if isinstance(event, Decision | ActionItem | StatusCheck) and event.seq in edits:
+            was = [event]
+            for edit in edits[event.seq]:
+                was.append(amend(was[-1], edit))
+            versions[event.seq] = tuple(msgspec.structs.replace(v, **_names_of(v, names)) for v in was)
+            event = was[-1]
         out.append(_renamed(event, names, speaker_of))
     return Corrected(
         events=out,
@@ -167,6 +175,7 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
         confirmed=frozenset(c.ref for c in corrections if c.action == "confirm") - gone,
         acknowledged=frozenset(c.ref for c in corrections if c.action == "acknowledge"),
         done={ref: d for ref, d in done(events).items() if ref not in gone},
+        versions=versions,
     )
 
 
@@ -195,6 +204,13 @@ def amend(item: Item, c: Correction) -> Item:
     return msgspec.structs.replace(
         item, owner=c.owner if c.owner is not None else item.owner, due=c.due if c.due is not None else item.due
     )
+
+
+def _names_of(item: Item, names: _Names) -> dict[str, str | None]:
+    """The names in `item` as renamed."""
+    if isinstance(item, Decision):
+        return {"by": names(item.by)}
+    return {"by": names(item.by), "owner": names(item.owner)}
 
 
 def _renamed(event: LoggedEvent, names: _Names, speaker_of: dict[int, str]) -> LoggedEvent:

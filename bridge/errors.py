@@ -7,7 +7,8 @@ BridgeError                 reported by the command line as one line, without a 
 ├── LogError                an event log that cannot be read or written
 ├── CaptureError            audio capture cannot start: PortAudio missing, or no such input device
 ├── ClientError             a feed client's message refused; the text goes back to that client
-└── CommandError            a commander's action refused; the text is shown to the commander
+├── CommandError            a commander's action refused; the text is shown to the commander
+└── PostError               the incident channel's webhook could not be reached or refused a message
 """
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "InputError",
     "LogError",
     "ModelError",
+    "PostError",
     "UsageError",
 ]
 
@@ -52,3 +54,7 @@ class ClientError(BridgeError):
 
 class CommandError(BridgeError):
     """A command refused; the message says why, in words fit for the commander."""
+
+
+class PostError(BridgeError):
+    """The incident channel's webhook could not be reached or refused the message; its text is kept."""

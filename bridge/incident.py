@@ -62,7 +62,7 @@ class Incident:
             self.history.append(logged)
             self.learn(logged)
             self.broadcast(logged)
-            if self.monitor is not None:
+            if self.monitor is not None and not self.ended:
                 for caused in self.monitor.observe(logged):
                     self.emit(caused)
             return logged
@@ -115,7 +115,9 @@ class Incident:
 
     def end(self, t: float, reason: Any) -> SessionEnd:
         """The call is over: raise what is due by `t` and log its end. The log stays open for the commander's
-        corrections until `close`."""
+        corrections of the record until `close` (the live feed takes them at `t`, and refuses what acts on a
+        call going on: `commander_actions.LIVE_ONLY`); the monitor watched the call and decides nothing after
+        its end, so a correction logged after it causes nothing but itself."""
         self.advance(t)
         end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
         self.ended = True

@@ -10,7 +10,12 @@ time back while speech is still being heard or transcribed); otherwise a long li
 would first raise an alert and then clear it.
 
 Who owes and who gave an update is decided by one rule, `people.same`, so that better attribution
-(voices, channels) improves the monitor without rewriting it.
+(voices, channels) improves the monitor without rewriting it. An action item or status check answers to
+every name it ever had (the one it was extracted with, every owner the commander gave it, what a speaker
+rename made of them; anyone, if it was ever the whole bridge's), and an action item to the words of every
+task it had. A commander's edit refines the record ("Maya" is "Maya Chen") while the speaker labels keep
+the name the words were heard by, so a report by any of those names is still hers: a
+correction never turns a report that was made into one that is missing.
 """
 
 from __future__ import annotations
@@ -156,6 +161,12 @@ class Monitor:
         """Every action item with an owner, by `seq`, as last edited."""
         self._done: set[int] = set()
         self._dismissed: set[int] = set()
+        self._names: dict[int, list[str]] = {}
+        """Every name each action item and status check (by `seq`) ever had, the current owner last."""
+        self._anyone: set[int] = set()
+        """`seq` of the status checks that were bridge-wide: anyone but who set them may still meet them."""
+        self._words: dict[int, frozenset[str]] = {}
+        """The task words of each action item, by `seq`: of every task it had."""
 
     # -- observing ---------------------------------------------------------------------------------
 
@@ -179,6 +190,8 @@ class Monitor:
             return self._resumed(event)
         if isinstance(event, ActionItem) and event.owner is not None:
             self._items[event.seq] = event
+            self._names[event.seq] = [event.owner]
+            self._words[event.seq] = task_words(event.task)
             self._owner(event.owner).items.append(event)
         if isinstance(event, Decision | ActionItem) and event.category == "mitigation":
             return self._mitigation_decided(event)
@@ -240,15 +253,17 @@ class Monitor:
         if said.speaker is not None:
             self._last_words[said.speaker] = max(said.end, self._last_words.get(said.speaker, said.end))
         for owner in self._owners:
-            if not same(owner.name, said.speaker):
+            theirs = [item for item in owner.items if self._answers(item.seq, said.speaker)]
+            if not same(owner.name, said.speaker) and not theirs:
                 continue
             owner.last_spoke = said.end if owner.last_spoke is None else max(owner.last_spoke, said.end)
             if owner.raised is not None:
-                out += self._clear(owner.raised, said, f"{owner.name} spoke at {clock(said.start)}")
+                who = owner.name if same(owner.name, said.speaker) else said.speaker
+                out += self._clear(owner.raised, said, f"{who} spoke at {clock(said.start)}")
                 owner.raised = None
             if update:
                 about = task_words(said.text)
-                done = [item for item in owner.items if task_words(item.task) & about]
+                done = [item for item in theirs if self._words.get(item.seq, task_words(item.task)) & about]
                 owner.items = [item for item in owner.items if item not in done]
                 self._done.update(item.seq for item in done)
                 out += [ItemDone(t=said.t, ref=item.seq, source=said.seq, by=said.speaker) for item in done]
@@ -258,9 +273,17 @@ class Monitor:
         """Whether `said`, which reports state or progress, is the update `check` asked for."""
         if said.seq == check.source or said.start < check.end - AFTER_CHECK_TOLERANCE:
             return False
-        if check.owner is not None:
-            return same(said.speaker, check.owner)
-        return said.speaker is None or not same(said.speaker, check.by)
+        if self._answers(check.seq, said.speaker):
+            return True
+        return check.seq in self._anyone and (said.speaker is None or not same(said.speaker, check.by))
+
+    def _answers(self, seq: int, speaker: str | None) -> bool:
+        """Whether `speaker` goes by one of the names item or check `seq` ever had."""
+        return any(same(name, speaker) for name in self._names.get(seq, ()))
+
+    def _also_called(self, seq: int, name: str | None) -> None:
+        if name is not None and not self._answers(seq, name):
+            self._names.setdefault(seq, []).append(name)
 
     def _met(self, open_check: _Check, said: Transcript, t: float) -> list[Caused]:
         self._checks.remove(open_check)
@@ -281,6 +304,9 @@ class Monitor:
         ]
         self._checks = [c for c in self._checks if c not in replaced]
         out: list[Caused] = [CheckReplaced(t=check.t, ref=c.check.seq, source=check.seq) for c in replaced]
+        self._also_called(check.seq, check.owner)
+        if check.owner is None:
+            self._anyone.add(check.seq)
         open_check = _Check(check)
         self._checks.append(open_check)
         for said in self._transcripts:
@@ -291,7 +317,17 @@ class Monitor:
     def _correction(self, c: Correction) -> list[Caused]:
         """The commander's word overrides the monitor's: a check marked received is met, a snoozed one gets
         a new deadline, an edited one a new owner or due; an action item dismissed or marked done is no
-        longer watched, and one restored or reopened is watched again."""
+        longer watched, and one restored or reopened is watched again. A new owner, or a speaker's new name,
+        is one more name the item answers to."""
+        if c.action == "rename" and c.speaker and c.name:
+            for seq in list(self._names):
+                if self._answers(seq, c.speaker):
+                    self._also_called(seq, c.name)
+            return []
+        if c.action == "edit":
+            self._also_called(c.ref, c.owner)
+            if c.text and c.ref in self._words:
+                self._words[c.ref] |= task_words(c.text)
         open_check = next((oc for oc in self._checks if oc.check.seq == c.ref), None)
         out: list[Caused] = []
         if open_check is not None and c.action in ("received", "snooze", "edit"):

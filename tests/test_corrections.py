@@ -1,16 +1,28 @@
+from collections.abc import Mapping, Sequence
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bridge.corrections import amend, apply
 from bridge.events import (
     ActionItem,
     Alert,
     AlertCleared,
     CheckMet,
+    CheckReplaced,
     Correction,
     Decision,
+    ItemDone,
     LoggedEvent,
+    Session,
     StatusCheck,
     Transcript,
 )
-from tests.golden import numbered, said, session
+from bridge.monitor import Monitor, MonitorOptions
+from bridge.report import timeline
+from bridge.report.postmortem import to_markdown
+from tests.golden import numbered, said, sample_events, session
 
 
 def incident(*corrections: Correction) -> list[LoggedEvent]:
@@ -193,3 +205,133 @@ def test_a_restore_undoes_a_dismissal_and_done_goes_with_a_dismissed_item() -> N
     fixed = apply(incident(Correction(t=80, action="done", ref=3), dismiss))
     assert fixed.done == {}
     assert set(apply(incident(Correction(t=80, action="done", ref=3))).done) == {3}
+
+
+# -- corrections on the sample call, as the monitor takes them live ----------------------------------------
+
+DECIDED = (CheckMet, CheckReplaced, ItemDone, Alert, AlertCleared)
+"""What the monitor logs: made afresh when the sample call is monitored again with corrections in it."""
+
+
+def monitored(corrections: Mapping[int, Sequence[Correction]]) -> list[LoggedEvent]:
+    """The sample call's log as it would be had the commander made `corrections` just before the event with
+    that `seq` in the committed log (each `ref` a `seq` of the committed log), under a fresh monitor."""
+    out: list[LoggedEvent] = []
+    monitor = Monitor(MonitorOptions(**session_of(sample_events()).options.monitor))
+    renumbered: dict[int, int] = {}
+
+    def emit(e: LoggedEvent) -> LoggedEvent:
+        logged = msgspec.structs.replace(e, seq=len(out) + 1)
+        out.append(logged)
+        for caused in monitor.observe(logged):
+            emit(caused)
+        return logged
+
+    for e in sample_events():
+        if isinstance(e, DECIDED):
+            continue
+        t = e.start if isinstance(e, Transcript) else e.t
+        for c in corrections.get(e.seq, ()):
+            for alert in monitor.advance(t):
+                emit(alert)
+            emit(msgspec.structs.replace(c, t=t, ref=renumbered[c.ref]))
+        for alert in monitor.advance(t):
+            emit(alert)
+        if isinstance(e, Decision | ActionItem | StatusCheck):
+            e = msgspec.structs.replace(e, source=renumbered[e.source])
+        renumbered[e.seq] = emit(e).seq
+    return out
+
+
+def session_of(events: Sequence[LoggedEvent]) -> Session:
+    [first] = [e for e in events if isinstance(e, Session)]
+    return first
+
+
+MAYA_ASKED, MAYA_CHECK, MAYA_ITEM, MAYA_REPORT = 22, 23, 24, 52
+"""In the committed sample log: Rosa asks Maya why the nodes restart (and for an update in two minutes);
+Maya reports, late: "Sorry, I was deep in the node logs. The resize left each node with ... memory"."""
+
+
+def test_an_owner_edit_and_received_before_she_spoke_keep_her_report_as_the_finding_and_the_cause_line() -> None:
+    """ "Maya" -> "Maya Chen" made her item late after she had reported, and lost her finding."""
+    edits = [Correction(t=0, action="edit", ref=ref, owner="Maya Chen") for ref in (MAYA_CHECK, MAYA_ITEM)]
+    received = Correction(t=0, action="received", ref=MAYA_CHECK)
+    for corrections in (
+        {MAYA_ASKED + 4: edits},
+        {MAYA_REPORT: [received]},
+        {MAYA_ASKED + 4: edits, MAYA_REPORT: [received]},
+    ):
+        tl = timeline.build(monitored(corrections))
+        [finding] = tl.findings
+        assert (finding.by, finding.quote[:34]) == ("Maya", "Sorry, I was deep in the node logs")
+        cause = next(line for line in to_markdown(tl).splitlines() if "**Cause:**" in line)
+        assert "Last finding" in cause and "deep in the node logs" in cause
+        [item] = [a for a in tl.actions if a.task.startswith("find out why")]
+        assert item.status == "done" and item.done is not None and item.done.by == "Maya"
+        [check] = [c for c in tl.checks if c.evidence.seq == MAYA_ASKED]
+        assert check.outcome == "late"
+
+
+def evidence_kept(log: Sequence[LoggedEvent]) -> tuple[set[tuple[float, str]], set[float]]:
+    """The findings (when and what) and the status checks met (by when they were set) of `log`."""
+    tl = timeline.build(log)
+    return {(f.at, f.quote) for f in tl.findings}, {
+        c.evidence.at for c in tl.checks if c.outcome in ("on time", "late")
+    }
+
+
+BEFORE = [e.seq for e in sample_events() if isinstance(e, Transcript)]
+ITEMS = [e.seq for e in sample_events() if isinstance(e, ActionItem)]
+CHECKS = [e.seq for e in sample_events() if isinstance(e, StatusCheck)]
+DECISIONS = [e.seq for e in sample_events() if isinstance(e, Decision)]
+SPOKEN = [(e.seq, e.speaker) for e in sample_events() if isinstance(e, Transcript) and e.speaker]
+NAMES = st.sampled_from(["Maya Chen", "Victor Li", "Leo M", "Rosa Diaz", "Dana"])
+
+
+def _rename(spoken: tuple[int, str], name: str) -> Correction:
+    return Correction(t=0, action="rename", ref=spoken[0], speaker=spoken[1], name=name)
+
+
+CORRECTIONS = st.one_of(
+    st.builds(
+        lambda ref, owner: Correction(t=0, action="edit", ref=ref, owner=owner), st.sampled_from(ITEMS + CHECKS), NAMES
+    ),
+    st.builds(
+        lambda ref, text: Correction(t=0, action="edit", ref=ref, text=text),
+        st.sampled_from(ITEMS + DECISIONS),
+        st.sampled_from(["check the memory", "open a ticket", "warn support"]),
+    ),
+    st.builds(
+        lambda ref, due: Correction(t=0, action="edit", ref=ref, due=due),
+        st.sampled_from(ITEMS + CHECKS),
+        st.floats(60, 400),
+    ),
+    st.builds(
+        lambda ref, until: Correction(t=0, action="snooze", ref=ref, until=until),
+        st.sampled_from(CHECKS),
+        st.floats(300, 600),
+    ),
+    st.builds(lambda ref: Correction(t=0, action="received", ref=ref), st.sampled_from(CHECKS)),
+    st.builds(
+        lambda ref, action: Correction(t=0, action=action, ref=ref),
+        st.sampled_from(ITEMS + DECISIONS),
+        st.sampled_from(["confirm", "done", "reopen"]),
+    ),
+    st.builds(_rename, st.sampled_from(SPOKEN), NAMES),
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(BEFORE), CORRECTIONS), min_size=1, max_size=3))
+def test_a_correction_never_removes_a_finding_or_a_met_check(made: list[tuple[int, Correction]]) -> None:
+    """Whatever the commander corrects, and whenever (only dismissing says an item was never one): what was
+    reported stays a finding, and a check that got its update stays met."""
+    corrections: dict[int, list[Correction]] = {}
+    for before, c in made:
+        if c.ref < before:  # one can correct only what has been logged
+            corrections.setdefault(before, []).append(c)
+    findings, met = evidence_kept(monitored({}))
+    assert findings and met  # the sample has both: the property is not vacuous
+    found, kept = evidence_kept(monitored(corrections))
+    assert findings <= found
+    assert met <= kept

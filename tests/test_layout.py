@@ -51,6 +51,8 @@ PURE = [
     "report/postmortem",
     "report/stakeholder_update",
     "report/transcript_output",
+    "report/action_items",
+    "report/channel_message",
 ]
 """The cores: plain synchronous code, tested with lists in and lists out."""
 

@@ -516,3 +516,30 @@ def test_a_restored_item_is_watched_again() -> None:
     log.emit(correction(30, "restore", task.seq))
     log.emit(said(40, 43, "The rollback is complete.", "Marcus"))
     assert [d.ref for d in of(log.events, ItemDone)] == [task.seq]
+
+
+def test_an_item_and_a_check_answer_to_every_name_the_commander_gave_them() -> None:
+    """Maya -> Maya Chen: her report, heard as Maya's, still meets her check and closes her item."""
+    log = Log(Monitor(only(quiet=60)))
+    asked = log.emit(check(10, 70, "Maya"))
+    task = log.emit(item(10, "Maya", "find out why the nodes keep restarting", "investigation"))
+    log.emit(correction(20, "edit", asked.seq, owner="Maya Chen"))
+    log.emit(correction(20, "edit", task.seq, owner="Maya Chen"))
+    log.emit(said(50, 55, "I found why the nodes keep restarting: they run out of memory.", "Maya"))
+    log.advance(100)
+    assert alerts(log.events) == []
+    assert [(m.ref, m.by, m.late) for m in of(log.events, CheckMet)] == [(asked.seq, "Maya", 0.0)]
+    assert [d.ref for d in of(log.events, ItemDone)] == [task.seq]
+
+
+def test_a_speakers_new_name_is_one_more_name_their_items_answer_to() -> None:
+    log = Log(Monitor(only(quiet=60)))
+    asked = log.emit(check(10, 70, "Maya"))
+    task = log.emit(item(10, "Maya", "find out why the nodes keep restarting"))
+    heard = log.emit(said(12, 13, "Will do.", "Maya"))
+    log.emit(correction(20, "rename", heard.seq, speaker="Maya", name="Maya Chen"))
+    log.emit(said(50, 55, "I found why the nodes keep restarting: they run out of memory.", "Maya Chen"))
+    log.advance(100)
+    assert alerts(log.events) == []
+    assert [m.ref for m in of(log.events, CheckMet)] == [asked.seq]
+    assert [d.ref for d in of(log.events, ItemDone)] == [task.seq]

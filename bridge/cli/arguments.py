@@ -169,6 +169,37 @@ def parser() -> argparse.ArgumentParser:
     transcript.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
     transcript.add_argument("--format", choices=["vtt", "srt", "txt"], default="txt", help="default: txt")
     transcript.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    actions = commands.add_parser(
+        "actions",
+        help="export an incident's action items: a Markdown checklist, CSV for an issue tracker, or JSON",
+        description="Every action item and follow-up (corrections applied) with its owner, status, due time and "
+        "type; its description is the words it was assigned with and when. The CSV begins with the title and "
+        "description columns (GitLab reads them by position; Jira and GitHub's CSV tools map them by name).",
+    )
+    actions.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    actions.add_argument("--format", choices=["md", "csv", "json"], default="md", help="default: md")
+    actions.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    post = commands.add_parser(
+        "post",
+        help="post the stakeholder update, a summary or the timeline to the incident channel's webhook",
+        description="Send it to an incoming webhook in Slack's, Microsoft Teams' or Mattermost's format (from "
+        "--format, else from the URL's host). The text is first written to DIR/WHAT.txt, so nothing is lost "
+        "if the webhook cannot be reached. The URL is a secret: it is never printed or logged.",
+    )
+    post.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    post.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="the incoming webhook URL (default: $BRIDGE_WEBHOOK, which keeps it out of the shell history)",
+    )
+    post.add_argument("--what", choices=["update", "summary", "timeline"], default="update", help="default: update")
+    post.add_argument(
+        "--format",
+        choices=["slack", "teams", "mattermost"],
+        help="default: from the URL: hooks.slack.com is Slack, *.webhook.office.com and outlook.office.com are "
+        "Teams, any other host Mattermost",
+    )
+    post.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS", help="default: 10")
     update = commands.add_parser(
         "update",
         help="draft a stakeholder update from an incident's current state",

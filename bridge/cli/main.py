@@ -28,7 +28,7 @@ from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
-from .terminal import Terminal
+from .terminal import Terminal, colour_for
 
 if TYPE_CHECKING:
     from ..language.extraction import Use
@@ -107,8 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _devices()
         if args.command == "retranscribe":
             return _retranscribe(args)
-        if args.command in ("timeline", "transcript", "update"):
+        if args.command in ("timeline", "transcript", "update", "actions"):
             return _view(args)
+        if args.command == "post":
+            from .post import post
+
+            return post(args.dir, url=args.webhook, what=args.what, fmt=args.format, timeout=args.timeout)
         if args.command == "serve":
             from ..log.eventlog import LogContents
             from ..log.incident_folder import load
@@ -236,7 +240,10 @@ class _Session:
         self.monitor_options = MonitorOptions(
             silence_after=args.silence_after, quiet_after=args.quiet_after, mitigation_after=args.mitigation_after
         )
-        self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
+        self.show = Terminal(
+            live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live,
+            colour=colour_for(sys.stdout, os.environ),
+        )
         self._created = None if out.exists() else out
         self.incident = Incident(
             EventLog(out / "events.jsonl", after=contents),
@@ -489,11 +496,15 @@ def _devices() -> int:
 
 
 def render_view(events: list[Any], command: str, fmt: str) -> str:
-    """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update."""
-    from ..report import postmortem, timeline
+    """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update, the
+    action items."""
+    from ..report import action_items, postmortem, timeline
     from ..report import stakeholder_update as update
     from ..report import transcript_output as exports
 
+    if command == "actions":
+        export = {"md": action_items.to_markdown, "csv": action_items.to_csv, "json": action_items.to_json}[fmt]
+        return export(timeline.build(events))
     if command == "update":
         return update.stakeholder_update(events)
     if command == "transcript":

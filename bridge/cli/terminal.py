@@ -1,24 +1,41 @@
 """What the terminal shows during a replay: the transcript as it is finalised, what was extracted, the
-alerts as they come due, and a progress bar on stderr when faster than real time."""
+alerts as they come due, and a progress bar on stderr when faster than real time.
+
+Alerts are in colour (red; cleared green, a late update yellow) on a terminal, never in a pipe or a file,
+and never when `NO_COLOR` is set to anything (https://no-color.org) or `TERM` is `dumb`."""
 
 from __future__ import annotations
 
 import shutil
 import sys
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from ..calltime import clock
 
-__all__ = ["Terminal"]
+__all__ = ["Terminal", "colour_for"]
+
+_RED, _GREEN, _YELLOW, _RESET = "\033[1;31m", "\033[32m", "\033[33m", "\033[0m"
+
+
+def colour_for(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether lines written to `stream` may be in colour."""
+    if environ.get("NO_COLOR", "") != "" or environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 class Terminal:
     """What the terminal shows: the transcript as it is finalised, what was extracted, the alerts, and a
     progress bar on stderr for replays faster than real time."""
 
-    def __init__(self, *, live: bool) -> None:
+    def __init__(self, *, live: bool, colour: bool = False) -> None:
         self.live = live
+        self.colour = colour
         self.duration: float | None = None
         self._shown = 0.0
         self.counts: dict[str, int] = {}
@@ -58,11 +75,12 @@ class Terminal:
                 flush=True,
             )
         elif isinstance(event, Alert):
-            print(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}", flush=True)
+            print(self.paint(_RED, f"[{clock(event.t, tenths=True)}] ALERT   {event.message}"), flush=True)
         elif isinstance(event, AlertCleared):
-            print(f"[{clock(event.t, tenths=True)}] cleared: {event.message}", flush=True)
+            print(self.paint(_GREEN, f"[{clock(event.t, tenths=True)}] cleared: {event.message}"), flush=True)
         elif isinstance(event, CheckMet) and event.late:
-            print(f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late", flush=True)
+            late = f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late"
+            print(self.paint(_YELLOW, late), flush=True)
         elif isinstance(event, ItemDone):
             # The rule of corrections.done, as the overlay and the post-mortem show it.
             task = self._tasks.get(event.ref, f"action item {event.ref}")
@@ -77,6 +95,9 @@ class Terminal:
             print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
         elif isinstance(event, Interim) and sys.stdout.isatty():
             print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
+
+    def paint(self, colour: str, line: str) -> str:
+        return f"{colour}{line}{_RESET}" if self.colour else line
 
     def summary(self) -> str:
         c = self.counts

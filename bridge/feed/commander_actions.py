@@ -5,6 +5,11 @@ Pure: the decoded message, the incident's history (`history[seq - 1]`) and the c
 feed stamps who acted (`by`) and logs the result. What the message may carry is decided by its action and
 by the kind of event it refers to, so a message that would mean nothing to the views is refused here
 rather than logged.
+
+A finished incident stays correctable: after the call's `end`, a correction of the record (confirm,
+dismiss, restore, done, reopen, edit, rename) is still taken, at the call's end time, the last call time
+anyone heard; what acts on the call as it goes on (acknowledging an alert, a status check received or
+snoozed) is refused, because there is no call left for it to act on.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from ..events import (
     Correction,
     Decision,
     Event,
+    SessionEnd,
     StatusCheck,
     Transcript,
 )
 
 __all__ = [
+    "LIVE_ONLY",
     "MAX_CALL_TIME",
     "MAX_ID",
     "MAX_NAME",
@@ -49,6 +56,8 @@ MAX_SNOOZE = 24 * 3600.0
 """Seconds a status check may be snoozed by at once."""
 
 ACTIONS: tuple[str, ...] = get_args(CommandAction)
+LIVE_ONLY = frozenset({"acknowledge", "received", "snooze"})
+"""What acts on the call as it goes on, and so is refused once it has ended."""
 
 _COMMON = frozenset({"type", "id", "action", "ref"})
 _FIELDS: dict[str, frozenset[str]] = {
@@ -96,7 +105,8 @@ def command_id(message: Mapping[str, Any]) -> str | None:
 
 
 def validate(message: Mapping[str, Any], history: Sequence[Event], now: float) -> Correction:
-    """The `Correction` that `message` asks for, at call time `now`; `CommandError` if it cannot be."""
+    """The `Correction` that `message` asks for, at call time `now` (the call's end time once it has ended);
+    `CommandError` if it cannot be."""
     if message.get("type") != "command":
         raise CommandError("not a command message")
     if command_id(message) is None:
@@ -107,6 +117,13 @@ def validate(message: Mapping[str, Any], history: Sequence[Event], now: float) -
     unknown = sorted(set(message) - _COMMON - _FIELDS[action])
     if unknown:
         raise CommandError(f"{action} takes no {', '.join(map(repr, unknown))}")
+    end = next((e for e in reversed(history) if isinstance(e, SessionEnd)), None)
+    if end is not None:
+        if action in LIVE_ONLY:
+            raise CommandError(
+                f"the call has ended; {action} is only for a call going on (corrections of the record still are)"
+            )
+        now = end.duration
     event = _referred(message.get("ref"), history)
     targets = _TARGETS[action]
     if not isinstance(event, targets):

@@ -22,6 +22,7 @@ __all__ = [
     "Prompt",
     "Span",
     "Table",
+    "md_escape",
     "to_html",
     "to_markdown",
 ]
@@ -86,14 +87,15 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
+    """`text` as one line of Markdown that shows it as it is."""
     return _MD_SPECIAL.sub(r"\\\1", _flat(text))
 
 
 def _md_inline(content: Inline) -> str:
     out = []
     for span in _spans(content):
-        text = _md_escape(span.text)
+        text = md_escape(span.text)
         core = text.strip()
         if span.style and core:
             # Emphasis must hug its text: "**Note: **" is not bold in CommonMark.
@@ -107,7 +109,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
     parts = []
     for block in blocks:
         if isinstance(block, Heading):
-            parts.append(f"{'#' * block.level} {_md_escape(block.text)}")
+            parts.append(f"{'#' * block.level} {md_escape(block.text)}")
         elif isinstance(block, Para):
             parts.append(_md_inline(block.content))
         elif isinstance(block, Bullets):
@@ -118,13 +120,13 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             )
         elif isinstance(block, Table):
             lines = [
-                "| " + " | ".join(_md_escape(h) for h in block.header) + " |",
+                "| " + " | ".join(md_escape(h) for h in block.header) + " |",
                 "|" + "|".join("---" for _ in block.header) + "|",
             ]
             lines += ["| " + " | ".join(_md_inline(cell) or " " for cell in row) + " |" for row in block.rows]
             parts.append("\n".join(lines))
         else:
-            parts.append(f"> _TODO ({_md_escape(block.who)}): {_md_escape(block.text)}_")
+            parts.append(f"> _TODO ({md_escape(block.who)}): {md_escape(block.text)}_")
     return "\n\n".join(parts) + "\n"
 
 

@@ -6,7 +6,9 @@ logged in its `ItemDone`, or the commander marked it done, and nobody reopened i
 time passed without that; else open. A status check is met when the monitor logged its
 `CheckMet` (on time, or how late), replaced when it logged a `CheckReplaced` (a newer check of the same
 owner came before it was due), missed when its due time passed without either, else not yet due.
-`reports_on` finds every report about a task, for the findings a post-mortem quotes.
+`reports_on` finds every report about a task, for the findings a post-mortem quotes: by any owner the item
+had, about any task it had, as the monitor judges it, so that correcting an item never loses what was
+reported on it.
 """
 
 from __future__ import annotations
@@ -87,11 +89,14 @@ class Cadence(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds: the latest of the late updates."""
 
 
-def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
-    """The owner's updates about `item`'s task after it was set, one `Evidence` per turn."""
-    if item.owner is None:
+def reports_on(item: ActionItem, q: Quoter, versions: Sequence[ActionItem] = ()) -> list[Evidence]:
+    """The owner's updates about `item`'s task after it was set, one `Evidence` per turn. `versions`: the
+    item before and after the commander's edits (`Corrected.versions`), whose owners and tasks count too."""
+    was = [*versions, item]
+    names = [v.owner for v in was if v.owner is not None]
+    if not names:
         return []
-    words = task_words(item.task)
+    words = frozenset().union(*(task_words(v.task) for v in was))
     out: list[Evidence] = []
     covered: set[int] = set()
     for said in q.said:
@@ -99,7 +104,7 @@ def reports_on(item: ActionItem, q: Quoter) -> list[Evidence]:
             said.seq > item.source
             and said.seq not in covered
             and said.start >= item.end - AFTER_CHECK_TOLERANCE
-            and same(said.speaker, item.owner)
+            and any(same(said.speaker, name) for name in names)
             and q.reply(said) == "update"
             and words & task_words(said.text)
         ):

@@ -296,7 +296,14 @@ class _Builder:
         return Milestone(at=first.start, wall=self.q.wall(first.start), what=what, evidence=self.q.of_item(first))
 
     def findings(self) -> list[Evidence]:
-        found = {ev.seq: ev for i in self.items if i.category == "investigation" for ev in reports_on(i, self.q)}
+        found = {
+            ev.seq: ev
+            for i in self.items
+            if i.category == "investigation"
+            for ev in reports_on(
+                i, self.q, [v for v in self.fixed.versions.get(i.seq, ()) if isinstance(v, ActionItem)]
+            )
+        }
         return [found[seq] for seq in sorted(found)]
 
     def decision(self, d: Decision) -> DecisionEntry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bridge.cli.terminal import Terminal
@@ -34,3 +36,90 @@ def test_done_reopen_and_restore_are_printed_with_the_task(capsys: pytest.Captur
         "[00:50.0] REOPEN  Maya: find out why the nodes restart (by the commander)",
         "[01:00.0] DONE    Maya: find out why the nodes restart (by the commander)",
     ]
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
+    import io
+    import os
+
+    from bridge.cli.terminal import colour_for
+
+    leader, follower = os.openpty()  # a real terminal
+    with os.fdopen(follower, "w") as tty:
+        try:
+            assert colour_for(tty, {"TERM": "xterm-256color"})
+            assert not colour_for(tty, {"TERM": "xterm-256color", "NO_COLOR": "1"})
+            assert colour_for(tty, {"NO_COLOR": ""})  # set but empty does not count (no-color.org)
+            assert not colour_for(tty, {"TERM": "dumb"})
+        finally:
+            os.close(leader)
+    assert not colour_for(io.StringIO(), {})  # a pipe or a file: plain text
+
+
+def test_alerts_are_painted_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    from bridge.events import Alert, AlertCleared, CheckMet
+
+    alert = Alert(t=65.0, kind="status_overdue", message="No update from Maya", owner="Maya")
+    cleared = AlertCleared(t=80.0, ref=1, kind="status_overdue", message="Update from Maya at 01:20")
+    late = CheckMet(t=80.0, ref=1, source=2, by="Maya", late=15.0)
+    for event in (alert, cleared, late):
+        Terminal(live=False)(event)
+    plain = capsys.readouterr().out
+    assert "\033[" not in plain and "ALERT   No update from Maya" in plain
+    for event in (alert, cleared, late):
+        Terminal(live=False, colour=True)(event)
+    assert capsys.readouterr().out.splitlines() == [
+        "\033[1;31m[01:05.0] ALERT   No update from Maya\033[0m",
+        "\033[32m[01:20.0] cleared: Update from Maya at 01:20\033[0m",
+        "\033[33m[01:20.0] update came 15 s late\033[0m",
+    ]
+
+
+@pytest.mark.slow
+def test_a_replay_paints_its_alerts_on_a_terminal_only(tmp_path: Path) -> None:
+    """A real replay (of a transcript: a 40 s silence is an alert), its stdout a real terminal or a pipe. Read
+    once it has exited: its few lines fit in the terminal's buffer."""
+    import json
+    import os
+    import subprocess
+
+    from tests.conftest import BRIDGE, ROOT, run_bridge
+
+    said = tmp_path / "call.jsonl"
+    lines = [{"start": 0.0, "end": 2.0, "text": "Hello, bridge."}, {"start": 42.0, "end": 44.0, "text": "Back."}]
+    said.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    def on_a_terminal(out: str, **env: str) -> str:
+        leader, follower = os.openpty()
+        try:
+            done = subprocess.run(
+                [*BRIDGE, "replay", str(said), "--out", str(tmp_path / out)],
+                stdout=follower,
+                stderr=subprocess.DEVNULL,
+                cwd=ROOT,
+                env={**os.environ, "TERM": "xterm", **env},
+                timeout=120,
+            )
+            assert done.returncode == 0
+            os.close(follower)
+            shown = b""
+            while chunk := _read(leader):
+                shown += chunk
+            return shown.decode()
+        finally:
+            os.close(leader)
+
+    painted = on_a_terminal("tty")
+    assert "\033[1;31m" in painted and "ALERT   Nobody has spoken since" in painted
+    assert "\033[" not in on_a_terminal("no-color", NO_COLOR="1")
+    piped = run_bridge("replay", str(said), "--out", str(tmp_path / "pipe"))
+    assert "ALERT" in piped.stdout and "\033[" not in piped.stdout
+
+
+def _read(fd: int) -> bytes:
+    import os
+
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end is closed: all of it was read
+        return b""

@@ -302,3 +302,23 @@ def test_done_reopen_and_restore_follow_what_the_log_says_of_the_item() -> None:
     assert validate(command("restore", 4), dismissed, NOW) == Correction(t=NOW, action="restore", ref=4)
     with pytest.raises(CommandError, match="action item 4 is dismissed; restore it first"):
         validate(command("done", 4), dismissed, NOW)
+
+
+def test_after_the_end_the_record_stays_correctable_at_the_end_time_and_the_live_actions_are_refused() -> None:
+    from bridge.events import SessionEnd
+
+    ended = [*HISTORY, SessionEnd(t=320.0, seq=10, reason="finished", duration=320.0)]
+    later = 900.0  # the clock goes on after the call; the corrections are timed at its end all the same
+    for message in (
+        command("done", 4),
+        command("confirm", 3),
+        command("dismiss", 3),
+        command("edit", 4, owner="Victor Li"),
+        command("rename", 2, name="Rosa Diaz"),
+    ):
+        correction = validate(message, ended, later)
+        assert (correction.action, correction.t) == (message["action"], 320.0)
+    for message in (command("acknowledge", 6), command("received", 5), command("snooze", 5, seconds=60)):
+        with pytest.raises(CommandError, match=f"^the call has ended; {message['action']} is only for a call going on"):
+            validate(message, ended, later)
+    assert validate(command("acknowledge", 6), HISTORY, NOW).t == NOW  # while it goes on, as before

@@ -166,3 +166,102 @@ def test_done_reopen_and_undo_from_the_overlay_and_done_shown_as_the_post_mortem
         assert status == {seqs["maya"]["seq"]: "done", seqs["leo"]["seq"]: "open"}
     finally:
         feed.stop()
+
+
+def check(feed: RealFeed, asked: dict[str, Any], owner: str, due: float) -> dict[str, Any]:
+    return feed.emit(
+        "status_check",
+        t=12.5,
+        owner=owner,
+        due=due,
+        category="communication",
+        **evidence(asked["seq"], 10.0, 12.0, f"{owner}, update us"),
+    )
+
+
+def test_the_end_card_says_what_became_of_each_status_check(tmp_path: Path, page: Any) -> None:
+    """Not "every status check met" under a banner saying an update came 23 s late: set, on time, late by
+    how much, missed, as the post-mortem counts them."""
+    from playwright.sync_api import expect
+
+    feed = watched_feed(tmp_path, elapsed=120.0)
+    try:
+        e = feed.emit
+        e(
+            "session",
+            t=0.0,
+            incident="card",
+            started=feed.started,
+            version="0",
+            model=None,
+            source={"uri": "-", "kind": "device"},
+        )
+        text = "Victor, Maya and Leo: updates in one minute, in a minute, and by one twenty."
+        asked = e("transcript", t=12.0, start=10.0, end=12.0, speaker="Rosa", text=text, **WORDS)
+        check(feed, asked, "Victor", 60.0)
+        check(feed, asked, "Maya", 70.0)
+        check(feed, asked, "Leo", 80.0)
+        said = "I found why the nodes keep restarting: they run out of memory."
+        e("transcript", t=52.0, start=50.0, end=52.0, speaker="Victor", text="The failover is complete.", **WORDS)
+        e("transcript", t=95.0, start=93.0, end=95.0, speaker="Maya", text=said, **WORDS)
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        feed.incident.end(110.0, "finished")
+        card = page.locator("#checks .next.ended")
+        expect(card.locator(".big")).to_have_text("01:50", timeout=WAIT)
+        expect(card.locator(".meta")).to_have_text(
+            "3 status checks set: 1 met on time, 1 late (Maya 23 s), 1 missed (Leo, due 01:20)"
+        )
+        cadence = timeline.build(feed.incident.history).cadence  # type: ignore[arg-type]
+        assert (cadence.made, cadence.on_time, cadence.late, cadence.missed) == (3, 1, 1, 1)
+    finally:
+        feed.stop()
+
+
+def test_the_end_card_says_nothing_of_checks_when_none_was_set(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    feed = watched_feed(tmp_path, elapsed=60.0)
+    try:
+        play(feed)
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        feed.incident.end(feed.call_time(), "finished")
+        card = page.locator("#checks .next.ended")
+        expect(card).to_have_count(1, timeout=WAIT)
+        expect(card).not_to_contain_text("check")
+        expect(card.locator(".meta")).to_have_count(0)
+    finally:
+        feed.stop()
+
+
+def test_after_the_call_the_record_stays_correctable_and_the_live_keys_do_nothing(tmp_path: Path, page: Any) -> None:
+    """One rule, as the feed has it (docs/protocol.md): after the end, a, r and s act on nothing (they used to
+    acknowledge and mark received past the end), while an item can still be marked done, at the end time."""
+    from playwright.sync_api import expect
+
+    feed = watched_feed(tmp_path, elapsed=60.0)
+    try:
+        seqs = play(feed)
+        asked = feed.incident.history[1]
+        check(feed, {"seq": asked.seq}, "Leo", 30.0)
+        feed.emit("alert", t=31.0, kind="status_overdue", message="No update from Leo", owner="Leo", ref=asked.seq + 5)
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        expect(page.locator("#alerts .alert .ack")).to_have_count(1, timeout=WAIT)
+        end = round(feed.call_time(), 3)
+        feed.incident.end(end, "finished")
+        expect(page.locator("#conn")).to_have_text("finished", timeout=WAIT)
+        expect(page.locator("#alerts .alert .ack")).to_have_count(0)
+        leo = page.locator("#items li.item").filter(has_text="warn the support team")
+        leo.locator(".row").focus()
+        for key in ("a", "A", "r", "s", "d"):
+            page.keyboard.press(key)
+        [done] = eventually(lambda: feed.corrections() or None)
+        assert (done["action"], done["ref"], done["t"]) == ("done", seqs["leo"]["seq"], end)
+        expect(leo.locator(".due")).to_have_text(re.compile(r"^marked done \d\d:\d\d$"), timeout=WAIT)
+        leo.locator(".row").click()  # its buttons, as during the call
+        leo.get_by_role("button", name="Reopen").click()
+        assert eventually(lambda: [c["action"] for c in feed.corrections()] == ["done", "reopen"] or None)
+    finally:
+        feed.stop()

@@ -610,14 +610,23 @@ def test_after_the_call_corrections_are_taken_until_the_incident_is_closed(incid
         caught_up(ws)
         incident.end(300.0, "finished")
         assert recv(ws)["type"] == "end"
-        assert "acknowledged by the commander" not in draft.path.read_text()
-        ws.send(json.dumps({"type": "command", "id": "c1", "action": "acknowledge", "ref": 6}))
-        assert recv(ws)["type"] == "correction" and recv(ws)["type"] == "ack"
-        assert "acknowledged by the commander" in draft.path.read_text()  # the draft follows the correction
+        assert "marked done by the commander" not in draft.path.read_text()
+        ws.send(json.dumps({"type": "command", "id": "c1", "action": "done", "ref": 4}))
+        correction = recv(ws)
+        assert (correction["type"], correction["t"]) == (
+            "correction",
+            300.0,
+        )  # at the call's end, as docs/protocol.md says
+        assert recv(ws)["type"] == "ack"
+        assert "marked done by the commander at 05:00" in draft.path.read_text()  # the draft follows the correction
+        ws.send(json.dumps({"type": "command", "id": "c2", "action": "acknowledge", "ref": 6}))
+        refused = recv(ws)
+        assert (refused["type"], refused["id"]) == ("error", "c2")
+        assert refused["message"].startswith("the call has ended; acknowledge is only for a call going on")
         with client(feed) as late:
             assert recv(late)["live"] is False
         incident.close()
-        ws.send(json.dumps({"type": "command", "id": "c2", "action": "acknowledge", "ref": 6}))
+        ws.send(json.dumps({"type": "command", "id": "c3", "action": "confirm", "ref": 3}))
         assert recv(ws)["message"] == "this incident is closed; its log takes no more corrections"
 
 

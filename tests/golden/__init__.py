@@ -6,7 +6,8 @@ extraction output without running the model; its session names it `sample-call`.
 the views make of it. When a view changes on purpose, regenerate them and read the diff:
 
     BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/report/test_timeline.py tests/report/test_postmortem.py \
-        tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py
+        tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py \
+        tests/report/test_action_items.py tests/report/test_channel_message.py
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ GOLDEN = Path(__file__).parent
 INCIDENT = GOLDEN / "incident"
 REGENERATE = (
     "BRIDGE_GOLDEN=update .venv/bin/python -m pytest tests/report/test_timeline.py tests/report/test_postmortem.py "
-    "tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py"
+    "tests/report/test_transcript_output.py tests/report/test_stakeholder_update.py tests/report/test_action_items.py "
+    "tests/report/test_channel_message.py"
 )
 
 

@@ -299,9 +299,11 @@
       const x = ref != null && (s.decisions.get(ref) || s.items.get(ref) || s.checks.get(ref));
       return !!(x && x.dismissed);
     };
-    const alerts = [...s.alerts.values()]
+    // Banners keep their place: the oldest on top, a new one below the others, so nothing moves under the
+    // commander's pointer when an alert comes in. The resolved ones fold into one line beneath them.
+    const shown = [...s.alerts.values()]
       .filter((a) => !a.acked && !gone(a.ref))
-      .sort((a, b) => (a.cleared ? 1 : 0) - (b.cleared ? 1 : 0) || b.seq - a.seq)
+      .sort((a, b) => a.seq - b.seq)
       .map((a) => {
         const check = a.ref != null ? s.checks.get(a.ref) : null;
         return {
@@ -314,6 +316,8 @@
           resolved: a.cleared ? { t: a.cleared.t, message: renamedText(s, a.cleared.message) } : null,
         };
       });
+    const alerts = shown.filter((a) => !a.resolved);
+    const resolved = shown.filter((a) => a.resolved).sort((a, b) => b.resolved.t - a.resolved.t || b.seq - a.seq);
 
     const decisions = [...s.decisions.values()]
       .filter((d) => !d.dismissed)
@@ -333,6 +337,21 @@
         return group(a) - group(b) || (group(a) === 0 ? a.due - b.due : 0) || b.seq - a.seq;
       });
 
+    // How the cadence held, as the post-mortem counts it (bridge/report/outcomes.py `check_entries`): met on
+    // time or late by what the monitor logged (or the commander marked received), replaced by a newer check,
+    // missed when its due time passed without either, else not yet due. Dismissed checks were never set.
+    const now = s.ended ? s.ended.t : s.anchor.t;
+    const cadence = { set: 0, onTime: 0, late: [], missed: [], open: 0, replaced: 0 };
+    for (const c of [...s.checks.values()].sort((a, b) => a.due - b.due || a.seq - b.seq)) {
+      if (c.dismissed) continue;
+      cadence.set += 1;
+      if (c.met && c.met.late > 0) cadence.late.push({ seq: c.seq, owner: name(c.owner), late: c.met.late });
+      else if (c.met) cadence.onTime += 1;
+      else if (c.superseded) cadence.replaced += 1;
+      else if (c.due < now) cadence.missed.push({ seq: c.seq, owner: name(c.owner), due: c.due });
+      else cadence.open += 1;
+    }
+
     const transcripts = s.transcripts
       .slice(-TICKER_LINES)
       .map((x) => ({ seq: x.seq, start: x.start, speaker: name(x.speaker), raw: x.speaker, text: x.text }));
@@ -343,7 +362,9 @@
       ended: s.ended,
       next: checks[0] || null,
       later: checks.slice(1),
+      cadence,
       alerts,
+      resolved,
       decisions,
       latest: decisions[0] || null,
       items,
@@ -355,6 +376,29 @@
       interim: s.interim,
       notice,
     };
+  }
+
+  /** A duration for people, as the post-mortem writes it: "23 s", "1 min 51 s", "2 min". */
+  function duration(sec) {
+    const whole = Math.round(sec);
+    if (whole < 60) return `${whole} s`;
+    return whole % 60 ? `${Math.floor(whole / 60)} min ${whole % 60} s` : `${Math.floor(whole / 60)} min`;
+  }
+
+  /** What became of the status checks, in words; null when none was set (then there is nothing to say). */
+  function cadenceText(c) {
+    if (!c.set) return null;
+    const who = (x) => x.owner || "Bridge";
+    const parts = [`${c.onTime} met on time`];
+    parts.push(c.late.length
+      ? `${c.late.length} late (${c.late.map((x) => `${who(x)} ${duration(x.late)}`).join(", ")})`
+      : "0 late");
+    parts.push(c.missed.length
+      ? `${c.missed.length} missed (${c.missed.map((x) => `${who(x)}, due ${clock(x.due)}`).join("; ")})`
+      : "0 missed");
+    if (c.open) parts.push(`${c.open} not yet due`);
+    if (c.replaced) parts.push(`${c.replaced} replaced by a newer check`);
+    return `${c.set} status check${c.set > 1 ? "s" : ""} set: ${parts.join(", ")}`;
   }
 
   function snapshot(s) {
@@ -375,7 +419,9 @@
     return left > 0 ? { text: clock(Math.ceil(left)), overdue: false } : { text: "+" + clock(-left), overdue: true };
   }
 
-  const api = { SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, countdown, displayName };
+  const api = {
+    SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, countdown, duration, cadenceText, displayName,
+  };
   window.BridgeOverlay = api;
 
   // ------------------------------------------------------------------------------------------------
@@ -519,10 +565,16 @@
     return state.anchor.t + state.rate * elapsed;
   }
 
-  /** Whether the commander's controls are shown: the feed takes no commands from viewers, when offline,
-   * or once the call has ended (its log is closed). */
+  /** Whether the commander may correct the record (items, decisions, names): the feed takes no commands
+   * from viewers or when offline. A finished incident stays correctable (docs/protocol.md). */
+  function canCorrect() {
+    return conn.role === "commander" && conn.online;
+  }
+
+  /** Whether the commander may act on the call itself (acknowledge an alert, a status check received or
+   * snoozed): only while it goes on; the feed refuses these once it has ended. */
   function canAct() {
-    return conn.role === "commander" && conn.online && conn.live && !state.ended;
+    return canCorrect() && conn.live && !state.ended;
   }
 
   function send(command) {
@@ -612,44 +664,67 @@
     n.className = "notice " + (v.notice ? v.notice.level : "");
   }
 
+  /** What `a` acknowledges: the banner with the keyboard focus, else the top one; with no banner left, the
+   * resolved line. Never a banner that merely came in last. */
+  function keyTarget(v) {
+    const el = document.activeElement && document.activeElement.closest && document.activeElement.closest(".alert.active");
+    const focused = el && v.alerts.find((a) => String(a.seq) === el.getAttribute("data-seq"));
+    return focused || v.alerts.find((a) => !isPending("acknowledge", a.seq)) || null;
+  }
+
   function drawAlerts(v, act) {
-    const newest = v.alerts.find((a) => !a.resolved) || v.alerts[0];
-    return v.alerts.map((a) => {
+    const top = v.alerts.find((a) => !isPending("acknowledge", a.seq));
+    const banners = v.alerts.map((a) => {
       const [label, counting] = ALERT_LABELS[a.kind] || [a.kind, "since"];
       const waiting = isPending("acknowledge", a.seq);
       return h(
         "div",
-        { class: `alert ${a.kind} ${a.resolved ? "resolved" : "active"}${waiting ? " pending" : ""}`,
-          role: "alert", "data-seq": a.seq, "data-kind": a.kind },
-        h("span", { class: "alert-label" }, a.resolved ? "Resolved" : label),
-        h("span", { class: "alert-text" },
-          h("span", { class: "alert-message" }, a.resolved ? a.resolved.message : a.message),
-          a.resolved ? h("span", { class: "alert-sub" }, `${label.toLowerCase()} · ${a.message}`) : null),
-        h("span", { class: "alert-time" },
-          a.resolved
-            ? `at ${clock(a.resolved.t)}`
-            : a.since != null ? [since(a.since), " ", counting] : `at ${clock(a.t)}`),
+        { class: `alert ${a.kind} active${waiting ? " pending" : ""}`, role: "alert", tabindex: 0,
+          "data-seq": a.seq, "data-kind": a.kind },
+        h("span", { class: "alert-label" }, label),
+        h("span", { class: "alert-text" }, h("span", { class: "alert-message" }, a.message)),
+        h("span", { class: "alert-time" }, a.since != null ? [since(a.since), " ", counting] : `at ${clock(a.t)}`),
         act
           ? h("button", { class: "ack", type: "button", disabled: waiting,
-              title: a === newest ? "Acknowledge (a)" : "Acknowledge",
+              title: a === top ? "Acknowledge (a, or the banner's own with focus)" : "Acknowledge",
               onclick: () => acknowledge(a.seq) },
-            waiting ? "…" : a.resolved ? "OK" : "Acknowledge",
-            a === newest && !waiting ? h("kbd", null, "a") : null)
+            waiting ? "…" : "Acknowledge", a === top && !waiting ? h("kbd", null, "a") : null)
           : null,
       );
     });
+    if (!v.resolved.length) return banners;
+    const [latest] = v.resolved;
+    const [label] = ALERT_LABELS[latest.kind] || [latest.kind];
+    const more = v.resolved.length - 1;
+    const waiting = v.resolved.some((a) => isPending("acknowledge", a.seq));
+    const line = h(
+      "div",
+      { class: `alert ${latest.kind} resolved collapsed${waiting ? " pending" : ""}`, role: "status",
+        "data-count": v.resolved.length, title: v.resolved.map((a) => `${clock(a.resolved.t)} ${a.resolved.message}`).join("\n") },
+      h("span", { class: "alert-label" }, v.resolved.length > 1 ? `${v.resolved.length} resolved` : "Resolved"),
+      h("span", { class: "alert-text" },
+        h("span", { class: "alert-message" }, latest.resolved.message),
+        h("span", { class: "alert-sub" }, `${label.toLowerCase()} · ${latest.message}${more ? ` · and ${more} more` : ""}`)),
+      h("span", { class: "alert-time" }, `at ${clock(latest.resolved.t)}`),
+      act
+        ? h("button", { class: "ack", type: "button", disabled: waiting, title: "Clear the resolved alerts",
+            onclick: () => { for (const a of v.resolved) acknowledge(a.seq); } },
+          waiting ? "…" : "OK", !v.alerts.length && !waiting ? h("kbd", null, "a") : null)
+        : null,
+    );
+    return [...banners, line];
   }
 
   function drawChecks(v, act) {
     const c = v.next;
     const box = [];
     if (v.ended) {
-      const open = [v.next, ...v.later].filter(Boolean).length;
+      const said = cadenceText(v.cadence);
       box.push(h("div", { class: "next none ended" },
         h("div", { class: "label" }, "Call ended", h("i", { class: "dot", title: "connection" })),
         h("div", { class: "who" }, v.ended.reason),
         h("div", { class: "big" }, clock(v.ended.t)),
-        h("div", { class: "meta" }, open ? `${open} status check${open > 1 ? "s" : ""} still open` : "every status check met")));
+        said ? h("div", { class: "meta cadence" }, said) : null));
       return box;
     }
     if (!c) {
@@ -801,6 +876,7 @@
   function focusKey(el) {
     const owner = el.closest("[data-seq]");
     if (!owner) return null;
+    if (owner === el) return `${el.tagName.toLowerCase()}[data-seq="${CSS.escape(el.getAttribute("data-seq"))}"]`;
     const cls = [...el.classList].map((c) => "." + CSS.escape(c)).join("");
     return `[data-seq="${CSS.escape(owner.getAttribute("data-seq"))}"] ${el.tagName.toLowerCase()}${cls}`;
   }
@@ -818,17 +894,19 @@
     for (const [id, p] of pending) if (p.ackSeq != null && state.lastSeq >= p.ackSeq) pending.delete(id);
     const v = derive(state);
     const act = canAct();
+    const fix = canCorrect();
     const pend = [...pending.values()].map((p) => `${p.action}:${p.ref}`);
     const expanded = [...ui.expanded];
     drawHeader(v);
-    region("alerts", { a: v.alerts, act, pend }, () => drawAlerts(v, act));
-    region("checks", { n: v.next, l: v.later, e: !!v.ended, act, pend }, () => drawChecks(v, act));
+    region("alerts", { a: v.alerts, r: v.resolved, act, pend }, () => drawAlerts(v, act));
+    region("checks", { n: v.next, l: v.later, e: !!v.ended, c: v.ended ? v.cadence : null, act, pend }, () =>
+      drawChecks(v, act));
     if (compact) {
       region("latest", v.latest, () => drawLatest(v));
     } else {
-      region("items", { i: v.items, act, pend, expanded }, () => drawItems(v, act));
-      region("decisions", { d: v.decisions, act, pend, expanded }, () => drawDecisions(v, act));
-      region("ticker", { t: v.transcripts, i: v.interim, act }, () => drawTicker(v, act));
+      region("items", { i: v.items, fix, pend, expanded }, () => drawItems(v, fix));
+      region("decisions", { d: v.decisions, fix, pend, expanded }, () => drawDecisions(v, fix));
+      region("ticker", { t: v.transcripts, i: v.interim, fix }, () => drawTicker(v, fix));
     }
     tick();
   }
@@ -875,7 +953,7 @@
   }
 
   function openEditor(kind, x) {
-    if (!canAct()) return;
+    if (kind === "check" ? !canAct() : !canCorrect()) return;
     const dlg = $("editor");
     const fields = [];
     const field = (name, label, value, hint) => {
@@ -954,6 +1032,9 @@
     setTimeout(() => el.remove(), 6000);
   }
 
+  const LIVE_KEYS = ["a", "A", "r", "s"];
+  const CORRECTION_KEYS = ["d", "u"];
+
   function onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
     if (document.querySelector("dialog[open]")) return;
@@ -961,12 +1042,17 @@
     const v = derive(state);
     if (e.key === "?") {
       $("help").showModal();
+    } else if (LIVE_KEYS.includes(e.key) ? !canAct() : CORRECTION_KEYS.includes(e.key) && !canCorrect()) {
+      // As the buttons: nothing to act on for a viewer, offline, or (a, A, r, s) after the call.
+      if (conn.role !== "commander") toast("This view is read-only.");
+      else if (state.ended && conn.online) toast("The call has ended: alerts and status checks are closed.");
+      else toast("Not connected: the action was not sent.");
     } else if (e.key === "a") {
-      const target = v.alerts.find((a) => !a.resolved && !isPending("acknowledge", a.seq)) ||
-        v.alerts.find((a) => !isPending("acknowledge", a.seq));
+      const target = keyTarget(v);
       if (target) acknowledge(target.seq);
+      else for (const a of v.resolved) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
     } else if (e.key === "A") {
-      for (const a of v.alerts) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
+      for (const a of [...v.alerts, ...v.resolved]) if (!isPending("acknowledge", a.seq)) acknowledge(a.seq);
     } else if (e.key === "r") {
       if (v.next && !isPending(null, v.next.seq)) received(v.next.seq);
     } else if (e.key === "s") {
