@@ -60,7 +60,7 @@ class TranscriberOptions:
     cpu_threads: int = 2
     compute_type: str = "int8"
     prompt_words: int = 40
-    window_floor: float = 10.0
+    window_floor: float = 15.0
     """Seconds: the shortest encoder window. 30 decodes as faster-whisper does (every input padded to 30 s)."""
     window_margin: float = 2.0
     """Seconds of window kept beyond the utterance's end."""
@@ -116,8 +116,7 @@ class Transcriber:
     def __init__(
         self, path: Path, options: TranscriberOptions | None = None, *, interim_path: Path | None = None
     ) -> None:
-        """`interim_path`: a smaller model for text still in progress. Whisper pads every input to 30 s, so
-        an interim costs `base` about 0.55 s here whatever its length; `tiny.en` does it in about 0.27 s."""
+        """`interim_path`: a smaller model for text still in progress, decoded about once a second of speech."""
         self.options = o = options or TranscriberOptions()
         self._model = self._load(path)
         if o.language and o.language != "en" and not self._model.model.is_multilingual:
