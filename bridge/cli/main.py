@@ -24,6 +24,7 @@ import msgspec
 from ..calltime import RATE, clock, local_zone, zone
 from ..errors import BridgeError, UsageError
 from ..events import Session, SessionOptions
+from ..log.lock import FolderLock
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions, language_code
@@ -177,10 +178,13 @@ class _Session:
 
     def abandon(self) -> None:
         """The start failed: leave no empty log (nor a folder this process made for it) behind."""
-        incident = getattr(self, "incident", None)
-        if incident is None or not incident.log.discard():
+        lock: FolderLock | None = getattr(self, "folder_lock", None)
+        if lock is None:
             return
-        if self._created is not None:
+        incident = getattr(self, "incident", None)
+        emptied = incident is None or incident.log.discard()
+        lock.release(remove=True)
+        if emptied and self._created is not None:
             with contextlib.suppress(OSError):  # only if empty: anything else in it is not ours to remove
                 self._created.rmdir()
 
@@ -197,10 +201,16 @@ class _Session:
         self.resumption: resume.Resumption | None = None
         self.running: Pipeline | None = None
         contents = None
-        if getattr(args, "resume", None) is not None:
+        resuming = getattr(args, "resume", None) is not None
+        if resuming:
             if out is not None and out.resolve() != args.resume.resolve():
                 raise UsageError("--resume continues the incident in its own folder; leave out --out")
             out = args.resume
+        out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        self._created = None if out.exists() else out
+        # Before anything is read or written: one writer per incident, or two tear each other's log.
+        self.folder_lock = FolderLock(out)
+        if resuming:
             contents = resume.read(out)
             resume.plan(contents, now=time.time())  # a finished incident is refused before anything loads
             _logged_options(args, contents.session)
@@ -218,7 +228,6 @@ class _Session:
         logged_roster: list[str] | None = getattr(args, "roster", None)
         self.roster = logged_roster if logged_roster is not None else _read_vocab(args.vocab) if args.vocab else []
         self.model = resolve_whisper(args.model) if audio else None
-        out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
         if contents is None and (out / "events.jsonl").exists():
             raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
         self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns, args.understanding)
@@ -237,7 +246,6 @@ class _Session:
             silence_after=args.silence_after, quiet_after=args.quiet_after, mitigation_after=args.mitigation_after
         )
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
-        self._created = None if out.exists() else out
         self.incident = Incident(
             EventLog(out / "events.jsonl", after=contents),
             sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else ())],
@@ -334,6 +342,7 @@ class _Session:
         if self.feed is not None:
             _serve_until_interrupted(self.feed)
         self.incident.close()
+        self.folder_lock.release()
         log_path = self.incident.log.path
         what = "interrupted" if end.reason == "interrupted" else "done"
         print(
