@@ -163,6 +163,9 @@ class _Session:
     def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
         self._created: Path | None = None
         """The incident folder, when this process created it: removed again if the start fails."""
+        # An outage's call is sensitive: everything this session creates (the folder, its log, the archive, the
+        # drafts, kept audio, whatever library writes it) is for its owner alone, whatever the caller's umask.
+        os.umask(0o077)
         try:
             self._start(args, out=out, audio=audio, live=live)
         except BaseException:
