@@ -29,7 +29,7 @@ from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
-from .terminal import Terminal
+from .terminal import Terminal, printable
 
 if TYPE_CHECKING:
     from ..language.extraction import Use
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     except BridgeError as e:
-        print(f"bridge: error: {e}", file=sys.stderr)
+        print(f"bridge: error: {printable(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("bridge: interrupted", file=sys.stderr)
@@ -343,7 +343,10 @@ class _Session:
         """The call is over: serve the views until Ctrl-C if asked, close the log, say where it all is."""
         self.show.clear()
         if self.feed is not None:
-            _serve_until_interrupted(self.feed)
+            if end.reason == "interrupted":  # one Ctrl-C or SIGTERM stops everything, not just the replay
+                self.feed.stop()
+            else:
+                _serve_until_interrupted(self.feed)
         self.incident.close()
         self.folder_lock.release()
         log_path = self.incident.log.path

@@ -3,6 +3,7 @@ alerts as they come due, and a progress bar on stderr when faster than real time
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -10,7 +11,19 @@ from typing import Any
 
 from ..calltime import clock
 
-__all__ = ["Terminal"]
+__all__ = ["Terminal", "printable"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written out (`\\x1b`): words from a transcript, a speaker's name
+    or a file must not move the cursor, recolour or retitle the terminal, or break a one-line message."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _say(line: str, *, err: bool = False, end: str = "\n") -> None:
+    print(printable(line), end=end, file=sys.stderr if err else sys.stdout, flush=True)
 
 
 class Terminal:
@@ -45,38 +58,36 @@ class Terminal:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if isinstance(event, Transcript):
             who = f"{event.speaker}: " if event.speaker else ""
-            print(f"[{clock(event.start, tenths=True)}] {who}{event.text}", flush=True)
+            _say(f"[{clock(event.start, tenths=True)}] {who}{event.text}")
         elif isinstance(event, Decision):
-            print(f"          DECISION  {event.text}", flush=True)
+            _say(f"          DECISION  {event.text}")
         elif isinstance(event, ActionItem):
             self._tasks[event.seq] = f"{event.owner or 'someone'}: {event.task}"
             due = f" (due {clock(event.due, tenths=True)})" if event.due is not None else ""
-            print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
+            _say(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}")
         elif isinstance(event, StatusCheck):
-            print(
-                f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}",
-                flush=True,
-            )
+            _say(f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}")
         elif isinstance(event, Alert):
-            print(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}")
         elif isinstance(event, AlertCleared):
-            print(f"[{clock(event.t, tenths=True)}] cleared: {event.message}", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] cleared: {event.message}")
         elif isinstance(event, CheckMet) and event.late:
-            print(f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late")
         elif isinstance(event, ItemDone):
             # The rule of corrections.done, as the overlay and the post-mortem show it.
             task = self._tasks.get(event.ref, f"action item {event.ref}")
             who = event.by or "the bridge"
-            print(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})")
         elif isinstance(event, Correction) and event.action in ("done", "reopen", "restore", "dismiss"):
             task = self._tasks.get(event.ref, f"event {event.ref}")
             what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
             who = "the commander" if event.by == "commander" else event.by
-            print(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})")
         elif isinstance(event, Notice):
-            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
+            _say(f"bridge: {event.level}: {event.message}", err=True)
         elif isinstance(event, Interim) and sys.stdout.isatty():
-            print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
+            line = printable(f"  … {event.text}")[: shutil.get_terminal_size().columns - 1]
+            print(line, end="\r", flush=True)
 
     def summary(self) -> str:
         c = self.counts

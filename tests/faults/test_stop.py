@@ -91,3 +91,29 @@ def test_sigterm_ends_the_call_at_the_time_reached(tmp_path: Path, source: Calla
     assert reached - 1.0 <= end["t"] <= reached + 0.5, (end, reached)  # type: ignore[operator]
     assert all(e["t"] <= end["t"] for e in logged), [e for e in logged if e["t"] > end["t"]]  # type: ignore[operator]
     assert not [e for e in logged if e["type"] == "alert"]
+
+
+def test_one_sigterm_ends_a_served_replay_and_its_feed(tmp_path: Path) -> None:
+    out = tmp_path / "incident"
+    log = out / "events.jsonl"
+    process = subprocess.Popen(
+        [*BRIDGE, "replay", *jsonl(tmp_path), "--speed", "1", "--serve", "--port", "0", "--out", str(out)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    try:
+        stdout, stderr = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"still serving after one SIGTERM: {process.communicate()}") from None
+    assert process.returncode == 130, stderr
+    assert "overlay: http://127.0.0.1:" in stdout
+    assert events(log)[-1]["type"] == "end"
