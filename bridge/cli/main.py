@@ -84,6 +84,10 @@ def _serve_until_interrupted(feed: Any) -> None:
         feed.stop()
 
 
+def _warn(message: str) -> None:
+    print(f"bridge: warning: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -250,8 +254,8 @@ class _Session:
         )
         self.show = Terminal(live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live)
         self.incident = Incident(
-            EventLog(out / "events.jsonl", after=contents),
-            sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else ())],
+            EventLog(out / "events.jsonl", after=contents, warn=_warn),
+            sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else (), warn=_warn)],
             extractor=self.extractor,
             monitor=Monitor(self.monitor_options),
         )
@@ -356,6 +360,13 @@ class _Session:
             f"{self.show.summary()}; "
             f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
         )
+        if lost := self.incident.log.unwritten:
+            print(
+                f"bridge: error: the last {lost} events of this call could not be written to {log_path} (the disk "
+                "is still full or failing) and are lost; the log holds everything before them",
+                file=sys.stderr,
+            )
+            return 1
         failed = self.running.failed if self.running is not None else 0
         if failed and not self.incident.transcripts:
             print(
