@@ -475,16 +475,22 @@ def replay_transcript(
     speed: float | None = None,
     started: float | None = None,
 ) -> SessionEnd:
-    """A transcript instead of audio: the same events, timers and log, on the transcript's call times."""
+    """A transcript instead of audio: the same events, timers and log, on the transcript's call times.
+
+    Paced, call time runs with the clock (times `speed`); stopped (Ctrl-C, SIGTERM), the call ends at the
+    call time reached, never at the transcript's end: what it holds beyond was not heard, and the timers
+    must not count silence through it."""
     started = started if started is not None else time.time()
     session_event(incident, started=started, model=None, source=source, options=options)
-    clock = time.monotonic()
-    reason = "finished"
+    begun = time.monotonic()
+    reason, reached = "finished", utterances[-1].end if utterances else 0.0
+    heard = upto = 0.0  # the end of the last utterance handed on; of the one waited for or being handed on
     try:
         for u in utterances:
+            upto = u.end
             if speed is not None:
-                time.sleep(max(0.0, clock + u.end / speed - time.monotonic()))
-            incident.call_time = u.end
+                time.sleep(max(0.0, begun + u.end / speed - time.monotonic()))
+            heard = incident.call_time = u.end
             incident.advance(u.start)
             incident.transcript(
                 Transcript(
@@ -497,5 +503,7 @@ def replay_transcript(
                 )
             )
     except KeyboardInterrupt:
-        reason = "interrupted"
-    return incident.end(utterances[-1].end if utterances else 0.0, reason)
+        reason, reached = "interrupted", heard
+        if speed is not None:  # stopped while waiting for the next utterance: the clock says how far it got
+            reached = max(heard, min(upto, (time.monotonic() - begun) * speed))
+    return incident.end(reached, reason)

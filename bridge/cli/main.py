@@ -24,11 +24,12 @@ import msgspec
 from ..calltime import RATE, clock, local_zone, zone
 from ..errors import BridgeError, UsageError
 from ..events import Session, SessionOptions
+from ..log.lock import FolderLock
 from ..monitor import MonitorOptions
 from ..speech.segmenter import SegmenterOptions
 from ..speech.transcriber import TranscriberOptions, language_code
 from .arguments import parser as _parser
-from .terminal import Terminal, colour_for
+from .terminal import Terminal, colour_for, printable
 
 if TYPE_CHECKING:
     from ..language.extraction import Use
@@ -83,6 +84,10 @@ def _serve_until_interrupted(feed: Any) -> None:
         feed.stop()
 
 
+def _warn(message: str) -> None:
+    print(f"bridge: warning: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -128,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     except BridgeError as e:
-        print(f"bridge: error: {e}", file=sys.stderr)
+        print(f"bridge: error: {printable(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("bridge: interrupted", file=sys.stderr)
@@ -166,6 +171,9 @@ class _Session:
     def __init__(self, args: argparse.Namespace, *, out: Path | None, audio: bool, live: bool = False) -> None:
         self._created: Path | None = None
         """The incident folder, when this process created it: removed again if the start fails."""
+        # An outage's call is sensitive: everything this session creates (the folder, its log, the archive, the
+        # drafts, kept audio, whatever library writes it) is for its owner alone, whatever the caller's umask.
+        os.umask(0o077)
         try:
             self._start(args, out=out, audio=audio, live=live)
         except BaseException:
@@ -181,10 +189,13 @@ class _Session:
 
     def abandon(self) -> None:
         """The start failed: leave no empty log (nor a folder this process made for it) behind."""
-        incident = getattr(self, "incident", None)
-        if incident is None or not incident.log.discard():
+        lock: FolderLock | None = getattr(self, "folder_lock", None)
+        if lock is None:
             return
-        if self._created is not None:
+        incident = getattr(self, "incident", None)
+        emptied = incident is None or incident.log.discard()
+        lock.release(remove=True)
+        if emptied and self._created is not None:
             with contextlib.suppress(OSError):  # only if empty: anything else in it is not ours to remove
                 self._created.rmdir()
 
@@ -201,10 +212,16 @@ class _Session:
         self.resumption: resume.Resumption | None = None
         self.running: Pipeline | None = None
         contents = None
-        if getattr(args, "resume", None) is not None:
+        resuming = getattr(args, "resume", None) is not None
+        if resuming:
             if out is not None and out.resolve() != args.resume.resolve():
                 raise UsageError("--resume continues the incident in its own folder; leave out --out")
             out = args.resume
+        out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        self._created = None if out.exists() else out
+        # Before anything is read or written: one writer per incident, or two tear each other's log.
+        self.folder_lock = FolderLock(out)
+        if resuming:
             contents = resume.read(out)
             resume.plan(contents, now=time.time())  # a finished incident is refused before anything loads
             _logged_options(args, contents.session)
@@ -222,7 +239,6 @@ class _Session:
         logged_roster: list[str] | None = getattr(args, "roster", None)
         self.roster = logged_roster if logged_roster is not None else _read_vocab(args.vocab) if args.vocab else []
         self.model = resolve_whisper(args.model) if audio else None
-        out = out or Path("incidents") / datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
         if contents is None and (out / "events.jsonl").exists():
             raise UsageError(f"{out / 'events.jsonl'} already exists; choose another --out folder")
         self.extractor = _extractor(resolve_spacy(), self.roster, args.patterns, args.understanding)
@@ -244,10 +260,9 @@ class _Session:
             live=sys.stderr.isatty() and getattr(args, "speed", None) != 1 and not live,
             colour=colour_for(sys.stdout, os.environ),
         )
-        self._created = None if out.exists() else out
         self.incident = Incident(
-            EventLog(out / "events.jsonl", after=contents),
-            sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else ())],
+            EventLog(out / "events.jsonl", after=contents, warn=_warn),
+            sinks=[self.show, DraftWriter(out, history=contents.events if contents is not None else (), warn=_warn)],
             extractor=self.extractor,
             monitor=Monitor(self.monitor_options),
         )
@@ -339,8 +354,12 @@ class _Session:
         """The call is over: serve the views until Ctrl-C if asked, close the log, say where it all is."""
         self.show.clear()
         if self.feed is not None:
-            _serve_until_interrupted(self.feed)
+            if end.reason == "interrupted":  # one Ctrl-C or SIGTERM stops everything, not just the replay
+                self.feed.stop()
+            else:
+                _serve_until_interrupted(self.feed)
         self.incident.close()
+        self.folder_lock.release()
         log_path = self.incident.log.path
         what = "interrupted" if end.reason == "interrupted" else "done"
         print(
@@ -348,6 +367,13 @@ class _Session:
             f"{self.show.summary()}; "
             f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
         )
+        if lost := self.incident.log.unwritten:
+            print(
+                f"bridge: error: the last {lost} events of this call could not be written to {log_path} (the disk "
+                "is still full or failing) and are lost; the log holds everything before them",
+                file=sys.stderr,
+            )
+            return 1
         failed = self.running.failed if self.running is not None else 0
         if failed and not self.incident.transcripts:
             print(

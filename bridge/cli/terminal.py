@@ -6,6 +6,7 @@ and never when `NO_COLOR` is set to anything (https://no-color.org) or `TERM` is
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 
 from ..calltime import clock
 
-__all__ = ["Terminal", "colour_for"]
+__all__ = ["Terminal", "colour_for", "printable"]
 
 _RED, _GREEN, _YELLOW, _RESET = "\033[1;31m", "\033[32m", "\033[33m", "\033[0m"
 
@@ -27,6 +28,19 @@ def colour_for(stream: TextIO, environ: Mapping[str, str]) -> bool:
         return stream.isatty()
     except ValueError:  # a closed stream
         return False
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written out (`\\x1b`): words from a transcript, a speaker's name
+    or a file must not move the cursor, recolour or retitle the terminal, or break a one-line message."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _say(line: str, *, err: bool = False, end: str = "\n") -> None:
+    print(printable(line), end=end, file=sys.stderr if err else sys.stdout, flush=True)
 
 
 class Terminal:
@@ -62,39 +76,38 @@ class Terminal:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if isinstance(event, Transcript):
             who = f"{event.speaker}: " if event.speaker else ""
-            print(f"[{clock(event.start, tenths=True)}] {who}{event.text}", flush=True)
+            _say(f"[{clock(event.start, tenths=True)}] {who}{event.text}")
         elif isinstance(event, Decision):
-            print(f"          DECISION  {event.text}", flush=True)
+            _say(f"          DECISION  {event.text}")
         elif isinstance(event, ActionItem):
             self._tasks[event.seq] = f"{event.owner or 'someone'}: {event.task}"
             due = f" (due {clock(event.due, tenths=True)})" if event.due is not None else ""
-            print(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}", flush=True)
+            _say(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}")
         elif isinstance(event, StatusCheck):
-            print(
-                f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}",
-                flush=True,
-            )
+            _say(f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}")
         elif isinstance(event, Alert):
-            print(self.paint(_RED, f"[{clock(event.t, tenths=True)}] ALERT   {event.message}"), flush=True)
+            print(self.paint(_RED, printable(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}")), flush=True)
         elif isinstance(event, AlertCleared):
-            print(self.paint(_GREEN, f"[{clock(event.t, tenths=True)}] cleared: {event.message}"), flush=True)
+            cleared = f"[{clock(event.t, tenths=True)}] cleared: {event.message}"
+            print(self.paint(_GREEN, printable(cleared)), flush=True)
         elif isinstance(event, CheckMet) and event.late:
             late = f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late"
-            print(self.paint(_YELLOW, late), flush=True)
+            print(self.paint(_YELLOW, printable(late)), flush=True)
         elif isinstance(event, ItemDone):
             # The rule of corrections.done, as the overlay and the post-mortem show it.
             task = self._tasks.get(event.ref, f"action item {event.ref}")
             who = event.by or "the bridge"
-            print(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})")
         elif isinstance(event, Correction) and event.action in ("done", "reopen", "restore", "dismiss"):
             task = self._tasks.get(event.ref, f"event {event.ref}")
             what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
             who = "the commander" if event.by == "commander" else event.by
-            print(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})", flush=True)
+            _say(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})")
         elif isinstance(event, Notice):
-            print(f"bridge: {event.level}: {event.message}", file=sys.stderr)
+            _say(f"bridge: {event.level}: {event.message}", err=True)
         elif isinstance(event, Interim) and sys.stdout.isatty():
-            print(f"  … {event.text}"[: shutil.get_terminal_size().columns - 1], end="\r", flush=True)
+            line = printable(f"  … {event.text}")[: shutil.get_terminal_size().columns - 1]
+            print(line, end="\r", flush=True)
 
     def paint(self, colour: str, line: str) -> str:
         return f"{colour}{line}{_RESET}" if self.colour else line

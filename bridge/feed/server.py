@@ -154,6 +154,11 @@ class Feed:
         burst: float = 20.0,
         close_timeout: float = 5.0,
     ) -> None:
+        if share and is_loopback(host):
+            raise UsageError(
+                f"--share {host} is a loopback address, which no other machine reaches, and the overlay serves this "
+                "machine without it; to share the feed give an address others reach (e.g. --share 0.0.0.0)"
+            )
         if not share and not is_loopback(host):
             raise UsageError(f"{host} is not a loopback address; share the feed to serve other machines (--share)")
         self._incident = None if isinstance(incident, LogContents) else incident

@@ -3,10 +3,17 @@
 Each event is one line, written and flushed as it is appended, so a killed process loses nothing the
 operating system has seen; the file is fsynced at least once a second, so a crash of the machine loses at
 most the last second. Readers tolerate a torn last line.
+
+A disk that fills up (or fails: EIO) does not end the call. A line that could not be written whole is cut
+off again, so the file keeps only whole events; what could not be written is kept in memory, in order,
+and written when a retry finds room (1 s, doubling to 30 s, on the next append or sync). The trouble is
+said once through `warn`, and so is its end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import time
@@ -27,6 +34,9 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 
 _encoder = msgspec.json.Encoder()
+_DISK_TROUBLE = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
+RETRY_FIRST, RETRY_MAX = 1.0, 30.0
+"""Seconds before the first retry of a log the disk refused, and the most the wait doubles to."""
 _decoder = msgspec.json.Decoder(LoggedEvent)
 
 
@@ -43,13 +53,15 @@ class EventLog:
         clock: Callable[[], float] = time.time,
         sync_interval: float = 1.0,
         after: LogContents | None = None,
+        warn: Callable[[str], None] = log.warning,
     ) -> None:
         self.path = path
         self._clock = clock
         self._sync_interval = sync_interval
+        self._warn = warn
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(path, "xb" if after is None else "r+b")  # noqa: SIM115 - held open for the life of the log
+            self._file = open(path, "xb" if after is None else "r+b", buffering=0)  # noqa: SIM115 - held open for the life of the log
         except FileExistsError:
             raise LogError(f"{path} already exists; choose another --out folder") from None
         except OSError as e:
@@ -57,10 +69,17 @@ class EventLog:
             raise LogError(f"cannot {verb} the event log {path}: {e.strerror}") from None
         self._seq = 0
         self._new = after is None
+        self._whole = 0
+        """Bytes of the file that are whole lines: where the next line goes, and what a failed write is cut to."""
+        self._unwritten: list[bytes] = []
+        """Lines stamped but not yet in the file (the disk refused them), in order."""
+        self._retry_at = 0.0
+        self._retry_after = RETRY_FIRST
+        self._trouble: str | None = None
         if after is not None:
-            whole = self._file.read().rfind(b"\n") + 1
-            self._file.truncate(whole)
-            self._file.seek(whole)
+            self._whole = self._file.read().rfind(b"\n") + 1
+            self._file.truncate(self._whole)
+            self._file.seek(self._whole)
             os.fsync(self._file.fileno())
             self._seq = after.events[-1].seq
         self._dirty = False
@@ -70,22 +89,71 @@ class EventLog:
     def last_seq(self) -> int:
         return self._seq
 
+    @property
+    def unwritten(self) -> int:
+        """Events logged (in memory, in order) that the disk has not taken yet."""
+        return len(self._unwritten)
+
     def append(self, event: E) -> E:
         event = msgspec.structs.replace(event, seq=self._seq + 1, wall=round(self._clock(), 3))
-        self._file.write(_encoder.encode(event) + b"\n")
-        self._file.flush()
-        self._seq += 1  # only once written: a failed write leaves no gap
-        self._dirty = True
+        line = _encoder.encode(event) + b"\n"
+        self._seq += 1
+        self._unwritten.append(line)
+        if len(self._unwritten) == 1 or self._clock() >= self._retry_at:
+            self._write()
         self.sync_if_due()
         return event
 
+    def _write(self) -> bool:
+        """Write the lines waiting, in order; whether all went in. A line the disk refused is cut off again."""
+        fd = self._file.fileno()
+        while self._unwritten:
+            line = self._unwritten[0]
+            try:
+                done = 0
+                while done < len(line):
+                    done += os.pwrite(fd, line[done:], self._whole + done)
+            except OSError as e:
+                if e.errno not in _DISK_TROUBLE:
+                    raise
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self._whole)  # only whole events stay in the file
+                self._troubled(e)
+                return False
+            self._whole += len(line)
+            self._unwritten.pop(0)
+            self._dirty = True
+        if self._trouble is not None:
+            self._warn(f"the event log {self.path} is written again; the events kept in memory are in it")
+            self._trouble, self._retry_after = None, RETRY_FIRST
+        return True
+
+    def _troubled(self, error: OSError) -> None:
+        self._retry_at = self._clock() + self._retry_after
+        self._retry_after = min(RETRY_MAX, self._retry_after * 2)
+        if self._trouble is None:
+            self._trouble = error.strerror or str(error)
+            self._warn(
+                f"cannot write the event log {self.path} ({self._trouble}); the call goes on and its events are "
+                "kept in memory and written when there is room: free space on that disk (old incidents, recordings)"
+            )
+
     def sync_if_due(self) -> None:
-        """fsync when there is unsynced data older than the interval; call this often."""
+        """fsync when there is unsynced data older than the interval, and retry lines the disk refused when
+        their wait is over; call this often."""
+        if self._unwritten and self._clock() >= self._retry_at:
+            self._write()
         if self._dirty and self._clock() - self._synced_at >= self._sync_interval:
             self.sync()
 
     def sync(self) -> None:
-        os.fsync(self._file.fileno())
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as e:
+            if e.errno not in _DISK_TROUBLE:
+                raise
+            self._troubled(e)
+            return
         self._dirty = False
         self._synced_at = self._clock()
 
@@ -94,7 +162,11 @@ class EventLog:
         return self._file.closed
 
     def close(self) -> None:
+        """Write what is waiting (one last try if the disk refused it: `unwritten` says what was lost), sync,
+        close."""
         if not self._file.closed:
+            if self._unwritten:
+                self._write()
             self.sync()
             self._file.close()
 

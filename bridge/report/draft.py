@@ -7,7 +7,8 @@ without being asked for, so it lives here as a sink the command line wires in, n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import cast
 
@@ -19,13 +20,19 @@ __all__ = ["DraftWriter"]
 
 NAME = "postmortem.md"
 
+log = logging.getLogger(__name__)
+
 
 class DraftWriter:
     """Give it every event the incident emits (`incident.add_sink(writer)`); it keeps the logged ones."""
 
-    def __init__(self, folder: Path, history: Iterable[Event] = ()) -> None:
-        """`history`: what the log already holds (a resumed incident), so the draft covers all of it."""
+    def __init__(
+        self, folder: Path, history: Iterable[Event] = (), *, warn: Callable[[str], None] = log.warning
+    ) -> None:
+        """`history`: what the log already holds (a resumed incident), so the draft covers all of it. A draft
+        that cannot be written (a full disk) is said through `warn`; the log is what counts."""
         self.path = folder / NAME
+        self._warn = warn
         self._events: list[LoggedEvent] = [cast(LoggedEvent, e) for e in history if not isinstance(e, Interim)]
         self._ended = any(isinstance(e, SessionEnd) for e in self._events)
 
@@ -35,4 +42,8 @@ class DraftWriter:
         self._events.append(cast(LoggedEvent, event))  # every other event an incident emits is logged
         self._ended = self._ended or isinstance(event, SessionEnd)
         if self._ended:
-            self.path.write_text(to_markdown(build(self._events)))
+            try:
+                self.path.write_text(to_markdown(build(self._events)))
+            except OSError as e:
+                self.path.unlink(missing_ok=True)  # half a draft would pass for the whole of it
+                self._warn(f"cannot write the post-mortem draft {self.path} ({e.strerror}); `bridge timeline` makes it")

@@ -15,6 +15,7 @@ still 3, so a retranscription with the same model would not give the same text. 
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -175,19 +176,23 @@ def write_chunk(folder: Path, start: int, audio: np.ndarray) -> Path:
 
 
 def _write_wav(path: Path, audio: np.ndarray) -> None:
+    # Encoded in memory, then written: a disk that refuses a write inside PyAV's own I/O callbacks makes it
+    # print tracebacks it then drops, where a plain write raises one OSError the caller can say in a line.
     channels = audio.shape[0]
+    encoded = io.BytesIO()
+    with av.open(encoded, "w", format="wav") as container:
+        stream = container.add_stream("pcm_f32le", rate=RATE, layout=_layout(channels))
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(audio.T.reshape(1, -1)), format="flt", layout=_layout(channels)
+        )
+        frame.sample_rate = RATE
+        frame.pts = 0
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
     with open(path, "wb") as f:
-        with av.open(f, "w", format="wav") as container:
-            stream = container.add_stream("pcm_f32le", rate=RATE, layout=_layout(channels))
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(audio.T.reshape(1, -1)), format="flt", layout=_layout(channels)
-            )
-            frame.sample_rate = RATE
-            frame.pts = 0
-            for packet in stream.encode(frame):
-                container.mux(packet)
-            for packet in stream.encode(None):
-                container.mux(packet)
+        f.write(encoded.getbuffer())
         f.flush()
         os.fsync(f.fileno())
 

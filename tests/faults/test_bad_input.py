@@ -86,6 +86,8 @@ OPTIONS: list[tuple[str, Make, int, list[str]]] = [
     ("channel-without-name", replay("--channel", "0"), ERROR, ["--channel 0"]),
     ("vocab-missing", replay("--vocab", "nowhere.txt"), ERROR, ["--vocab"]),
     ("unknown-option", replay("--bogus"), USAGE, ["--bogus"]),
+    ("share-loopback", replay("--serve", "--share", "127.0.0.2", source=transcript), ERROR, ["loopback"]),
+    ("share-loopback-v6", replay("--serve", "--share", "::1", source=transcript), ERROR, ["--share ::1"]),
     ("missing-file", lambda tmp: ["replay", str(tmp / "missing.wav")], ERROR, ["no such file"]),
     ("not-audio", lambda tmp: ["replay", text_file("notes.txt", "hello\n")(tmp)], ERROR, ["not audio"]),
 ]
@@ -134,7 +136,7 @@ TRANSCRIPTS: list[tuple[str, Make, int, list[str]]] = [
 )
 def test_bad_input_is_one_line_and_leaves_no_folder(tmp_path: Path, make: Make, code: int, words: list[str]) -> None:
     out = tmp_path / "incident"
-    done = run_bridge(*make(tmp_path), "--out", str(out), input="")
+    done = run_bridge(*make(tmp_path), "--out", str(out), input="", timeout=120)  # a refusal never serves on
     assert_refused(done, code, *words)
     assert not out.exists()
 
