@@ -1,40 +1,93 @@
-"""Streaming voice activity: the Silero model that faster-whisper ships, fed 32 ms at a time.
+"""Streaming voice activity: the Silero model that faster-whisper ships, fed 32 ms at a time, with an energy
+detector beside it for band-limited audio.
 
 faster-whisper runs Silero over a whole file at once; here the recurrent state and the 64-sample context
 are carried from call to call, so a stream cut into blocks of any size gets the probabilities the whole
 file would.
+
+Silero is deaf to much radio and narrow-band phone speech: on the Apollo 11 air-ground recording it gave
+"Go ahead" a speech probability of 0.2 and "Okay, no problem" 0.00 while hiss between transmissions
+reached 0.7, and the segmenter passed 6 of its 15 transmissions. Such audio has next to no energy above
+4 kHz, so once a call proves band-limited, a window whose level rises well above the call's noise floor
+counts as speech too; what is only noise is then the transcriber's to refuse (its no-speech guards).
+Wideband audio is left to Silero alone.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["WINDOW", "SileroVad", "Vad"]
+__all__ = ["WINDOW", "EnergyRise", "SileroVad", "Vad"]
 
 WINDOW = 512
 """Samples per probability at 16 kHz (32 ms)."""
 _CONTEXT = 64
+_HANN = np.hanning(WINDOW)
 
 Vad = Callable[[np.ndarray], np.ndarray]
 """Voice activity: audio (a multiple of WINDOW samples) in, a speech probability per window out, with
 whatever state it needs carried from call to call."""
 
 
+class EnergyRise:
+    """Speech probability from loudness above the noise floor, and whether the audio is band-limited.
+
+    Pure and sequential: each window is judged on the windows before it, so any cut of a stream into blocks
+    gets the same answer."""
+
+    def __init__(
+        self, *, rise: float = 15.0, width: float = 3.0, floor_seconds: float = 30.0, band_share: float = 1e-6
+    ) -> None:
+        """`rise`: dB above the floor (the 5th percentile of the last `floor_seconds`) at which a window is
+        even odds speech, `width` dB the slope; `band_share`: the share of energy above 4 kHz below which
+        the audio is band-limited, judged once a second of loud windows has been heard. Measured on loud
+        windows (Hann-windowed): Apollo radio 2e-11, phone renders 1e-8; wideband speech 4e-5 (JFK, 1961)
+        to 0.1, an 8-kHz telephony corpus (OSR, which Silero hears) 8e-4."""
+        self._rise, self._width, self._share = rise, width, band_share
+        self._levels: deque[float] = deque(maxlen=round(floor_seconds * 16000 / WINDOW))
+        self._high = self._total = 0.0
+        self._loud = 0
+        self.band_limited = False
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        """`windows`: (n, WINDOW) float audio. The speech probability of each, from its level alone."""
+        power = np.abs(np.fft.rfft(windows * _HANN, axis=1)) ** 2
+        high = power[:, WINDOW * 4000 // 16000 :].sum(axis=1)
+        total = power.sum(axis=1)
+        levels = 10 * np.log10(np.mean(np.square(windows, dtype=np.float64), axis=1) + 1e-12)
+        out = np.zeros(len(windows), dtype=np.float32)
+        for i, level in enumerate(levels):
+            floor = float(np.percentile(self._levels, 5)) if self._levels else level
+            self._levels.append(float(level))
+            above = float(level) - floor - self._rise
+            out[i] = 1 / (1 + np.exp(-above / self._width))
+            if above > 0:
+                self._loud += 1
+                self._high += float(high[i])
+                self._total += float(total[i])
+            if self._loud >= 16000 // WINDOW:
+                self.band_limited = self._high < self._share * self._total
+        return out
+
+
 class SileroVad:
     """Speech probability per 512-sample window; keeps its state between calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, band_limited_fallback: bool = True) -> None:
         from faster_whisper.vad import get_vad_model
 
         self._session = get_vad_model().session
+        self._fallback = band_limited_fallback
         self.reset()
 
     def reset(self) -> None:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_CONTEXT, dtype=np.float32)
+        self._energy = EnergyRise() if self._fallback else None
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         """Probabilities for `audio`, whose length must be a multiple of WINDOW."""
@@ -45,4 +98,9 @@ class SileroVad:
         batch = np.ascontiguousarray(np.concatenate([contexts, windows], axis=1), dtype=np.float32)
         out, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
         self._context = windows[-1, -_CONTEXT:].copy()
-        return np.asarray(out, dtype=np.float32).reshape(-1)
+        speech = np.asarray(out, dtype=np.float32).reshape(-1)
+        if self._energy is not None:
+            energy = self._energy(windows)
+            if self._energy.band_limited:
+                speech = np.maximum(speech, energy)
+        return speech

@@ -92,3 +92,16 @@ def test_a_fitted_window_hears_what_the_30_second_one_does(transcriber: Transcri
         fitted = transcriber.transcribe(clip).text
         assert transcriber._model.frames < 3000
         assert fitted and wer(padded.transcribe(clip).text, fitted) <= 0.1, fitted
+
+
+@pytest.mark.slow
+def test_noise_bursts_on_a_phone_line_give_no_words(transcriber: Transcriber) -> None:
+    """What the band-limited fallback lets through when no one speaks: clicks and hiss bursts, 300-3400 Hz."""
+    rng = np.random.default_rng(5)
+    for seconds in (0.5, 2, 6):
+        n = int(16000 * seconds)
+        spectrum = np.fft.rfft(rng.normal(0, 0.05, n))
+        freqs = np.fft.rfftfreq(n, 1 / 16000)
+        spectrum[(freqs < 300) | (freqs > 3400)] = 0
+        result = transcriber.transcribe(np.fft.irfft(spectrum, n).astype(np.float32))
+        assert result.text == "", result.text
