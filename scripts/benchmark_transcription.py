@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark the spine: streaming transcription against offline faster-whisper on the same audio.
 
-For each call (the bundled sample and the rendered development calls in ../shared/calls), in one run:
+For each call (the bundled sample and the rendered development calls in ../shared/calls, and with --real the
+real recordings of ../shared/data/real that have a transcript), in one run:
 - offline: faster-whisper over the whole file, VAD on, its default beam (the baseline);
 - `bridge replay --speed max` in a subprocess: wall time, peak memory, WER;
 - a real-time replay in this process: delay from the end of each spoken line to its final transcript
-  event, and from any moment of speech to the first text (interim or final) that covers it.
+  event, and from any moment of speech to the first text (interim or final) that covers it (real recordings:
+  only those whose transcript is timed).
 
-Usage: scripts/benchmark_transcription.py [--model base] [--no-realtime] [CALL ...]
+Usage: scripts/benchmark_transcription.py [--model base] [--no-realtime] [--real] [CALL ...]
 Calls are rendered into .cache/calls/ on first use (needs sox and hibari-tts: scripts/setup).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,6 +44,42 @@ from bridge.speakers.attribution import Speakers  # noqa: E402
 from bridge.speech.transcriber import Transcriber, TranscriberOptions  # noqa: E402
 from bridge.speech.vad import SileroVad  # noqa: E402
 from bridge.weights import resolve_spacy, resolve_whisper  # noqa: E402
+
+REAL = ROOT.parent / "shared" / "data" / "real"
+_TIMED = re.compile(r"\[\s*([\d.]+)\s*-\s*([\d.]+)\]\s*[^:]+:\s*(.*)")
+
+
+def real_recordings() -> list[Call]:
+    """The real recordings with a transcript: timed lines where it has them (pyannote's sample; Apollo 11's,
+    a silver transcript by Whisper large), else one untimed line (times 0) per line of text. The stereo
+    recording is left out: its two channels talk at once, so no one order of their words is the reference."""
+    asr, out = REAL / "audio_asr", []
+    silver = json.loads((asr / "apollo11_air_ground.whisper-large.segments.json").read_text())["segments"]
+    out.append(Call("apollo11 (silver ref)", asr / "apollo11_air_ground.mp3", silver, 89.0))
+    for path in [
+        REAL / "audio_diarization" / "pyannote_sample.txt",
+        REAL / "audio_diarization" / "picovoice_leopard_diarization_test.txt",
+    ]:
+        lines: list[dict[str, object]] = []
+        for text in path.read_text().splitlines():
+            timed = _TIMED.match(text)
+            if timed:
+                lines.append({"start": float(timed[1]), "end": float(timed[2]), "text": timed[3]})
+            elif text.strip():
+                lines.append({"start": 0.0, "end": 0.0, "text": text.split(":", 1)[-1].strip()})
+        out.append(Call(path.stem[:20], path.with_suffix(".wav"), lines, 0.0))
+    for path in [asr / "OSR_us_000_0034_8k.wav", asr / "jfk.wav", asr / "picovoice_leopard_test.wav"]:
+        out.append(
+            Call(path.stem[:20], path, [{"start": 0.0, "end": 0.0, "text": path.with_suffix(".txt").read_text()}], 0.0)
+        )
+    for path in sorted((asr / "librivox_pocketsphinx").glob("*.wav")):
+        text = path.with_suffix(".txt").read_text()
+        out.append(Call("librivox-" + path.stem[-4:], path, [{"start": 0.0, "end": 0.0, "text": text}], 0.0))
+    return out
+
+
+def seconds(call: Call) -> float:
+    return max(block.end for block in open_source(str(call.audio)).blocks()) / 16000
 
 
 def offline(call: Call, model_path: Path) -> tuple[float, float]:
@@ -166,6 +205,7 @@ def main() -> None:
         action="store_false",
         help="skip the real-time replays (they take as long as the calls)",
     )
+    parser.add_argument("--real", action="store_true", help="the real recordings too (../shared/data/real)")
     args = parser.parse_args()
     ref = resolve_whisper(args.model)
     info = ModelInfo(name=ref.name, path=str(ref.path), sha256=ref.sha256)
@@ -179,14 +219,14 @@ def main() -> None:
         f"{'peak MB':>7} | {'final p50':>9} {'p95':>5} | {'live p50':>8} {'p95':>5}"
     )
     total_ref, total_off, total_stream = [], [], []
-    for call in calls(args.calls):
+    for call in calls(args.calls) + (real_recordings() if args.real else []):
         off_wer, off_time = offline(call, ref.path)
         s_wer, s_time, peak = full_speed(call, args.model)
         total_ref.append(len(call.reference.split()))
         total_off.append(off_wer)
         total_stream.append(s_wer)
         latency = "-"
-        if transcriber is not None:
+        if transcriber is not None and any(float(line["end"]) for line in call.lines):  # type: ignore[arg-type]
             finals, screen, progress, alerts = real_time(call, transcriber, info)
             all_progress += progress
             all_final += finals
@@ -196,7 +236,7 @@ def main() -> None:
                 f"{pct(finals, 50):9.2f} {pct(finals, 95):5.2f} | {pct(progress, 50):8.2f} {pct(progress, 95):5.2f}"
             )
         print(
-            f"{call.name:20} {call.duration:5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
+            f"{call.name:20} {call.duration or seconds(call):5.0f}s | {off_wer:11.3f} {off_time:5.1f}s | {s_wer:10.3f} "
             f"{s_time:8.1f}s {peak:7.0f} | {latency}",
             flush=True,
         )
