@@ -64,9 +64,14 @@ class TranscriberOptions:
     """Seconds: the shortest encoder window. 30 decodes as faster-whisper does (every input padded to 30 s)."""
     window_margin: float = 2.0
     """Seconds of window kept beyond the utterance's end."""
+    full_window_below: float = 2.0
+    """Seconds: shorter utterances get the whole 30 s. A one-second "Will do" came out "What do you" in a
+    15-s window, twice in one call, and an owner's reply is the line least to be lost."""
 
     def window(self, seconds: float) -> int:
         """Encoder frames (100 a second, at most Whisper's 3000) for an utterance of `seconds`."""
+        if seconds < self.full_window_below:
+            return _FRAMES
         return min(_FRAMES, math.ceil(max(self.window_floor, seconds + self.window_margin) * 100))
 
 

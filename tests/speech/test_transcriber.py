@@ -26,7 +26,17 @@ def test_collapse_repeats(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "seconds, frames",
-    [(0.5, 1500), (2.0, 1500), (13.0, 1500), (13.01, 1501), (15.0, 1700), (27.9, 2990), (28.5, 3000), (40.0, 3000)],
+    [
+        (0.5, 3000),
+        (1.99, 3000),
+        (2.0, 1500),
+        (13.0, 1500),
+        (13.01, 1501),
+        (15.0, 1700),
+        (27.9, 2990),
+        (28.5, 3000),
+        (40.0, 3000),
+    ],
 )
 def test_the_encoder_window_fits_the_utterance(seconds: float, frames: int) -> None:
     assert TranscriberOptions().window(seconds) == frames
