@@ -9,7 +9,8 @@ sampling, so the same audio always gives the same text.
 Whisper was trained on 30-second windows and faster-whisper pads every input to one, so a 2-second line
 paid for a 30-second encoder pass. CTranslate2 takes a shorter window; here the encoder sees the utterance
 plus a margin, never less than a floor, because windows much shorter than that make Whisper loop or drop
-words (both chosen by measurement: `scripts/benchmark_window.py`).
+words (both chosen by measurement: `scripts/benchmark_window.py`); a line under two seconds, where a short
+window misheard most, keeps the whole 30 s.
 """
 
 from __future__ import annotations
