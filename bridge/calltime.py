@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["RATE", "clock", "local_zone", "wall", "zone"]
+__all__ = ["RATE", "clock", "duration", "local_zone", "wall", "zone"]
 
 RATE = 16000
 """Samples per second of every audio stream inside the pipeline (what Whisper, Silero and the voice encoder take)."""
@@ -25,6 +25,13 @@ def clock(t: float, *, tenths: bool = False) -> str:
     hours, rest = divmod(int(t), 3600)
     text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
     return f"{text}.{round((t - int(t)) * 10) % 10}" if tenths else text
+
+
+def duration(s: float) -> str:
+    """A duration for people: "23 s", "1 min 51 s". Rounded, where `clock` truncates a moment: a check met
+    23.6 s late is "24 s late" wherever it is said."""
+    whole = round(s)
+    return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60} s" if whole % 60 else f"{whole // 60} min"
 
 
 def zone(name: str | None) -> tzinfo:

@@ -27,7 +27,7 @@ from functools import partial
 
 import msgspec
 
-from .calltime import clock
+from .calltime import clock, duration
 from .corrections import amend
 from .events import (
     ActionItem,
@@ -292,7 +292,7 @@ class Monitor:
         out: list[Caused] = []
         if open_check.raised is not None:
             who = said.speaker or "the bridge"
-            message = f"Update from {who} at {clock(said.start)}, {clock(late)} late"
+            message = f"Update from {who} at {clock(said.start)}, {duration(late)} late"
             out += self._clear(open_check.raised, said, message)
         met = CheckMet(t=t, ref=check.seq, source=said.seq, by=said.speaker, late=late)
         return [met, *out]

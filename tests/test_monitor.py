@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.calltime import duration
 from bridge.events import (
     ActionItem,
     Alert,
@@ -127,7 +128,17 @@ def test_an_acknowledgement_is_not_an_update_and_a_late_update_clears_the_alert(
     [cleared] = of(log, AlertCleared)
     assert (met.late, met.source) == (50, 5)
     assert (cleared.ref, cleared.kind, cleared.source, cleared.t) == (alert.seq, "status_overdue", 5, 154)
-    assert cleared.message == "Update from Priya at 02:30, 00:50 late"
+    assert cleared.message == "Update from Priya at 02:30, 50 s late"
+
+
+@pytest.mark.parametrize("start, late", [(123.6, "24 s"), (123.4, "23 s"), (171.0, "1 min 11 s")])
+def test_a_late_update_is_said_late_by_what_the_timeline_says(start: float, late: str) -> None:
+    """The alert-cleared line and the post-mortem row round the same way ("24 s", not "00:23")."""
+    log = replay([check(10, 100, "Priya"), said(start, start + 3, "Error rate is back to normal.", "Priya")], 300)
+    [cleared] = of(log, AlertCleared)
+    [met] = of(log, CheckMet)
+    assert cleared.message.endswith(f", {late} late")
+    assert duration(met.late or 0.0) == late
 
 
 def test_an_update_that_starts_by_the_due_time_is_on_time() -> None:

@@ -17,7 +17,7 @@ from typing import Literal, get_args
 import msgspec
 
 from .. import corrections
-from ..calltime import clock
+from ..calltime import clock, duration
 from ..errors import LogError
 from ..events import (
     ActionItem,
@@ -155,12 +155,6 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
 def wall_clock(unix: float, *, date: bool = False) -> str:
     """Unix time as UTC wall clock, HH:MM:SS (with the date when asked); the caller says "UTC"."""
     return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
-
-
-def duration(s: float) -> str:
-    """A duration for people: "23 s", "1 min 51 s"."""
-    whole = round(s)
-    return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60} s" if whole % 60 else f"{whole // 60} min"
 
 
 def to_json(timeline: Timeline) -> str:
