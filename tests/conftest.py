@@ -50,6 +50,15 @@ def run_bridge(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]
     return subprocess.run([*BRIDGE, *args], capture_output=True, text=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
+def wait_for_session(log: Path, process: subprocess.Popen[Any], timeout: float = 60) -> None:
+    """Until `process` (a bridge run) has logged its session in `log`; fails if it exits or takes `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, "the process never logged its session"
+        time.sleep(0.02)
+
+
 def transcripts(log: Path) -> list[dict[str, object]]:
     events = [json.loads(line) for line in log.read_text().splitlines()]
     return [e for e in events if e["type"] == "transcript"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import BRIDGE, ROOT, run_bridge, write_wav
+from tests.conftest import BRIDGE, ROOT, run_bridge, wait_for_session, write_wav
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
 
@@ -69,10 +69,7 @@ def test_a_disk_that_fills_and_frees_loses_no_event(tmp_path: Path, disk: Path) 
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
-        time.sleep(0.02)
+    wait_for_session(log, process)
     filler = fill(disk)
     time.sleep(2.0)
     filler.unlink()

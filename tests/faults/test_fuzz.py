@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BRIDGE, ROOT, run_bridge, write_wav
+from tests.conftest import BRIDGE, ROOT, run_bridge, wait_for_session, write_wav
 
 FUZZ = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
@@ -115,10 +115,7 @@ def test_kill_9_during_a_paced_replay_loses_only_the_last_line_and_resume_goes_o
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for_session(log, process)
     time.sleep(random.Random(17).uniform(0.2, 3.0))  # seeded: a moment that is the same every run
     process.send_signal(signal.SIGKILL)
     process.wait()

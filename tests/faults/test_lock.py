@@ -7,23 +7,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
 
-from tests.conftest import BRIDGE, ROOT, run_bridge, write_wav
+from tests.conftest import BRIDGE, ROOT, run_bridge, wait_for_session, write_wav
 from tests.faults.test_bad_input import ERROR, GOOD_LINE, assert_refused
-
-
-def wait_for_session(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[1]
-        if log.exists() and b'"type":"session"' in log.read_bytes():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the first process never logged its session")
 
 
 def lines(log: Path) -> list[dict[str, object]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import BRIDGE, ROOT, write_wav
+from tests.conftest import BRIDGE, ROOT, wait_for_session, write_wav
 
 WAIT = 2.5
 """Wall seconds the replay runs before it is stopped: at --speed 1, the call time it should end at."""
@@ -71,10 +71,7 @@ def test_sigterm_ends_the_call_at_the_time_reached(tmp_path: Path, source: Calla
             text=True,
             env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         )
-    deadline = time.monotonic() + 60
-    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
-        time.sleep(0.02)
+    wait_for_session(log, process)
     started = time.monotonic()
     time.sleep(WAIT)
     reached = time.monotonic() - started
@@ -104,10 +101,7 @@ def test_one_sigterm_ends_a_served_replay_and_its_feed(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while not (log.exists() and b'"type":"session"' in log.read_bytes()):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
-        time.sleep(0.02)
+    wait_for_session(log, process)
     process.send_signal(signal.SIGTERM)
     try:
         stdout, stderr = process.communicate(timeout=15)

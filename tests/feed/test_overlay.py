@@ -290,6 +290,13 @@ class RealFeed:
         event = msgspec.convert({"type": type, **fields}, LoggedEvent)
         return msgspec.to_builtins(self.incident.emit(event))  # type: ignore[no-any-return]
 
+    def begin(self, incident: str) -> Event:
+        """The session a live capture logs first."""
+        source = {"uri": "-", "kind": "device"}
+        return self.emit(
+            "session", t=0.0, incident=incident, started=self.started, version="0", model=None, source=source
+        )
+
     def interim(self, text: str, start: float) -> None:
         from bridge.events import Interim
 

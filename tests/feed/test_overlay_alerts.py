@@ -22,15 +22,7 @@ def test_banners_keep_their_place_and_resolved_ones_fold_into_one_line(tmp_path:
     feed = RealFeed(tmp_path / "incident", elapsed=120.0).start()
     try:
         e = feed.emit
-        e(
-            "session",
-            t=0.0,
-            incident="alerts",
-            started=feed.started,
-            version="0",
-            model=None,
-            source={"uri": "-", "kind": "device"},
-        )
+        feed.begin("alerts")
         silent = e("alert", t=40.0, kind="long_silence", message="Nobody has spoken since 00:10 (30 s)", since=10.0)
         maya = e("alert", t=50.0, kind="status_overdue", message="No update from Maya: due at 00:49", owner="Maya")
         page.goto(feed.page_url())

@@ -36,15 +36,7 @@ def watched_feed(tmp_path: Path, elapsed: float) -> RealFeed:
 def play(feed: RealFeed) -> dict[str, dict[str, Any]]:
     """Rosa asks Maya to find out why the nodes restart and Leo to warn support; Maya reports hers done."""
     e = feed.emit
-    e(
-        "session",
-        t=0.0,
-        incident="items",
-        started=feed.started,
-        version="0",
-        model=None,
-        source={"uri": "-", "kind": "device"},
-    )
+    feed.begin("items")
     asked = e(
         "transcript",
         t=12.0,
@@ -187,15 +179,7 @@ def test_the_end_card_says_what_became_of_each_status_check(tmp_path: Path, page
     feed = watched_feed(tmp_path, elapsed=120.0)
     try:
         e = feed.emit
-        e(
-            "session",
-            t=0.0,
-            incident="card",
-            started=feed.started,
-            version="0",
-            model=None,
-            source={"uri": "-", "kind": "device"},
-        )
+        feed.begin("card")
         text = "Victor, Maya and Leo: updates in one minute, in a minute, and by one twenty."
         asked = e("transcript", t=12.0, start=10.0, end=12.0, speaker="Rosa", text=text, **WORDS)
         check(feed, asked, "Victor", 60.0)
