@@ -64,6 +64,13 @@ has no layout at all; a call is one to a few channels."""
 _THREADS = _count(1, 256)
 
 
+def _export(command: argparse.ArgumentParser, formats: list[str], default: str) -> None:
+    """DIR, --format and --output: what every export command takes."""
+    command.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
+    command.add_argument("--format", choices=formats, default=default, help=f"default: {default}")
+    command.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+
+
 def parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bridge",
@@ -162,13 +169,9 @@ def parser() -> argparse.ArgumentParser:
         description="The post-mortem draft: summary, impact, timeline, decisions, action items, follow-ups and "
         "status cadence, every entry with its call time and quote, and prompts for what only people know.",
     )
-    timeline.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
-    timeline.add_argument("--format", choices=["md", "json", "html"], default="md", help="default: md")
-    timeline.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    _export(timeline, ["md", "json", "html"], "md")
     transcript = commands.add_parser("transcript", help="export an incident's transcript with speakers")
-    transcript.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
-    transcript.add_argument("--format", choices=["vtt", "srt", "txt"], default="txt", help="default: txt")
-    transcript.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    _export(transcript, ["vtt", "srt", "txt"], "txt")
     actions = commands.add_parser(
         "actions",
         help="export an incident's action items: a Markdown checklist, CSV for an issue tracker, or JSON",
@@ -176,9 +179,7 @@ def parser() -> argparse.ArgumentParser:
         "type; its description is the words it was assigned with and when. The CSV begins with the title and "
         "description columns (GitLab reads them by position; Jira and GitHub's CSV tools map them by name).",
     )
-    actions.add_argument("dir", metavar="DIR", type=Path, help="the incident folder (holding events.jsonl)")
-    actions.add_argument("--format", choices=["md", "csv", "json"], default="md", help="default: md")
-    actions.add_argument("--output", metavar="FILE", type=Path, help="write here instead of to stdout")
+    _export(actions, ["md", "csv", "json"], "md")
     post = commands.add_parser(
         "post",
         help="post the stakeholder update, a summary or the timeline to the incident channel's webhook",
