@@ -140,8 +140,7 @@ class TranscriptionWorker:
         self._finals: deque[Cut] = deque()
         self._tentative: dict[int | None, Cut] = {}  # the latest per channel
         self._interim: Cut | None = None
-        self._cache: dict[tuple[tuple[int | None, int, int], str | None], Recognition] = {}
-        self._previous: dict[int | None, str] = {}  # each channel's last final: the prompt for its next one
+        self._cache: dict[tuple[int | None, int, int], Recognition] = {}
         self._cond = threading.Condition()
         self._closed = False
         self.results: queue.Queue[tuple[Cut, Recognition, np.ndarray | None]] = queue.Queue()
@@ -185,24 +184,20 @@ class TranscriptionWorker:
 
     def _run(self) -> None:
         while (cut := self._next()) is not None:
-            prompt = self._transcriber.prompt_for(self._previous.get(cut.channel, ""))
-            key = (cut.key, prompt)
-            result = self._cache.pop(key, None) if cut.kind == "final" else None
+            result = self._cache.pop(cut.key, None) if cut.kind == "final" else None
             if result is None:
                 try:
-                    result = self._transcriber.transcribe(
-                        cut.audio, cut.audio_start / RATE, prompt, interim=cut.kind == "interim"
-                    )
+                    interim = cut.kind == "interim"
+                    result = self._transcriber.transcribe(cut.audio, cut.audio_start / RATE, interim=interim)
                 except Exception as e:  # the outermost loop of the thread: keep the call alive
                     log.debug("transcription failed for the utterance at %.1f s", cut.start / RATE, exc_info=True)
                     why = " ".join(str(e).split())
                     result = Recognition("", None, error=f"{type(e).__name__}: {why[:200]}")
             if cut.kind == "final":
-                self._previous[cut.channel] = result.text or self._previous.get(cut.channel, "")
-                self._cache = {k: v for k, v in self._cache.items() if k[0][0] != cut.channel}
+                self._cache = {k: v for k, v in self._cache.items() if k[0] != cut.channel}
                 self.results.put((cut, result, self._embed(cut) if result.text else None))
             elif cut.kind == "tentative":
-                self._cache[key] = result
+                self._cache[cut.key] = result
             else:
                 self.results.put((cut, result, None))
 

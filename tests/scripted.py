@@ -82,12 +82,7 @@ class ScriptedRecogniser:
         self.gate = gate
         self.calls: list[tuple[str, float]] = []
 
-    def prompt_for(self, previous: str) -> str | None:
-        return None
-
-    def transcribe(
-        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
-    ) -> Recognition:
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0, *, interim: bool = False) -> Recognition:
         self.calls.append(("interim" if interim else "final", round(offset, 3)))
         if self.gate is not None and not interim:
             self.gate.wait()

@@ -45,9 +45,6 @@ class TranscriberOptions:
     language: str | None = "en"
     beam_size: int = 5
     """For final text; interim text is always greedy, for speed."""
-    condition: bool = False
-    """Prompt each utterance with the text before it, as Whisper does within a file. Off: on bridge
-    calls, the prompt carried one speaker's style and errors into the next speaker's words."""
     hotwords: str | None = None
     """Names and terms to bias recognition toward (--vocab)."""
     word_timestamps: bool = False
@@ -60,7 +57,6 @@ class TranscriberOptions:
     compression_ratio_threshold: float = 2.4
     cpu_threads: int = 2
     compute_type: str = "int8"
-    prompt_words: int = 40
     window_floor: float = 15.0
     """Seconds: the shortest encoder window. 30 decodes as faster-whisper does (every input padded to 30 s)."""
     window_margin: float = 2.0
@@ -88,15 +84,11 @@ class Recognition:
 
 
 class Recogniser(Protocol):
-    """What the pipeline needs of a recogniser: a prompt from the text before, and the text of some audio."""
+    """What the pipeline needs of a recogniser: the text of some audio. Each utterance is read on its own:
+    prompted with the text before it, as Whisper does within a file, one speaker's style and errors were
+    carried into the next speaker's words."""
 
-    def prompt_for(self, previous: str) -> str | None:
-        """The prompt for an utterance whose channel last said `previous`, or None."""
-        ...
-
-    def transcribe(
-        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
-    ) -> Recognition:
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0, *, interim: bool = False) -> Recognition:
         """The text of `audio` (16 kHz float32), word times from `offset`; `interim`: speech still in progress."""
         ...
 
@@ -140,20 +132,13 @@ class Transcriber:
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load the Whisper model in {path}: {e}") from None
 
-    def prompt_for(self, previous: str) -> str | None:
-        if not self.options.condition or not previous:
-            return None
-        return " ".join(previous.split()[-self.options.prompt_words :])
-
-    def transcribe(
-        self, audio: np.ndarray, offset: float = 0.0, prompt: str | None = None, *, interim: bool = False
-    ) -> Recognition:
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0, *, interim: bool = False) -> Recognition:
         """Text of one utterance; word times (if asked for) are in call seconds from `offset`."""
         frames = self.options.window(len(audio) / RATE)
-        segments = self._decode(audio, frames, prompt, interim=interim)
+        segments = self._decode(audio, frames, interim=interim)
         if frames < _FRAMES and _looped(" ".join(s.text for s in segments), len(audio) / RATE):
             # A short window's known failure: the line said twice, or more words than anyone says in the time.
-            segments = self._decode(audio, _FRAMES, prompt, interim=interim)
+            segments = self._decode(audio, _FRAMES, interim=interim)
         texts, logprobs, lengths, dropped = [], [], [], []
         words: list[Word] = []
         for s in segments:
@@ -178,7 +163,7 @@ class Transcriber:
         o = self.options
         return Recognition(text, confidence if text else None, words if o.word_timestamps else None, dropped)
 
-    def _decode(self, audio: np.ndarray, frames: int, prompt: str | None, *, interim: bool) -> list[Any]:
+    def _decode(self, audio: np.ndarray, frames: int, *, interim: bool) -> list[Any]:
         """faster-whisper's segments for `audio`, its encoder given `frames`."""
         o = self.options
         model = self._interim_model if interim else self._model
@@ -189,7 +174,6 @@ class Transcriber:
             beam_size=1 if interim else o.beam_size,
             temperature=0.0,
             condition_on_previous_text=False,
-            initial_prompt=prompt,
             hotwords=o.hotwords,
             word_timestamps=o.word_timestamps,
             no_speech_threshold=o.no_speech_threshold,

@@ -235,7 +235,7 @@ def test_a_damaged_chunk_is_a_warning_in_the_new_log_and_the_rest_is_transcribed
     kept = [s for s in texts(out / "events.jsonl") if s[1] < 10 or (s[0] > 20 and s[1] < 30)]
     again = [s for s in texts(log) if s[:2] in {k[:2] for k in kept}]
     assert len(again) == len(kept) >= 4  # every line wholly in a readable chunk, at its call time
-    # Each line is prompted with the one before it, so a line after the missing chunk may change a word.
+    # A chunk boundary moves where a line is cut, which may change a word of it.
     assert wer(" ".join(str(k[2]) for k in kept), " ".join(str(a[2]) for a in again)) < 0.1
     assert not [s for s in texts(log) if 10.5 < s[0] < 19.5 or s[0] > 30.5]  # nothing from silence
     assert events[-1]["type"] == "end" and events[-1]["duration"] == 30.0
