@@ -70,6 +70,8 @@ class SourceInfo(msgspec.Struct, frozen=True, kw_only=True):
     channels: int | None = None
     duration: float | None = None
     """Seconds, when the container says."""
+    created: float | None = None
+    """Unix time the recording was made, when the container says (its creation_time tag)."""
 
 
 class RawFormat(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,6 +106,9 @@ class SessionOptions(msgspec.Struct, frozen=True, kw_only=True):
     """The incident folder whose archive this one transcribes again."""
     tz: str | None = None
     """The call's timezone (IANA name): spoken clock times are resolved in it. None (older logs): UTC."""
+    started_by: Literal["option", "file"] | None = None
+    """What set the session's `started` for a recording: --started, or the file's own creation time; None:
+    the wall clock when the session began (the moment a live call is heard, or when a recording was replayed)."""
     vocab: str | None = None
     roster: list[str] = msgspec.field(default_factory=list)
     patterns: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -53,6 +54,16 @@ def _count(low: int, high: int | None = None, *, what: str = "") -> Any:
     return count
 
 
+def _moment(value: str) -> datetime:
+    """An argparse type: an ISO 8601 date and time; without an offset, it is read in the call's --tz later."""
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give an ISO 8601 date and time such as 2026-03-04T14:02:00+00:00, not {value!r}"
+        ) from None
+
+
 def _seconds(value: str) -> float:
     """An argparse type: a positive, finite number of seconds."""
     return _positive(value, "give a positive number of seconds")
@@ -99,6 +110,14 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         metavar="max|1|N",
         help="max: as fast as the CPU allows (default); 1: real time; N: N times real time",
+    )
+    replay.add_argument(
+        "--started",
+        type=_moment,
+        metavar="ISO-TIME",
+        help="when the call took place: the wall clock at its first sample (e.g. 2026-03-04T14:02:00+00:00; "
+        "without an offset, in --tz), so clock times said on it and the post-mortem's times are the call's "
+        "(default: the recording's own creation time where the file has one, else now)",
     )
     _session_arguments(replay)
     raw = replay.add_argument_group("raw PCM on stdin (FILE is -)")

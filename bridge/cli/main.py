@@ -421,12 +421,16 @@ def _replay(args: argparse.Namespace) -> int:
         raise UsageError("--channel is for audio; a transcript already names its speakers")
     if text_input and (args.record or args.resume):
         raise UsageError("--record and --resume are for audio; a transcript has none to keep or go on with")
+    if args.started is not None and args.resume:
+        raise UsageError("--resume goes on with the incident's own call time 0; leave out --started")
     utterances = read_transcript(Path(args.file)) if text_input else None
     source = (
         None if text_input else open_source(args.file, rate=args.rate, channels=args.channels, fmt=args.sample_format)
     )
     with _Session(args, out=args.out, audio=not text_input) as session:
         session.options = msgspec.structs.replace(session.options, file=args.file, speed=args.speed or "max")
+        if not args.resume:
+            _call_start(session, args.started, source.info.created if source is not None else None)
         if utterances is not None:
             info = SourceInfo(uri=args.file, kind="transcript", duration=utterances[-1].end if utterances else 0.0)
             end = replay_transcript(
@@ -444,6 +448,19 @@ def _replay(args: argparse.Namespace) -> int:
                 session.options = msgspec.structs.replace(session.options, raw=raw)
             end = session.pipeline(source, speed=args.speed).run()
         return session.finish(end)
+
+
+def _call_start(session: _Session, given: datetime | None, created: float | None) -> None:
+    """Call time 0 of a recording: --started (read in the call's timezone when it has no offset), else the
+    file's creation time, else now, as a live call would have it; the log says which."""
+    if given is not None:
+        moment = given if given.tzinfo is not None else given.replace(tzinfo=zone(session.tz))
+        session.started, by = moment.timestamp(), "option"
+    elif created is not None:
+        session.started, by = created, "file"
+    else:
+        return
+    session.options = msgspec.structs.replace(session.options, started_by=by)
 
 
 def _listen(args: argparse.Namespace) -> int:
@@ -487,6 +504,7 @@ def _retranscribe(args: argparse.Namespace) -> int:
             file=str(source.folder),
             speed="max",
             vocab=original.options.vocab,
+            started_by=original.options.started_by,
         )
         return session.finish(session.pipeline(source, speed=None, labels=labels).run())
 

@@ -11,9 +11,10 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any, TextIO
 
-from ..calltime import clock
+from ..calltime import clock, wall, zone
 
 __all__ = ["Terminal", "colour_for", "printable"]
 
@@ -55,6 +56,8 @@ class Terminal:
         self.counts: dict[str, int] = {}
         self._tasks: dict[int, str] = {}
         """Each action item's task by `seq` (as last edited), for the lines that say it is done."""
+        self._wall: tuple[float, tzinfo] | None = None
+        """The session's wall clock at call time 0 and its timezone, for due times people act on."""
 
     def __call__(self, event: Any) -> None:
         from ..events import (
@@ -67,6 +70,7 @@ class Terminal:
             Interim,
             ItemDone,
             Notice,
+            Session,
             StatusCheck,
             Transcript,
         )
@@ -74,17 +78,19 @@ class Terminal:
         self.clear()
         kind = type(event).__name__
         self.counts[kind] = self.counts.get(kind, 0) + 1
-        if isinstance(event, Transcript):
+        if isinstance(event, Session):
+            self._wall = (event.started, zone(event.options.tz))
+        elif isinstance(event, Transcript):
             who = f"{event.speaker}: " if event.speaker else ""
             _say(f"[{clock(event.start, tenths=True)}] {who}{event.text}")
         elif isinstance(event, Decision):
             _say(f"          DECISION  {event.text}")
         elif isinstance(event, ActionItem):
             self._tasks[event.seq] = f"{event.owner or 'someone'}: {event.task}"
-            due = f" (due {clock(event.due, tenths=True)})" if event.due is not None else ""
+            due = f" (due {self.due(event.due)})" if event.due is not None else ""
             _say(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}")
         elif isinstance(event, StatusCheck):
-            _say(f"          CHECK     {event.owner or 'the bridge'} owes an update by {clock(event.due, tenths=True)}")
+            _say(f"          CHECK     {event.owner or 'the bridge'} owes an update by {self.due(event.due)}")
         elif isinstance(event, Alert):
             print(self.paint(_RED, printable(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}")), flush=True)
         elif isinstance(event, AlertCleared):
@@ -108,6 +114,13 @@ class Terminal:
         elif isinstance(event, Interim) and sys.stdout.isatty():
             line = printable(f"  … {event.text}")[: shutil.get_terminal_size().columns - 1]
             print(line, end="\r", flush=True)
+
+    def due(self, t: float) -> str:
+        """A due time as people keep it, the wall clock with the call time beside it: "14:35:10 (02:10.0)"."""
+        if self._wall is None:
+            return clock(t, tenths=True)
+        started, tz = self._wall
+        return f"{wall(started, t, tz):%H:%M:%S} ({clock(t, tenths=True)})"
 
     def paint(self, colour: str, line: str) -> str:
         return f"{colour}{line}{_RESET}" if self.colour else line

@@ -96,7 +96,7 @@ class _Writer:
         if tl.replayed:
             notes.append(
                 f"Made from a recording ({tl.source}): wall-clock times count from when it was replayed, not from "
-                "when the call took place."
+                "when the call took place (bridge replay --started ISO-TIME sets them)."
             )
         return [Para([Span("Note: ", "strong"), note]) for note in notes]
 

@@ -122,7 +122,8 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     """Of the bridge that wrote the log."""
     source: str
     replayed: bool
-    """Made from a recording or a transcript file rather than a live call."""
+    """Made from a recording or a transcript file rather than a live call, its wall clock the replay's: no
+    --started, no creation time in the file."""
     started: float
     """Wall clock (Unix time) at call time 0."""
     ended: float | None
@@ -219,7 +220,7 @@ class _Builder:
             incident=s.incident,
             version=s.version,
             source=s.source.uri,
-            replayed=s.source.kind in ("file", "transcript"),
+            replayed=s.source.kind in ("file", "transcript") and s.options.started_by is None,
             started=s.started,
             ended=q.wall(end.duration) if end is not None else None,
             end_reason=end.reason if end is not None else None,

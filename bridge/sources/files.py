@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -51,6 +52,21 @@ class _Blocker:
         return out
 
 
+def _created(*metadata: dict[str, str]) -> float | None:
+    """The creation_time tag ("2026-03-04T14:02:00.000000Z") of the container, else of its stream, as Unix time;
+    None when there is none, it does not parse, or it is the zero some muxers write ("1970-01-01")."""
+    tag = next((m["creation_time"] for m in metadata if m.get("creation_time")), None)
+    if not tag:
+        return None
+    try:
+        when = datetime.fromisoformat(tag.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # muxers write UTC (ffmpeg's tag)
+    return when.timestamp() if when.year >= 1980 else None
+
+
 class FileSource:
     """Decodes an audio file with PyAV and resamples it to 16 kHz with libswresample."""
 
@@ -80,7 +96,12 @@ class FileSource:
         elif self._container.duration is not None:
             duration = self._container.duration / av.time_base
         self.info = SourceInfo(
-            uri=str(path), kind="file", rate=self._stream.rate, channels=self.channels, duration=duration
+            uri=str(path),
+            kind="file",
+            rate=self._stream.rate,
+            channels=self.channels,
+            duration=duration,
+            created=_created(self._container.metadata, self._stream.metadata),
         )
 
     def blocks(self) -> Iterator[Block]:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ def test_help_is_complete() -> None:
         (["replay", "pyproject.toml"], ["not audio"]),
         (["replay", "x.wav", "--bogus"], ["unrecognized arguments: --bogus"]),
         (["replay", "x.wav", "--speed", "fast"], ["--speed"]),
+        (["replay", "x.wav", "--started", "yesterday"], ["--started", "ISO 8601", "'yesterday'"]),
         (["replay", "-"], ["--rate"]),
         (["models", "install", "huge"], ["unknown model 'huge'"]),
     ],
@@ -199,3 +201,52 @@ def test_the_calls_timezone_is_logged_and_an_unknown_one_refused(tmp_path: Path)
     bad = run_bridge("replay", str(said), "--tz", "Mars/Olympus_Mons", "--out", str(tmp_path / "b"))
     assert_one_line_error(bad, "--tz", "Mars/Olympus_Mons", "IANA")
     assert not (tmp_path / "b" / "events.jsonl").exists()
+
+
+def test_started_sets_call_time_0_of_a_recording_in_the_calls_timezone(tmp_path: Path) -> None:
+    """A recording replayed later keeps the call's clock: the session says when call time 0 was and who said
+    so, the terminal gives due times on that clock, the post-mortem's UTC column is the call's (no "counts
+    from when it was replayed" note), and a clock time said on the call resolves against it."""
+    said = tmp_path / "call.jsonl"
+    lines = [
+        {"start": 1.0, "end": 3.0, "speaker": "Dana", "text": "Maya, give me an update in two minutes."},
+        {"start": 5.0, "end": 7.0, "speaker": "Dana", "text": "Priya, report back by 14:30."},
+    ]
+    said.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    # without an offset, the time is read in the call's timezone: 14:02 in New York is 19:02 UTC
+    args = ["replay", str(said), "--tz", "America/New_York", "--started", "2026-03-04T14:02:00"]
+    done = run_bridge(*args, "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in (tmp_path / "o" / "events.jsonl").read_text().splitlines()]
+    session = events[0]
+    assert session["started"] == datetime(2026, 3, 4, 19, 2, tzinfo=UTC).timestamp()
+    assert session["options"]["started_by"] == "option"
+    assert "Maya owes an update by 14:04:03 (02:03.0)" in done.stdout
+    checks = {e["owner"]: e["due"] for e in events if e["type"] == "status_check"}
+    assert checks == {"Maya": 123.0, "Priya": 28 * 60.0}  # 14:30 in New York, 28 minutes after 14:02 there
+    assert "Priya owes an update by 14:30:00 (28:00.0)" in done.stdout
+    postmortem = (tmp_path / "o" / "postmortem.md").read_text()
+    assert "19:02:00 UTC" in postmortem and "when it was replayed" not in postmortem
+    # with an offset, the offset counts; a resumed incident keeps its own call time 0
+    done = run_bridge("replay", str(said), "--started", "2026-03-04T14:02:00+01:00", "--out", str(tmp_path / "p"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "p" / "events.jsonl").read_text().splitlines()[0])["started"] == (
+        datetime(2026, 3, 4, 13, 2, tzinfo=UTC).timestamp()
+    )
+    refused = run_bridge("replay", "x.wav", "--started", "2026-03-04T14:02:00", "--resume", str(tmp_path / "o"))
+    assert_one_line_error(refused, "--resume", "--started")
+    # without --started, a replay's clock is the replay's, and the post-mortem says so
+    done = run_bridge("replay", str(said), "--out", str(tmp_path / "q"))
+    assert "when it was replayed" in (tmp_path / "q" / "postmortem.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_recording_that_says_when_it_was_made_keeps_that_clock(tmp_path: Path) -> None:
+    from tests.sources.test_files import _tagged
+
+    audio = _tagged(tmp_path / "call.m4a", "aac", "2026-03-04T14:02:00.000000Z")
+    done = run_bridge("replay", str(audio), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    session = json.loads((tmp_path / "o" / "events.jsonl").read_text().splitlines()[0])
+    assert (session["started"], session["options"]["started_by"]) == (1772632920.0, "file")
+    assert "when it was replayed" not in (tmp_path / "o" / "postmortem.md").read_text()

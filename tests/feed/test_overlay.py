@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -691,7 +692,9 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     expect(nxt.locator(".who")).to_have_text("Maya")
     expect(nxt).to_have_class(re.compile(r"\boverdue\b"))
     expect(nxt.locator(".big")).to_have_text(re.compile(r"^\+00:[0-5]\d$"))
-    expect(page.locator("#checks .later li")).to_have_text(re.compile(r"Bridge\s*due 06:16\s*in 0[23]:\d\d"))
+    expect(page.locator("#checks .later li")).to_have_text(
+        re.compile(r"Bridge\s*due \d\d:\d\d \(06:16\)\s*in 0[23]:\d\d")
+    )
     # the overdue banner; the silence that ended is shown resolved
     banner = page.locator("#alerts .alert.active.status_overdue")
     expect(banner).to_contain_text("No update from Maya")
@@ -730,7 +733,7 @@ def test_overlay_shows_the_call_and_the_commander_acts_from_it(any_feed_factory:
     page.keyboard.press("s")
     assert (logged(4)["action"], logged(4)["ref"]) == ("snooze", seqs["bridge"]["seq"])
     assert logged(4)["until"] == pytest.approx(376.9 + 120, abs=0.2)
-    expect(nxt.locator(".meta")).to_contain_text("due 08:16 (snoozed)", timeout=WAIT)
+    expect(nxt.locator(".meta")).to_contain_text(re.compile(r"due \d\d:\d\d \(08:16\) \(snoozed\)"), timeout=WAIT)
     # a decision dismissed from its expanded row leaves the log view
     decisions.nth(2).locator(".row").click()
     expect(decisions.nth(2).locator(".evidence")).to_contain_text("We are going to fail over")
@@ -1108,3 +1111,29 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
         "00:55",
         "+00:05",
     ]
+
+
+def test_due_times_are_the_calls_wall_clock_in_its_own_timezone(page: Any, feed_factory: Any) -> None:
+    """A commander acts on "14:04", not on "02:10 into the call": the page says the call's wall clock beside the
+    call time, in the timezone the session records (as the terminal and the post-mortem do), not the browser's."""
+    feed = feed_factory()
+    page.goto(feed.url + "?manual=1")
+    started = datetime(2026, 3, 4, 14, 2, tzinfo=UTC).timestamp()
+    due_at = "([v, t]) => BridgeOverlay.dueAt(v, t)"
+    assert page.evaluate(due_at, [{"started": started, "tz": "Europe/London"}, 130]) == "14:04 (02:10)"
+    assert page.evaluate(due_at, [{"started": started, "tz": "America/New_York"}, 130]) == "09:04 (02:10)"
+    assert page.evaluate(due_at, [{"started": started, "tz": "Asia/Kolkata"}, 3700]) == "20:33 (1:01:40)"
+    assert page.evaluate(due_at, [{"started": started, "tz": "Not/A_Zone"}, 130]) == "14:04 UTC (02:10)"
+    assert page.evaluate(due_at, [{"started": None, "tz": None}, 130]) == "02:10"
+    # from the session event, through the reducer, into the words of a missed check
+    events = [
+        {"type": "session", "seq": 1, "t": 0, "incident": "x", "started": started, "options": {"tz": "Asia/Tokyo"}},
+        {"type": "status_check", "seq": 2, "t": 5, "start": 1, "end": 5, "owner": "Leo", "due": 80, "quote": "q"},
+        {"type": "end", "seq": 3, "t": 95, "reason": "finished", "duration": 95.0},
+    ]
+    said = page.evaluate(
+        "events => { const v = BridgeOverlay.derive(BridgeOverlay.fold(events)); "
+        "return BridgeOverlay.cadenceText(v.cadence, v); }",
+        events,
+    )
+    assert said == "1 status check set: 0 met on time, 0 late, 1 missed (Leo, due 23:03 (01:20))"

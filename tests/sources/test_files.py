@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,35 @@ def test_silence_file_is_fine(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "silence.wav", np.zeros(RATE * 2))
     audio, _ = decode(path)
     assert audio.shape == (1, RATE * 2) and not audio.any()
+
+
+def _tagged(path: Path, codec: str, tag: str | None, *, on_stream: bool = False) -> Path:
+    """One second of silence in `path`, its creation_time tag `tag` on the container (or on its stream)."""
+    import av
+
+    rate = 48000 if codec == "libopus" else 16000
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
+        if tag is not None:
+            (stream if on_stream else container).metadata["creation_time"] = tag
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, rate), np.float32), format="flt", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return path
+
+
+def test_a_recordings_creation_time_is_read_from_its_container(tmp_path: Path) -> None:
+    """Where the file says when it was made, that is when the call took place (`bridge replay` makes it call
+    time 0 unless --started says otherwise); a missing, unreadable or zero tag says nothing."""
+    when = datetime(2026, 3, 4, 14, 2, tzinfo=UTC).timestamp()
+    made = "2026-03-04T14:02:00.000000Z"
+    assert open_source(str(_tagged(tmp_path / "a.m4a", "aac", made))).info.created == when
+    assert open_source(str(_tagged(tmp_path / "b.ogg", "libopus", made, on_stream=True))).info.created == when
+    assert open_source(str(_tagged(tmp_path / "c.m4a", "aac", "2026-03-04 15:02:00+01:00"))).info.created == when
+    assert open_source(str(_tagged(tmp_path / "d.m4a", "aac", None))).info.created is None
+    assert open_source(str(_tagged(tmp_path / "e.m4a", "aac", "sometime in March"))).info.created is None
+    assert open_source(str(_tagged(tmp_path / "f.mka", "aac", "1970-01-01T00:00:00Z"))).info.created is None
+    write_wav(tmp_path / "g.wav", np.zeros(RATE, np.float32))
+    assert open_source(str(tmp_path / "g.wav")).info.created is None

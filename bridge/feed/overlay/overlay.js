@@ -28,6 +28,7 @@
     return {
       incident: null,
       started: null,
+      tz: null, // the session's timezone (IANA), for wall clocks
       version: null,
       schemaVersion: null,
       rate: 1, // call seconds per wall second (replay --speed N); 1 for a live call
@@ -96,6 +97,7 @@
       case "session": {
         s.incident = str(ev.incident);
         s.started = num(ev.started);
+        s.tz = str(ev.options && ev.options.tz) || null;
         s.version = str(ev.version);
         s.schemaVersion = num(ev.schema_version);
         const speed = ev.options && ev.options.speed;
@@ -359,6 +361,8 @@
 
     return {
       incident: s.incident,
+      started: s.started,
+      tz: s.tz,
       ended: s.ended,
       next: checks[0] || null,
       later: checks.slice(1),
@@ -385,8 +389,24 @@
     return whole % 60 ? `${Math.floor(whole / 60)} min ${whole % 60} s` : `${Math.floor(whole / 60)} min`;
   }
 
+  /** A due time as people keep it: the call's wall clock with the call time beside it ("14:35 (02:10)"); the
+   * call time alone before the session says when call time 0 was. In the session's timezone, not the
+   * browser's, so the page says what the terminal and the post-mortem say. */
+  function dueAt(v, t) {
+    if (v.started == null) return clock(t);
+    const when = new Date((v.started + t) * 1000);
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    let text;
+    try {
+      text = when.toLocaleTimeString("en-GB", Object.assign({ timeZone: v.tz || "UTC" }, options));
+    } catch (e) { // a timezone this browser does not know
+      text = when.toLocaleTimeString("en-GB", Object.assign({ timeZone: "UTC" }, options)) + " UTC";
+    }
+    return `${text} (${clock(t)})`;
+  }
+
   /** What became of the status checks, in words; null when none was set (then there is nothing to say). */
-  function cadenceText(c) {
+  function cadenceText(c, v) {
     if (!c.set) return null;
     const who = (x) => x.owner || "Bridge";
     const parts = [`${c.onTime} met on time`];
@@ -394,7 +414,7 @@
       ? `${c.late.length} late (${c.late.map((x) => `${who(x)} ${duration(x.late)}`).join(", ")})`
       : "0 late");
     parts.push(c.missed.length
-      ? `${c.missed.length} missed (${c.missed.map((x) => `${who(x)}, due ${clock(x.due)}`).join("; ")})`
+      ? `${c.missed.length} missed (${c.missed.map((x) => `${who(x)}, due ${dueAt(v, x.due)}`).join("; ")})`
       : "0 missed");
     if (c.open) parts.push(`${c.open} not yet due`);
     if (c.replaced) parts.push(`${c.replaced} replaced by a newer check`);
@@ -420,7 +440,7 @@
   }
 
   const api = {
-    SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, countdown, duration, cadenceText, displayName,
+    SCHEMA_VERSION, initialState, apply, fold, derive, snapshot, clock, dueAt, countdown, duration, cadenceText, displayName,
   };
   window.BridgeOverlay = api;
 
@@ -719,7 +739,7 @@
     const c = v.next;
     const box = [];
     if (v.ended) {
-      const said = cadenceText(v.cadence);
+      const said = cadenceText(v.cadence, v);
       box.push(h("div", { class: "next none ended" },
         h("div", { class: "label" }, "Call ended", h("i", { class: "dot", title: "connection" })),
         h("div", { class: "who" }, v.ended.reason),
@@ -740,7 +760,7 @@
         h("div", { class: "who" }, c.owner || "Bridge"),
         h("div", { class: "big" }, timer(c.due, "countdown")),
         h("div", { class: "meta", title: c.quote },
-          `due ${clock(c.due)}${c.snoozed ? " (snoozed)" : ""} · asked ${clock(c.t)}${c.by ? " by " + c.by : ""}`),
+          `due ${dueAt(v, c.due)}${c.snoozed ? " (snoozed)" : ""} · asked ${clock(c.t)}${c.by ? " by " + c.by : ""}`),
         act
           ? h("div", { class: "buttons" },
             h("button", { type: "button", class: "received", disabled: waiting, onclick: () => received(c.seq),
@@ -754,7 +774,7 @@
     if (v.later.length) {
       box.push(h("div", { class: "later" }, h("div", { class: "label" }, "Then"),
         h("ul", null, v.later.map((l) => h("li", { "data-seq": l.seq, title: l.quote },
-          h("span", { class: "who" }, l.owner || "Bridge"), h("span", { class: "at" }, `due ${clock(l.due)}`),
+          h("span", { class: "who" }, l.owner || "Bridge"), h("span", { class: "at" }, `due ${dueAt(v, l.due)}`),
           timer(l.due, "small"))))));
     }
     return box;
@@ -808,7 +828,7 @@
             i.reported != null ? `reported ${clock(i.reported)}`
               : i.marked != null ? `marked done ${clock(i.marked)}` : i.due != null ? timer(i.due, "small") : "")),
         open ? h("div", { class: "more" }, evidenceLine(i),
-          i.due != null ? h("div", { class: "said" }, `due ${clock(i.due)}`) : null, itemActions("item", i, act)) : null);
+          i.due != null ? h("div", { class: "said" }, `due ${dueAt(v, i.due)}`) : null, itemActions("item", i, act)) : null);
     }))];
   }
 
