@@ -392,6 +392,15 @@ def _serve_options(group: Any, *, replay: bool) -> None:
     )
     if replay:
         group.add_argument(
+            "--webhook",
+            nargs="?",
+            const="",
+            metavar="URL",
+            help="the incident channel's incoming webhook: the overlay's Post update button sends the stakeholder "
+            "update there, as `bridge post` does (Slack, Teams or Mattermost, from the URL's host); --webhook alone "
+            "takes it from $BRIDGE_WEBHOOK, which keeps it out of the shell history. Never logged or shown",
+        )
+        group.add_argument(
             "--allow-control",
             action="store_true",
             help="let shared viewers act (acknowledge, edit) as the commander does",

@@ -59,14 +59,25 @@ def _feed(target: Any, args: argparse.Namespace) -> Any:
     from ..feed.server import Feed
 
     share = args.share is not None
+    live = hasattr(target, "emit")
+    poster = None
+    if getattr(args, "webhook", None) is not None:  # the overlay's Post update; a served log has no commander
+        from .post import deliver, webhook
+
+        hook, folder = webhook(args.webhook), target.log.path.parent
+
+        def poster(events: Sequence[Any]) -> str:
+            return deliver(folder, events, url=hook, what="update", fmt=None, timeout=10.0)
+
     feed = Feed(
         target,
         host=args.share if share else args.host,
         port=args.port,
         share=share,
         allow_control=getattr(args, "allow_control", False),
-        read_only=not hasattr(target, "emit"),
-        views=_views(target.history if hasattr(target, "emit") else target.events),
+        read_only=not live,
+        views=_views(target.history if live else target.events),
+        poster=poster,
     )
     url = feed.start()
     print(f"overlay: {feed.local_url}" + (f"  (shared: {url})" if share else ""), flush=True)
@@ -225,6 +236,12 @@ class _Session:
             contents = resume.read(out)
             resume.plan(contents, now=time.time())  # a finished incident is refused before anything loads
             _logged_options(args, contents.session)
+        if args.webhook is not None:  # before any model loads: a call is no time to find the URL unusable
+            from .post import webhook
+
+            if not args.serve:
+                raise UsageError("--webhook is for the overlay's Post update button: give --serve too")
+            webhook(args.webhook)
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds")

@@ -13,16 +13,18 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
 from .. import __version__
 from ..errors import PostError, UsageError
+from ..events import LoggedEvent
 from ..log.incident_folder import load
 from ..report.channel_message import Format, What, format_for, message, payload
 
-__all__ = ["ENV", "post", "send"]
+__all__ = ["ENV", "deliver", "post", "send", "webhook"]
 
 ENV = "BRIDGE_WEBHOOK"
 """Where the URL may be given instead of on the command line (which shell history and `ps` show)."""
@@ -31,6 +33,13 @@ _NAMES: dict[Format, str] = {"slack": "Slack", "teams": "Teams", "mattermost": "
 
 
 def post(folder: Path, *, url: str | None, what: str, fmt: str | None, timeout: float) -> int:
+    said = deliver(folder, load(folder), url=webhook(url), what=cast(What, what), fmt=fmt, timeout=timeout)
+    print(said, file=sys.stderr)
+    return 0
+
+
+def webhook(url: str | None) -> str:
+    """The webhook URL given, else $BRIDGE_WEBHOOK, checked before anything is drafted; UsageError if unusable."""
     url = url or os.environ.get(ENV)
     if not url:
         raise UsageError(f"give --webhook URL, or set {ENV}: the incoming webhook of the incident channel")
@@ -41,19 +50,26 @@ def post(folder: Path, *, url: str | None, what: str, fmt: str | None, timeout: 
         parts.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise UsageError("the webhook URL cannot be used: its port is not a number from 0 to 65535") from None
-    m = message(load(folder), cast(What, what))
+    return url
+
+
+def deliver(
+    folder: Path, events: Sequence[LoggedEvent], *, url: str, what: What, fmt: str | None, timeout: float
+) -> str:
+    """Draft `what` from `events`, keep it in FOLDER/WHAT.txt, post it; the line that says so, or `PostError`
+    (saying where the text is kept) when the webhook cannot be reached or refuses it."""
+    m = message(events, what)
     kept = folder / f"{what}.txt"
     try:
         kept.write_text(m.text(), encoding="utf-8")
     except OSError as e:
-        raise UsageError(f"cannot write {kept}: {e.strerror}; nothing was posted") from None
+        raise PostError(f"cannot write {kept}: {e.strerror}; nothing was posted") from None
     service = cast(Format, fmt) if fmt is not None else format_for(url)
     try:
         status = send(url, payload(m, service), timeout=timeout)
     except PostError as e:
         raise PostError(f"{e}; the {what} is in {kept}") from None
-    print(f"posted the {what} to the {_NAMES[service]} webhook (HTTP {status}); it is also in {kept}", file=sys.stderr)
-    return 0
+    return f"posted the {what} to the {_NAMES[service]} webhook (HTTP {status}); it is also in {kept}"
 
 
 def send(url: str, body: object, *, timeout: float) -> int:

@@ -33,7 +33,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..errors import BridgeError, ClientError, CommandError, UsageError
-from ..events import SCHEMA_VERSION, Event, Interim, Session
+from ..events import SCHEMA_VERSION, Event, Interim, Notice, Session
 from ..log.eventlog import LogContents
 from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
 from .commander_actions import command_id, validate
@@ -65,6 +65,9 @@ OVERLAY = Path(__file__).parent / "overlay"
 TOO_FAR_BEHIND = (4000, "too far behind; reconnect and catch up")
 
 View = Callable[[], tuple[str, bytes]]
+Poster = Callable[[Sequence[Event]], str]
+"""Posts the stakeholder update drafted from these events to the incident channel; the line that says so, or
+PostError. The webhook's URL stays inside it: the feed never sees, logs or shows it."""
 """Renders a page on request: (content type, body)."""
 
 _encoder = msgspec.json.Encoder()
@@ -82,12 +85,14 @@ class Hello(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="he
     """Unix time at call time 0; null until the session has begun."""
     live: bool
     """Whether events may still come: false once the call has ended, and for an incident served from its log."""
+    can_post: bool = False
+    """Whether a `post` message is taken: the server was given the incident channel's webhook (--webhook)."""
 
 
 class Ack(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="ack"):
     id: str
     seq: int
-    """`seq` of the logged correction."""
+    """`seq` of the logged correction (for a post, of the notice that says it was posted)."""
 
 
 class ErrorReply(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="error"):
@@ -153,6 +158,7 @@ class Feed:
         rate: float = 10.0,
         burst: float = 20.0,
         close_timeout: float = 5.0,
+        poster: Poster | None = None,
     ) -> None:
         if share and is_loopback(host):
             raise UsageError(
@@ -168,6 +174,7 @@ class Feed:
         self.token = secrets.token_urlsafe(24) if share else None
         self.static_dir = static_dir
         self.views = dict(views or {})
+        self._poster = poster
         self._now = now or self._call_time
         self._port = port
         self._queue_limit, self._max_size, self._close_timeout = queue_limit, max_size, close_timeout
@@ -406,8 +413,11 @@ class Feed:
             self._catch_up(client, message)
         elif message["type"] == "command":
             self._reply(client, await self._command(client, message))
+        elif message["type"] == "post":
+            self._reply(client, await self._post(client, message))
         else:
-            self._reply(client, ErrorReply(id=None, message=f"unknown type {message['type']!r}; catch_up or command"))
+            kinds = "catch_up, command or post"
+            self._reply(client, ErrorReply(id=None, message=f"unknown type {message['type']!r}; {kinds}"))
 
     def _catch_up(self, client: _Client, message: dict[str, Any]) -> None:
         try:
@@ -433,6 +443,36 @@ class Feed:
             return ErrorReply(id=cid, message=f"could not log the command: {e}")
         return Ack(id=cid or "", seq=logged.seq)
 
+    async def _post(self, client: _Client, message: dict[str, Any]) -> Ack | ErrorReply:
+        """The stakeholder update, as the log stands, to the incident channel; logged as a notice."""
+        cid = command_id(message)
+        if self._poster is None:
+            return ErrorReply(id=cid, message="no webhook was given (--webhook): post with `bridge post` instead")
+        if client.admission.role != "commander":
+            return ErrorReply(id=cid, message="only the commander posts to the incident channel")
+        if message.get("what", "update") != "update":
+            return ErrorReply(id=cid, message="post takes what: update (the stakeholder update)")
+        try:
+            seq = await asyncio.to_thread(self._deliver, self._poster, client.admission.by)
+        except BridgeError as e:
+            return ErrorReply(id=cid, message=str(e))
+        return Ack(id=cid or "", seq=seq)
+
+    def _deliver(self, poster: Poster, by: str) -> int:
+        """Post, then log that it was done (when the log still takes events); the notice's `seq`, else the
+        last one's. The post happens outside the incident's lock: a slow webhook holds up nothing else."""
+        incident = self._incident
+        assert incident is not None  # an incident served from its log has only viewers
+        with incident.lock:
+            events = list(incident.history)
+        said = poster(events)
+        with incident.lock:
+            if incident.log.closed:
+                return len(incident.history)
+            by_whom = "" if by == "commander" else f" (by {by})"
+            notice = Notice(t=round(self._now(), 3), level="info", code="posted", message=said + by_whom)
+            return incident.emit(notice).seq
+
     def _log_command(self, message: dict[str, Any], by: str) -> Event:
         incident = self._incident
         assert incident is not None
@@ -452,7 +492,12 @@ class Feed:
         name = session.incident if session else self._incident.log.path.parent.name if self._incident else ""
         live = self._incident is not None and not self._incident.ended
         return Hello(
-            incident=name, last_seq=len(history), role=role, started=session.started if session else None, live=live
+            incident=name,
+            last_seq=len(history),
+            role=role,
+            started=session.started if session else None,
+            live=live,
+            can_post=self._poster is not None and role == "commander",
         )
 
 

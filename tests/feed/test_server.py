@@ -25,7 +25,7 @@ from websockets.frames import Frame, Opcode
 from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
-from bridge.errors import ClientError, UsageError
+from bridge.errors import ClientError, PostError, UsageError
 from bridge.events import (
     ActionItem,
     Alert,
@@ -368,6 +368,7 @@ def test_hello_then_the_events_after_a_seq_exactly_as_logged(incident: Incident,
             "role": "commander",
             "started": 1000.0,
             "live": True,
+            "can_post": False,
         }
         assert silent(ws)  # nothing until asked
         ws.send(json.dumps({"type": "catch_up", "after": 2}))
@@ -720,3 +721,50 @@ def test_the_protocol_document_shows_messages_the_feed_sends_and_takes() -> None
     history: list[Event] = [transcript(seq) for seq in range(1, 12)]
     history.append(Alert(seq=12, t=12.0, kind="long_silence", message="quiet"))
     assert validate(command, history, 20.0) == Correction(t=20.0, action="acknowledge", ref=12)
+
+
+def test_the_commander_posts_the_update_through_the_servers_webhook_and_the_log_says_so(
+    incident: Incident, page: Path
+) -> None:
+    """The feed hands the log as it stands to its poster (which holds the URL) and logs what it said; a viewer
+    is not told it may post and is refused, a failed post is one error line and logs nothing."""
+    posted: list[list[Event]] = []
+
+    def poster(events: Any) -> str:
+        posted.append(list(events))
+        if len(posted) > 1:
+            raise PostError("the webhook refused the message: HTTP 500 …; the update is in x/update.txt")
+        return "posted the update to the Mattermost webhook (HTTP 200); it is also in x/update.txt"
+
+    address = _outward_address()
+    assert address is not None
+    with serving(incident, page, host=address, share=True, poster=poster) as feed:
+        assert feed.token
+        with client(feed) as commander, client(feed, f"?token={feed.token}", host=address) as viewer:
+            assert caught_up(commander)["can_post"] is True
+            assert caught_up(viewer)["can_post"] is False
+            viewer.send(json.dumps({"type": "post", "id": "v1", "what": "update"}))
+            assert recv(viewer) == {
+                "type": "error",
+                "id": "v1",
+                "message": "only the commander posts to the incident channel",
+            }
+            commander.send(json.dumps({"type": "post", "id": "p1", "what": "update"}))
+            notice = recv(commander)
+            assert (notice["type"], notice["code"], notice["level"]) == ("notice", "posted", "info")
+            assert notice["message"].startswith("posted the update to the Mattermost webhook (HTTP 200)")
+            assert recv(commander) == {"type": "ack", "id": "p1", "seq": notice["seq"]}
+            assert [e.seq for e in posted[0]] == list(range(1, 7))  # the log as it stood
+            commander.send(json.dumps({"type": "post", "id": "p2"}))
+            assert recv(commander) == {
+                "type": "error",
+                "id": "p2",
+                "message": "the webhook refused the message: HTTP 500 …; the update is in x/update.txt",
+            }
+            commander.send(json.dumps({"type": "post", "id": "p3", "what": "timeline"}))
+            assert "post takes what: update" in recv(commander)["message"]
+    assert [e.code for e in incident.history if isinstance(e, Notice)] == ["posted"]
+    with serving(incident, page) as feed, client(feed) as commander:
+        assert caught_up(commander)["can_post"] is False
+        commander.send(json.dumps({"type": "post", "id": "p4"}))
+        assert "no webhook was given (--webhook)" in recv(commander)["message"]

@@ -555,12 +555,14 @@
       case "ack": {
         const p = pending.get(m.id);
         if (p) p.ackSeq = num(m.seq) != null ? m.seq : state.lastSeq;
+        if (p && p.action === "post") toast("Posted the stakeholder update to the incident channel.");
         break;
       }
       case "error": {
         const p = pending.get(m.id);
         pending.delete(m.id);
-        toast(p ? `“${p.action}” refused: ${m.message || "error"}` : `Server: ${m.message || "error"}`);
+        const why = m.message || "error";
+        toast(!p ? `Server: ${why}` : p.action === "post" ? `Not posted: ${why}` : `“${p.action}” refused: ${why}`);
         break;
       }
       default: {
@@ -678,6 +680,7 @@
     c.title = conn.closeReason ? `Last close: ${conn.closeReason}` : "";
     $("incident").textContent = v.incident || "";
     $("role").textContent = conn.hello ? (conn.role === "commander" ? "" : "view only") : "";
+    $("post-update").hidden = !(conn.online && conn.role === "commander" && conn.hello && conn.hello.can_post);
     const n = $("notice");
     n.hidden = !v.notice;
     n.textContent = v.notice ? v.notice.message : "";
@@ -1042,6 +1045,38 @@
     if (fields[0]) fields[0].select();
   }
 
+  /** The stakeholder update as it stands, shown before it goes to the incident channel (--webhook). The server
+   * drafts it again when Post is pressed, from the log as it is then, and keeps it in the incident folder. */
+  async function openPost() {
+    const dlg = $("editor");
+    const draft = h("pre", { class: "post-preview" }, "Drafting…");
+    const post = () => {
+      dlg.close();
+      if (!conn.ws || conn.ws.readyState !== WebSocket.OPEN || !conn.online) {
+        toast("Not connected: nothing was posted.");
+        return;
+      }
+      const id = `c${++commandCounter}`;
+      conn.ws.send(JSON.stringify({ type: "post", id, what: "update" }));
+      pending.set(id, { action: "post", ref: null, ackSeq: null });
+    };
+    dlg.replaceChildren(
+      h("h2", null, "Post the stakeholder update"),
+      h("p", null, "To the incident channel, drafted from the log as it stands when you press Post:"),
+      draft,
+      h("p", { class: "buttons" },
+        h("button", { type: "button", class: "primary", onclick: post }, "Post"),
+        h("button", { type: "button", class: "ghost", onclick: () => dlg.close() }, "Cancel")));
+    dlg.onkeydown = null;
+    dlg.showModal();
+    try {
+      const r = await fetch($("update-link").href, { cache: "no-store" });
+      draft.textContent = r.ok ? await r.text() : `The draft could not be fetched (HTTP ${r.status}).`;
+    } catch (err) {
+      draft.textContent = "The draft could not be fetched.";
+    }
+  }
+
   // ---- toasts, keys, start --------------------------------------------------------------------------
 
   function toast(text, action) {
@@ -1098,6 +1133,7 @@
     document.body.classList.toggle("compact", compact);
     document.documentElement.classList.toggle("compact", compact);
     $("help-toggle").addEventListener("click", () => $("help").showModal());
+    $("post-update").addEventListener("click", openPost);
     $("help").querySelector(".close").addEventListener("click", () => $("help").close());
     document.addEventListener("keydown", onKey);
     setInterval(tick, 250);
