@@ -236,11 +236,15 @@ class _Session:
             contents = resume.read(out)
             resume.plan(contents, now=time.time())  # a finished incident is refused before anything loads
             _logged_options(args, contents.session)
-        if args.webhook is not None:  # before any model loads: a call is no time to find the URL unusable
+        if not args.serve:  # an option that would do nothing is a mistake, said before any model loads
+            given = [o for o, v in [("--share", args.share), ("--allow-control", args.allow_control)] if v]
+            if args.webhook is not None:
+                given.append("--webhook")
+            if given:
+                raise UsageError(f"{given[0]} is for the overlay: give --serve too")
+        if args.webhook is not None:  # a call is no time to find the URL unusable
             from .post import webhook
 
-            if not args.serve:
-                raise UsageError("--webhook is for the overlay's Post update button: give --serve too")
             webhook(args.webhook)
         for name in ("silence_after", "quiet_after", "mitigation_after"):
             if getattr(args, name) <= 0:
