@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .calltime import zone
-from .events import Correction, Event, Session, SessionEnd, Transcript
+from .calltime import duration, zone
+from .events import Correction, Event, Notice, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
 
 if TYPE_CHECKING:
@@ -65,7 +65,21 @@ class Incident:
             if self.monitor is not None and not self.ended:
                 for caused in self.monitor.observe(logged):
                     self.emit(caused)
+            self._outage_over()
             return logged
+
+    def _outage_over(self) -> None:
+        """The disk took the log again after refusing it: say so in the log, which could not say it then."""
+        outage, self.log.outage = self.log.outage, None
+        if outage is None:
+            return
+        lasted = duration(outage.until - outage.since)
+        held = f"{outage.held} events were" if outage.held != 1 else "1 event was"
+        message = (
+            f"the disk refused the event log for {lasted} ({outage.reason}): {held} kept in memory and "
+            "written when there was room again; none was lost, but a crash in that time would have lost them"
+        )
+        self.emit(Notice(t=round(self.call_time, 3), level="warning", code="log_disk", message=message))
 
     def learn(self, logged: Event) -> None:
         """What the extractor takes from a logged event other than the transcripts it is given: the call's
@@ -128,4 +142,6 @@ class Incident:
             self.log.close()
 
     def sync_if_due(self) -> None:
-        self.log.sync_if_due()
+        with self.lock:
+            self.log.sync_if_due()
+            self._outage_over()

@@ -7,7 +7,8 @@ most the last second. Readers tolerate a torn last line.
 A disk that fills up (or fails: EIO) does not end the call. A line that could not be written whole is cut
 off again, so the file keeps only whole events; what could not be written is kept in memory, in order,
 and written when a retry finds room (1 s, doubling to 30 s, on the next append or sync). The trouble is
-said once through `warn`, and so is its end.
+said once through `warn`; its end, in `outage` (how long it lasted, what was held), is for the incident to
+log, as a notice every view shows: the log is the one place that could not say it while it happened.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import msgspec
 from ..errors import LogError
 from ..events import SCHEMA_VERSION, Event, LoggedEvent, Session
 
-__all__ = ["EventLog", "LogContents", "read_log"]
+__all__ = ["EventLog", "LogContents", "Outage", "read_log"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ _DISK_TROUBLE = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0
 """Seconds before the first retry of a log the disk refused, and the most the wait doubles to."""
 _decoder = msgspec.json.Decoder(LoggedEvent)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A stretch in which the disk refused the log: wall times, why, and the most events held in memory."""
+
+    since: float
+    until: float
+    reason: str
+    held: int
 
 
 class EventLog:
@@ -76,6 +87,10 @@ class EventLog:
         self._retry_at = 0.0
         self._retry_after = RETRY_FIRST
         self._trouble: str | None = None
+        self._trouble_since = 0.0
+        self._held = 0
+        self.outage: Outage | None = None
+        """The last stretch the disk refused the log, once it is over, until the owner takes it (sets None)."""
         if after is not None:
             self._whole = self._file.read().rfind(b"\n") + 1
             self._file.truncate(self._whole)
@@ -123,16 +138,17 @@ class EventLog:
             self._whole += len(line)
             self._unwritten.pop(0)
             self._dirty = True
-        if self._trouble is not None:
-            self._warn(f"the event log {self.path} is written again; the events kept in memory are in it")
+        if self._trouble is not None:  # its end is the owner's to say, in the log itself (`outage`)
+            self.outage = Outage(self._trouble_since, self._clock(), self._trouble, self._held)
             self._trouble, self._retry_after = None, RETRY_FIRST
         return True
 
     def _troubled(self, error: OSError) -> None:
         self._retry_at = self._clock() + self._retry_after
         self._retry_after = min(RETRY_MAX, self._retry_after * 2)
+        self._held = max(self._held, len(self._unwritten)) if self._trouble is not None else len(self._unwritten)
         if self._trouble is None:
-            self._trouble = error.strerror or str(error)
+            self._trouble, self._trouble_since = error.strerror or str(error), self._clock()
             self._warn(
                 f"cannot write the event log {self.path} ({self._trouble}); the call goes on and its events are "
                 "kept in memory and written when there is room: free space on that disk (old incidents, recordings)"

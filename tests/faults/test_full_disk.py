@@ -80,8 +80,10 @@ def test_a_disk_that_fills_and_frees_loses_no_event(tmp_path: Path, disk: Path) 
     assert len(lines) == 2, stderr
     assert "cannot write the event log" in lines[0] and "No space left on device" in lines[0]
     assert "free space" in lines[0]
-    assert "written again" in lines[1]
+    assert "the disk refused the event log for" in lines[1] and "none was lost" in lines[1]
     events = parsed(log)
+    (notice,) = [e for e in events if e["type"] == "notice"]
+    assert notice["code"] == "log_disk" and str(notice["message"]) in lines[1]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert sum(e["type"] == "transcript" for e in events) == UTTERANCES
     assert events[-1]["type"] == "end"
