@@ -26,6 +26,7 @@ __all__ = [
     "Event",
     "Extracted",
     "Gap",
+    "Heard",
     "Interim",
     "ItemDone",
     "LiveMessage",
@@ -186,6 +187,13 @@ class Interim(Event, frozen=True, kw_only=True, tag="interim"):
     end: float
     text: str
     channel: int | None = None
+
+
+class Heard(Event, frozen=True, kw_only=True, tag="heard"):
+    """For live viewers, a few times a second: call time `t` up to which everything said has been heard and
+    transcribed (what the monitor judges on; the audio consumed runs ahead of it while words are still being
+    transcribed). The overlay's clock follows it, so no countdown runs out on words not yet read. Never
+    written to the log."""
 
 
 class Notice(Event, frozen=True, kw_only=True, tag="notice"):
@@ -366,7 +374,7 @@ LoggedEvent = (
     | Gap
     | SessionEnd
 )
-LiveMessage = LoggedEvent | Interim
+LiveMessage = LoggedEvent | Interim | Heard
 
 
 def json_schema() -> dict[str, Any]:

@@ -53,6 +53,8 @@ class Incident:
         self.ended = False
         self.call_time = 0.0
         """Call seconds of audio consumed so far: when the commander's actions happen."""
+        self.heard = 0.0
+        """Call seconds up to which everything said has been transcribed (`advance`): what viewers' clocks show."""
         self.lock = threading.RLock()
         """Held while an event is logged and shown: the pipeline and the live feed both emit."""
 
@@ -118,6 +120,7 @@ class Incident:
 
     def advance(self, now: float) -> None:
         """Call time has reached `now` with nothing more to hear before it: raise what is due."""
+        self.heard = max(self.heard, now)
         if self.monitor is None:
             return
         with self.lock:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..errors import ClientError
-from ..events import Event, Interim
+from ..events import Event, Heard, Interim
 
 __all__ = ["RateLimit", "Subscriber"]
 
@@ -51,7 +51,7 @@ class Subscriber:
         """A live event, encoded as `frame`; False when the client has fallen more than `limit` behind."""
         if self.last_seq is None:
             return True
-        if isinstance(event, Interim):
+        if isinstance(event, Interim | Heard):  # live only, never logged: no seq to keep
             self._push(frame)
         elif event.seq > self.last_seq:
             for missed in self._history[self.last_seq : event.seq - 1]:

@@ -19,6 +19,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..errors import BridgeError, ClientError, CommandError, UsageError
-from ..events import SCHEMA_VERSION, Event, Interim, Notice, Session
+from ..events import SCHEMA_VERSION, Event, Heard, Interim, Notice, Session
 from ..log.eventlog import LogContents
 from .access import Admission, Policy, Refusal, Role, bracket, ip_address, is_loopback, is_wildcard
 from .commander_actions import command_id, validate
@@ -64,6 +65,8 @@ log = logging.getLogger(__name__)
 OVERLAY = Path(__file__).parent / "overlay"
 TOO_FAR_BEHIND = (4000, "too far behind; reconnect and catch up")
 
+HEARD_EVERY = 0.25
+"""Wall seconds between `heard` messages (only when call time heard moved on)."""
 View = Callable[[], tuple[str, bytes]]
 Poster = Callable[[Sequence[Event]], str]
 """Posts the stakeholder update drafted from these events to the incident channel; the line that says so, or
@@ -85,6 +88,8 @@ class Hello(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="he
     """Unix time at call time 0; null until the session has begun."""
     live: bool
     """Whether events may still come: false once the call has ended, and for an incident served from its log."""
+    heard: float | None = None
+    """Call time heard so far (what `heard` messages then carry), while the call goes on and once it is known."""
     can_post: bool = False
     """Whether a `post` message is taken: the server was given the incident channel's webhook (--webhook)."""
 
@@ -138,7 +143,8 @@ class Feed:
     """Serves `incident` live (or a finished incident's log, read-only) at `start()`'s URL until `stop()`.
 
     Register it as a sink (`incident.add_sink(feed)`). The commander's corrections happen at `now()`, by
-    default `incident.call_time`; it is called from a worker thread while the incident's lock is held.
+    default the call time heard (`incident.heard`, else `call_time`); it is called from a worker thread while
+    the incident's lock is held.
     """
 
     def __init__(
@@ -259,7 +265,10 @@ class Feed:
         return socks
 
     def _call_time(self) -> float:
-        return self._incident.call_time if self._incident is not None else 0.0
+        """When a command happens: the call time heard, which the commander's clock shows and the monitor
+        judges on (the audio consumed runs ahead of it while words are being transcribed)."""
+        incident = self._incident
+        return 0.0 if incident is None else incident.heard or incident.call_time
 
     # -- the loop's side --
 
@@ -282,13 +291,26 @@ class Feed:
             self._loop = asyncio.get_running_loop()
         finally:
             ready.set()
+        clock = asyncio.create_task(self._heard())
         await self._stopping.wait()
+        clock.cancel()
         self._loop = None
         for server in servers:
             server.close(close_connections=False)
         await asyncio.gather(*(self._close(client.ws, 1001, "the server is stopping") for client in self._clients))
         for server in servers:
             await server.wait_closed()
+
+    async def _heard(self) -> None:
+        """Tell viewers, four times a second while the call goes on, how far it has been heard (`Heard`)."""
+        incident, told = self._incident, 0.0
+        while incident is not None and not incident.ended:
+            await asyncio.sleep(HEARD_EVERY)
+            heard = incident.heard
+            if heard > told:
+                told = heard
+                event = Heard(t=round(heard, 3), wall=round(time.time(), 3))
+                self._fanout(event, _encoder.encode(event))
 
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
@@ -351,7 +373,7 @@ class Feed:
         """Offer an event to every client. Where it is the only thing a client is owed and the client's socket
         is keeping up, write it at once, to all such clients in one pass; the others' writers take it in turn.
         Either way it is written after everything queued before it."""
-        if not isinstance(event, Interim):
+        if not isinstance(event, Interim | Heard):
             self._frames[event.seq] = frame
         direct = []
         for client in list(self._clients):
@@ -497,6 +519,7 @@ class Feed:
             role=role,
             started=session.started if session else None,
             live=live,
+            heard=round(self._incident.heard, 3) if live and self._incident and self._incident.heard else None,
             can_post=self._poster is not None and role == "commander",
         )
 

@@ -251,3 +251,37 @@ def test_after_the_call_the_record_stays_correctable_and_the_live_keys_do_nothin
         assert eventually(lambda: [c["action"] for c in feed.corrections()] == ["done", "reopen"] or None)
     finally:
         feed.stop()
+
+
+def test_the_clock_follows_what_has_been_heard_not_the_audio_consumed(tmp_path: Path, page: Any) -> None:
+    """A replay at 8x on a busy machine consumed audio far ahead of its transcripts: the overlay's clock ran past
+    words not yet read, showed checks late that were not, then jumped back. It now follows how far the call
+    has been heard (the `heard` messages the real feed sends), whatever a notice stamped with the audio
+    consumed says, and a check goes overdue when what was heard passes its due time."""
+    from playwright.sync_api import expect
+
+    feed = RealFeed(tmp_path / "incident").start()
+    try:
+        e = feed.emit
+        feed.begin("heard")
+        asked = e("transcript", t=12.0, start=10.0, end=12.0, speaker="Rosa", text="Maya, update in ten.", **WORDS)
+        check(feed, asked, "Maya", 40.0)
+        feed.incident.advance(12.5)  # everything up to 12.5 s has been heard and transcribed...
+        feed.incident.call_time = 95.0  # ...while the audio consumed is at 95 s: transcription far behind
+        e("notice", t=95.0, level="warning", code="lag", message="transcription is 82 s behind")
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        nxt = page.locator("#checks .next")
+        expect(nxt.locator(".who")).to_have_text("Maya", timeout=WAIT)
+        page.wait_for_timeout(1500)  # several heard messages, and time for a clock to run away
+        assert page.locator("#clock").text_content() == "00:13"  # 12.5 s heard, at most half a second on
+        expect(nxt).not_to_have_class(re.compile(r"\boverdue\b"))
+        expect(nxt.locator(".big")).to_have_text(re.compile(r"^00:2[78]$"))  # 40 s due, 12.5-13 s heard
+        feed.incident.advance(44.0)  # the words up to 44 s are in: Maya's update did not come
+        expect(nxt).to_have_class(re.compile(r"\boverdue\b"), timeout=WAIT)
+        expect(page.locator("#clock")).to_have_text(re.compile(r"^00:4[45]$"))
+        feed.incident.advance(30.0)  # heard never goes back, and neither does the clock
+        page.wait_for_timeout(600)
+        assert page.locator("#clock").text_content() in ("00:44", "00:45")
+    finally:
+        feed.stop()

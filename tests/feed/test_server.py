@@ -368,6 +368,7 @@ def test_hello_then_the_events_after_a_seq_exactly_as_logged(incident: Incident,
             "role": "commander",
             "started": 1000.0,
             "live": True,
+            "heard": None,
             "can_post": False,
         }
         assert silent(ws)  # nothing until asked
@@ -768,3 +769,22 @@ def test_the_commander_posts_the_update_through_the_servers_webhook_and_the_log_
         assert caught_up(commander)["can_post"] is False
         commander.send(json.dumps({"type": "post", "id": "p4"}))
         assert "no webhook was given (--webhook)" in recv(commander)["message"]
+
+
+def test_viewers_are_told_how_far_the_call_has_been_heard_while_it_goes_on(incident: Incident, page: Path) -> None:
+    """`heard` (never logged) goes to caught-up clients when the call time heard moves on, and the hello of
+    a client that connects later carries it; commands are stamped with it, not with the audio consumed."""
+    with serving(incident, page) as feed:
+        with client(feed) as ws:
+            assert caught_up(ws)["heard"] is None
+            incident.call_time = 300.0  # the audio consumed, far ahead of the words transcribed
+            incident.advance(230.0)
+            heard = recv(ws)
+            assert (heard["type"], heard["seq"], heard["t"]) == ("heard", 0, 230.0)
+            assert silent(ws, timeout=0.6)  # nothing new heard: nothing sent
+            ws.send(json.dumps({"type": "command", "id": "c1", "action": "acknowledge", "ref": 6}))
+            assert recv(ws)["t"] == 230.0
+        with client(feed) as late:
+            assert recv(late)["heard"] == 230.0
+    lines = [json.loads(line) for line in incident.log.path.read_text().splitlines()]
+    assert "heard" not in {e["type"] for e in lines}

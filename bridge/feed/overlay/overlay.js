@@ -34,6 +34,8 @@
       rate: 1, // call seconds per wall second (replay --speed N); 1 for a live call
       lastSeq: 0,
       anchor: { t: 0, wall: 0 }, // the latest call time seen, and the wall time it was emitted at
+      heardMode: false, // the server says how far the call has been heard (`heard` messages)
+      shown: 0, // the latest call time the clock showed: it never goes back
       ended: null,
       transcripts: [],
       decisions: new Map(),
@@ -54,6 +56,9 @@
   function sameName(a, b) {
     return a != null && b != null && fold_(a) === fold_(b);
   }
+
+  /** Wall seconds the clock may run on past the latest `heard` before it waits for the next one. */
+  const HEARD_HOLD = 0.5;
 
   function bumpClock(s, ev) {
     const t = num(ev.t);
@@ -82,16 +87,26 @@
   /** Fold one message into the state (mutating it) and return the state. Duplicates are ignored. */
   function apply(s, ev) {
     if (!ev || typeof ev !== "object" || typeof ev.type !== "string") return s;
+    if (ev.type === "heard") {
+      // How far the call has been heard and transcribed (live only, never logged): from the first one on
+      // (the hello carries it), the clock follows these alone, not the times of interim text, notices or
+      // corrections, which are stamped with the audio consumed and run ahead of the words.
+      const t = num(ev.t);
+      if (t != null && (!s.heardMode || t >= s.anchor.t)) s.anchor = { t, wall: num(ev.wall) || 0 };
+      if (!s.heardMode) s.shown = s.anchor.t;
+      s.heardMode = true;
+      return s;
+    }
     if (ev.type === "interim") {
       // Live text of an utterance in progress: never logged, has no meaningful seq.
       s.interim = { t: num(ev.t) || 0, start: num(ev.start) || 0, end: num(ev.end) || 0, text: str(ev.text) || "" };
-      if (num(ev.wall)) bumpClock(s, ev);
+      if (num(ev.wall) && !s.heardMode) bumpClock(s, ev);
       return s;
     }
     const seq = num(ev.seq);
     if (seq == null || seq <= s.lastSeq) return s; // already have it (catch-up overlap, reconnect)
     s.lastSeq = seq;
-    bumpClock(s, ev);
+    if (!s.heardMode) bumpClock(s, ev);
     const t = num(ev.t) || 0;
     switch (ev.type) {
       case "session": {
@@ -539,6 +554,7 @@
           ui.expanded.clear();
         }
         conn.hello = m;
+        if (num(m.heard) != null) apply(state, { type: "heard", t: m.heard, wall: Date.now() / 1000 });
         conn.role = m.role === "commander" ? "commander" : "viewer";
         conn.helloLastSeq = num(m.last_seq) || 0;
         conn.online = true;
@@ -567,7 +583,7 @@
       }
       default: {
         const arrival = Date.now() / 1000;
-        const live = m.type === "interim" || (num(m.seq) || 0) > conn.helloLastSeq;
+        const live = m.type === "interim" || m.type === "heard" || (num(m.seq) || 0) > conn.helloLastSeq;
         if (live && num(m.wall)) {
           const sample = arrival - m.wall;
           conn.skew = conn.skew == null ? sample : Math.min(conn.skew, sample);
@@ -579,12 +595,17 @@
     render();
   }
 
+  /** The call time to show and to judge countdowns by. Between messages it runs on at the call's pace; when
+   * the server says how far the call has been heard, it runs at most HEARD_HOLD past that, so on a machine
+   * falling behind (a fast replay, a busy CPU) it waits for the words instead of counting down past them. */
   function callNow() {
     if (state.ended) return state.ended.t;
     if (!conn.live || conn.status === "finished" || !state.anchor.wall) return state.anchor.t;
     const skew = conn.skew == null ? 0 : conn.skew;
-    const elapsed = Math.max(0, Date.now() / 1000 - skew - state.anchor.wall);
-    return state.anchor.t + state.rate * elapsed;
+    let elapsed = Math.max(0, Date.now() / 1000 - skew - state.anchor.wall);
+    if (state.heardMode) elapsed = Math.min(elapsed, HEARD_HOLD);
+    state.shown = Math.max(state.shown, state.anchor.t + state.rate * elapsed);
+    return state.shown;
   }
 
   /** Whether the commander may correct the record (items, decisions, names): the feed takes no commands
