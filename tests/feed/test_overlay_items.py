@@ -285,3 +285,56 @@ def test_the_clock_follows_what_has_been_heard_not_the_audio_consumed(tmp_path: 
         assert page.locator("#clock").text_content() in ("00:44", "00:45")
     finally:
         feed.stop()
+
+
+def test_a_voice_heard_often_and_never_named_is_put_to_the_commander_with_the_rosters_names(
+    tmp_path: Path, page: Any
+) -> None:
+    """ "Speaker 4 said 5 lines; who is it?", offering the roster's people not yet on the call: one click names
+    the voice everywhere, earlier lines included, and the question goes."""
+    from playwright.sync_api import expect
+
+    feed = RealFeed(tmp_path / "incident").start()
+    try:
+        e = feed.emit
+        source = {"uri": "-", "kind": "device"}
+        roster = ["Rosa", "Maya", "Leo Park", "payments-api", "Victor"]
+        e(
+            "session",
+            t=0.0,
+            incident="whois",
+            started=feed.started,
+            version="0",
+            model=None,
+            source=source,
+            options={"roster": roster},
+        )
+        e("transcript", t=3.0, start=1.0, end=3.0, speaker="Rosa", text="Rosa here, I'm running this call.", **WORDS)
+        e("transcript", t=6.0, start=4.0, end=6.0, speaker="Maya", text="Maya, on the database.", **WORDS)
+        voice = {"speaker_source": "voice", "channel": None, "confidence": 0.9, "voice": "Speaker 4"}
+        for i in range(3):
+            e(
+                "transcript",
+                t=10.0 + 3 * i,
+                start=8.0 + 3 * i,
+                end=10.0 + 3 * i,
+                speaker="Speaker 4",
+                text=f"The queue is at {i} thousand.",
+                **voice,
+            )
+        page.goto(feed.page_url())
+        expect(page.locator("#conn")).to_have_text("live", timeout=WAIT)
+        whois = page.locator("#ticker .whois")
+        expect(page.locator("#ticker .final")).to_have_count(4, timeout=WAIT)  # the ticker's last four lines
+        expect(whois).to_have_count(0)  # three lines: not yet
+        e("transcript", t=22.0, start=20.0, end=22.0, speaker="Speaker 4", text="Draining it now.", **voice)
+        expect(whois).to_contain_text("Speaker 4 said 4 lines; who is it?", timeout=WAIT)
+        # the people of the roster not yet placed: not Rosa or Maya, not a service
+        expect(whois.locator("button.name")).to_have_text(["Leo Park", "Victor"])
+        whois.get_by_role("button", name="Leo Park").click()
+        rename = eventually(lambda: next((c for c in feed.corrections() if c["action"] == "rename"), None))
+        assert (rename["speaker"], rename["name"], rename["by"]) == ("Speaker 4", "Leo Park", "commander")
+        expect(whois).to_have_count(0, timeout=WAIT)
+        expect(page.locator("#ticker .final .speaker").nth(1)).to_have_text("Leo Park")  # earlier lines too
+    finally:
+        feed.stop()

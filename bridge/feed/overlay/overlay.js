@@ -29,6 +29,7 @@
       incident: null,
       started: null,
       tz: null, // the session's timezone (IANA), for wall clocks
+      roster: [], // the names and terms given with --vocab
       version: null,
       schemaVersion: null,
       rate: 1, // call seconds per wall second (replay --speed N); 1 for a live call
@@ -57,6 +58,10 @@
     return a != null && b != null && fold_(a) === fold_(b);
   }
 
+  /** A voice the tool labelled rather than named, and the lines it must have said before the commander is
+   * asked who it is: fewer is a greeting or a cough, and most responders say who they are by then. */
+  const VOICE_LABEL = /^Speaker \d+$/;
+  const WHOIS_LINES = 4;
   /** Wall seconds the clock may run on past the latest `heard` before it waits for the next one. */
   const HEARD_HOLD = 0.5;
 
@@ -113,6 +118,7 @@
         s.incident = str(ev.incident);
         s.started = num(ev.started);
         s.tz = str(ev.options && ev.options.tz) || null;
+        s.roster = ((ev.options && Array.isArray(ev.options.roster)) ? ev.options.roster : []).filter((r) => str(r));
         s.version = str(ev.version);
         s.schemaVersion = num(ev.schema_version);
         const speed = ev.options && ev.options.speed;
@@ -369,6 +375,19 @@
       else cadence.open += 1;
     }
 
+    // A voice heard often and never named is put to the commander, with the roster's names not yet placed.
+    const lines = new Map();
+    for (const x of s.transcripts) {
+      const who = name(x.speaker);
+      if (who) lines.set(who, { n: ((lines.get(who) || {}).n || 0) + 1, last: x });
+    }
+    const placed = [...lines.keys()].filter((who) => !VOICE_LABEL.test(who));
+    const [asked] = [...lines].filter(([who, l]) => VOICE_LABEL.test(who) && l.n >= WHOIS_LINES)
+      .sort((a, b) => b[1].n - a[1].n);
+    const whois = asked && {
+      speaker: asked[0], lines: asked[1].n, seq: asked[1].last.seq, raw: asked[1].last.speaker,
+      names: s.roster.filter((r) => /^\p{Lu}/u.test(r) && r.split(/\s+/).length <= 2 && !placed.some((p) => sameName(p, r))),
+    };
     const transcripts = s.transcripts
       .slice(-TICKER_LINES)
       .map((x) => ({ seq: x.seq, start: x.start, speaker: name(x.speaker), raw: x.speaker, text: x.text }));
@@ -392,6 +411,7 @@
         return { seq, text: x ? (x.task != null ? x.task : x.text) : "" };
       }),
       transcripts,
+      whois: whois || null,
       interim: s.interim,
       notice,
     };
@@ -883,6 +903,12 @@
   }
 
   function drawTicker(v, act) {
+    const w = v.whois;
+    const whois = act && w ? [h("div", { class: "whois", "data-speaker": w.speaker },
+      h("span", null, `${w.speaker} said ${w.lines} lines; who is it?`),
+      ...w.names.map((n) => h("button", { type: "button", class: "name",
+        onclick: () => send({ action: "rename", ref: w.seq, speaker: w.raw, name: n }) }, n)),
+      h("button", { type: "button", class: "ghost", onclick: () => openEditor("rename", w) }, "Someone else…"))] : [];
     const lines = v.transcripts.map((x) =>
       h("p", { class: "final", "data-seq": x.seq },
         h("span", { class: "at" }, clock(x.start)),
@@ -898,7 +924,7 @@
         h("span", { class: "said" }, v.interim.text)));
     }
     if (!lines.length) lines.push(h("p", { class: "empty" }, "Waiting for the first words…"));
-    return lines;
+    return [...whois, ...lines];
   }
 
   // Each region is redrawn only when what it shows changed, so hover, focus and scroll survive the feed.
@@ -950,7 +976,7 @@
     } else {
       region("items", { i: v.items, fix, pend, expanded }, () => drawItems(v, fix));
       region("decisions", { d: v.decisions, fix, pend, expanded }, () => drawDecisions(v, fix));
-      region("ticker", { t: v.transcripts, i: v.interim, fix }, () => drawTicker(v, fix));
+      region("ticker", { t: v.transcripts, i: v.interim, w: v.whois, fix }, () => drawTicker(v, fix));
     }
     tick();
   }
