@@ -53,7 +53,7 @@ class Acts:
         try:
             import spacy
 
-            self._nlp = spacy.load(path)
+            self._nlp = spacy.load(path, exclude=["tokenizer"])  # spaCy's English one: see analysis.EXCLUDED
         except (OSError, ValueError, KeyError) as e:
             raise ModelError(f"cannot load the act classifier in {path}: {e}; {_REINSTALL}") from None
         labels = set(getattr(self._nlp.get_pipe("textcat_multilabel"), "labels", ()))

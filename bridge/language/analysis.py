@@ -19,7 +19,12 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from .durations import SpokenTime, find_time
 
-__all__ = ["Analyzer", "Patterns", "Sentence", "load_patterns"]
+__all__ = ["EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
+
+EXCLUDED = ["ner", "tokenizer"]
+"""Left out when the pipeline loads: the entity recogniser (nothing reads it), and the tokenizer saved with
+the model, which is spaCy's English one as the language makes it: loading it again from disk cost a fifth
+of the start-up (tests/language/test_acts.py checks the two cut text alike)."""
 
 BRIDGE = "*bridge*"
 """Addressee of a sentence spoken to everyone ("Everyone, we will regroup")."""
@@ -171,7 +176,7 @@ class Analyzer:
         except ImportError:  # pragma: no cover - spaCy is a dependency
             raise ModelError("spaCy is not installed; run scripts/setup") from None
         try:
-            self.nlp = spacy.load(model_path, exclude=["ner"])
+            self.nlp = spacy.load(model_path, exclude=EXCLUDED)
         except OSError as e:
             raise ModelError(f"cannot load the spaCy pipeline in {model_path}: {e}") from None
         self.patterns = p = patterns or load_patterns()

@@ -65,3 +65,23 @@ def test_a_classifier_of_other_acts_is_refused(copy: Path, tmp_path: Path) -> No
     (other / MANIFEST).write_text(json.dumps({"sha256": digest(other)}))
     with pytest.raises(ModelError, match="knows \\['something_else'\\]"):
         Acts(other)
+
+
+def test_the_tokenizer_made_by_the_language_cuts_text_as_the_one_saved_with_each_model() -> None:
+    """Both pipelines load without their saved tokenizer (analysis.EXCLUDED: a fifth of the start-up); that
+    is only right while spaCy's English tokenizer cuts text exactly as the saved one: on every line of the
+    corpus's calls, the shared calls and the real recordings' reference transcripts, and on jargon."""
+    import spacy
+
+    from bridge.weights import resolve_spacy
+    from tests.conftest import ROOT
+
+    shared = ROOT.parent / "shared"
+    scripts = [*(ROOT / "corpus" / "calls").glob("*.call"), *(shared / "calls").glob("*.call")]
+    texts = [line.split(":", 1)[1] for f in scripts for line in f.read_text().splitlines() if ":" in line[:40]]
+    texts += [f.read_text() for f in (shared / "data" / "real" / "audio_asr").rglob("*.txt")]
+    texts += ["Let's roll back v2.3.1-rc — ETA 5min?", "I'll take INC-4521 w/ @maya.", "It's 99.9% ok, isn't it?!"]
+    assert len(texts) > 1000
+    for path in (resolve_spacy(), DEFAULT_MODEL):
+        saved, made = spacy.load(path).tokenizer, spacy.load(path, exclude=["tokenizer"]).tokenizer
+        assert [[t.text for t in saved(x)] for x in texts] == [[t.text for t in made(x)] for x in texts]
