@@ -70,7 +70,7 @@ ASR = REAL.parent / "audio_asr"
 ONE_SPEAKER = ["jfk.wav", "picovoice_leopard_test.wav", "OSR_us_000_0034_8k.wav"]
 RECORDINGS = ["pyannote_sample", "pyannote_tst00", "picovoice_falcon_test"]
 COLLARS = {"DER ±0.25 s": 0.5, "DER no collar": 0.0}
-SWEEP = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+SWEEP = [0.16, 0.18, 0.2, 0.22, 0.24, 0.26, 0.3, 0.4, 0.5]
 MFCC_THRESHOLDS = [0.8, 0.9, 0.95, 0.97, 0.98, 0.985, 0.99, 0.995]
 
 

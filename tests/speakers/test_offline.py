@@ -104,6 +104,16 @@ def test_after_call_attributes_again_and_leaves_channels_and_the_commanders_line
     assert after_call([*events, *fixes], 62.0) == []  # once per log
 
 
+def test_after_call_leaves_what_the_words_said_and_names_no_line_anew() -> None:
+    x, who = voices(5, 5, 3, seed=5)
+    names = ["Omar", "Lena", "Speaker 3"]
+    events: list[LoggedEvent] = [said(i + 1, x[i], names[k]) for i, k in enumerate(who)]
+    events[4] = said(5, x[4], "Omar", source="words")  # Lena's voice, but a reply to Omar: the words decide
+    events[5] = said(6, x[5], "Lena")  # a third voice's line given to Lena: left to her, not made "Speaker 4"
+    events[6] = said(7, x[6], "Lena")  # Omar's voice heard as Lena's: the pass mends it
+    assert after_call(events, 70.0) == [Correction(t=70.0, action="attribute", ref=7, speaker="Omar", by="bridge")]
+
+
 def test_after_call_on_a_log_without_voices_does_nothing() -> None:
     events: list[LoggedEvent] = [Transcript(seq=1, t=2.0, start=0.0, end=2.0, text="Hello.", speaker="Rosa")]
     assert after_call(events, 3.0) == []
