@@ -34,12 +34,12 @@ from scipy.optimize import linear_sum_assignment
 from .. import corrections
 from ..events import Correction, LoggedEvent, Transcript
 
+__all__ = ["MOVABLE", "OfflineOptions", "after_call", "pack", "recluster", "unpack"]
+
 MOVABLE = ("voice",)
 """The `speaker_source`s the pass may overrule. Measured on the 33 corpus calls end to end (roster given):
 lines right 0.547 live; 0.559 after the call when only the voice's lines move, 0.537 when the words' lines
 may move too (their introductions and replies are right where the voices of two people are alike)."""
-
-__all__ = ["OfflineOptions", "after_call", "pack", "recluster", "unpack"]
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,10 @@ def recluster(
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     groups = fcluster(linkage(x, method="average", metric="cosine"), t=o.threshold, criterion="distance") - 1
     names = sorted(set(labels))
-    agree = np.zeros((int(groups.max()) + 1, len(names)))
+    column = {name: j for j, name in enumerate(names)}
+    agree = np.zeros((int(groups.max()) + 1, len(names)))  # seconds of speech: new group x label heard
     for g, i in zip(groups, long, strict=True):
-        agree[g, names.index(labels[i])] += seconds[i]
+        agree[g, column[labels[i]]] += seconds[i]
     rows, cols = linear_sum_assignment(-agree)
     mapped = {int(g): names[c] for g, c in zip(rows, cols, strict=True)}
     fresh = _fresh([*labels, *taken])
@@ -97,9 +98,9 @@ def recluster(
     # A label none of the groups kept: its short lines follow where most of its long ones went.
     kept, grouped = set(mapped.values()), set(long)
     for i, label in enumerate(labels):
-        column = agree[:, names.index(label)]
-        if i not in grouped and label not in kept and column.any():
-            out[i] = mapped[int(column.argmax())]
+        went = agree[:, column[label]]
+        if i not in grouped and label not in kept and went.any():
+            out[i] = mapped[int(went.argmax())]
     return out
 
 
