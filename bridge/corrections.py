@@ -5,8 +5,10 @@ The log keeps what was extracted and, after it, what the commander said about it
 never shows the one without the other, so they are folded together here, once: a dismissed item is left
 out, an edit replaces the owner, task or due it names, a snoozed status check gets its new deadline, and a
 renamed speaker is called by the new name everywhere, before and after the rename (they were the same
-person all along). What depended on a dismissed item goes with it: its status check's update, the alerts
-raised about it and their clearing.
+person all along). A line attributed again after the call (`attribute`, the tool's after-call pass) is its
+new speaker's, and so is what it said in the first person: the decisions and items it made and took.
+What depended on a dismissed item goes with it: its status check's update, the alerts raised about it and
+their clearing.
 
 The evidence is never edited: an item keeps the quote it came from, so a reader can see what was said and
 what the commander made of it.
@@ -138,6 +140,7 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
     corrections = [e for e in events if isinstance(e, Correction)]
     names = _Names()
     speaker_of: dict[int, str] = {}  # a rename of nobody in particular names that one unattributed line
+    attributed: dict[int, str] = {}  # transcript seq -> who said it, by the after-call pass
     gone = dismissed(corrections)
     edits: dict[int, list[Correction]] = {}
     for c in corrections:
@@ -146,14 +149,22 @@ def apply(events: Iterable[LoggedEvent]) -> Corrected:
                 names.add(c.speaker, c.name)
             else:
                 speaker_of[c.ref] = c.name
+        elif c.action == "attribute" and c.speaker:
+            attributed[c.ref] = c.speaker
         elif c.action in ("edit", "snooze"):
             edits.setdefault(c.ref, []).append(c)
 
     versions: dict[int, tuple[Item, ...]] = {}
     alerts = {e.seq: e for e in events if isinstance(e, Alert)}
     dropped_alerts = {seq for seq, a in alerts.items() if a.ref is not None and a.ref in gone}
+    moved: dict[int, tuple[str | None, str]] = {}  # transcript seq -> (the speaker it had, the one it has)
     out: list[LoggedEvent] = []
     for event in events:
+        if isinstance(event, Transcript) and event.seq in attributed:
+            moved[event.seq] = (event.speaker, attributed[event.seq])
+            event = msgspec.structs.replace(event, speaker=attributed[event.seq])
+        elif isinstance(event, _Said) and event.source in moved:
+            event = _attributed(event, *moved[event.source])
         if isinstance(event, Correction):
             continue  # what it decided is folded in here; what the monitor made of it ("received") is logged
         if event.seq in gone or event.seq in dropped_alerts:
@@ -211,6 +222,20 @@ def _names_of(item: Item, names: _Names) -> dict[str, str | None]:
     if isinstance(item, Decision):
         return {"by": names(item.by)}
     return {"by": names(item.by), "owner": names(item.owner)}
+
+
+_Said = Decision | ActionItem | StatusCheck | CheckMet | ItemDone
+"""What carries who said the transcript it came from (`source`, `by`)."""
+
+
+def _attributed(event: _Said, was: str | None, now: str) -> _Said:
+    """`event`, from a transcript that `was` said and `now` said: its speaker, and an owner who was its speaker
+    ("I'll take it", "I will update at 10:40"), follow."""
+    if was is None:
+        return event
+    if isinstance(event, ActionItem | StatusCheck) and event.owner is not None and same(event.owner, was):
+        event = msgspec.structs.replace(event, owner=now)
+    return msgspec.structs.replace(event, by=now) if event.by is not None and same(event.by, was) else event
 
 
 def _renamed(event: LoggedEvent, names: _Names, speaker_of: dict[int, str]) -> LoggedEvent:

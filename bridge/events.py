@@ -178,6 +178,10 @@ class Transcript(Event, frozen=True, kw_only=True, tag="transcript"):
     (decision, request, commitment, status_check, update, question, acknowledgement), read with the turn
     before it. Logged, so that the monitor and every later reader judge from the same scores. None when no
     classifier judged it."""
+    voiceprint: str | None = None
+    """The embedding of the utterance's speech (bridge.speakers.voiceprint, 256 dimensions) as float16,
+    little-endian, base64 (bridge.speakers.offline.pack): the voices can be clustered again after the call
+    from the log alone. None: not embedded (no voices, or an input with no audio)."""
 
 
 class Interim(Event, frozen=True, kw_only=True, tag="interim"):
@@ -311,7 +315,17 @@ class AlertCleared(Event, frozen=True, kw_only=True, tag="alert_cleared"):
 
 
 CommandAction = Literal[
-    "acknowledge", "received", "snooze", "confirm", "dismiss", "restore", "done", "reopen", "edit", "rename"
+    "acknowledge",
+    "received",
+    "snooze",
+    "confirm",
+    "dismiss",
+    "restore",
+    "done",
+    "reopen",
+    "edit",
+    "rename",
+    "attribute",
 ]
 
 
@@ -324,7 +338,10 @@ class Correction(Event, frozen=True, kw_only=True, tag="correction"):
     dismissal undone. done / reopen: an action item is done (as if its owner had reported it) / not done
     after all, whether it was reported or marked done. edit: new
     `text`, `owner` or `due` for a decision, action item or status check. rename: `speaker` is really
-    called `name` from now on (`ref` is the transcript it was noticed on).
+    called `name` from now on (`ref` is the transcript it was noticed on). attribute: transcript `ref` was
+    said by `speaker` (the tool's after-call pass, `by: "bridge"`: bridge.speakers.offline), and so were the
+    decisions and items it said in the first person (their `by`, and an owner who was its speaker: "I'll
+    take it"); the renames apply to `speaker` as to every name.
     """
 
     action: CommandAction
@@ -338,7 +355,8 @@ class Correction(Event, frozen=True, kw_only=True, tag="correction"):
     name: str | None = None
     by: str = "commander"
     """Who acted: the commander, or a shared viewer allowed control; "bridge" when the tool itself renames a
-    voice it showed by its label ("Speaker 3") once the words said whose it is."""
+    voice it showed by its label ("Speaker 3") once the words said whose it is, or attributes a line again
+    after the call."""
 
 
 class Gap(Event, frozen=True, kw_only=True, tag="gap"):

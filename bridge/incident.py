@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import msgspec
 import numpy as np
 
 from .calltime import duration, zone
-from .events import Correction, Event, Notice, Session, SessionEnd, Transcript
+from .events import Correction, Event, LoggedEvent, Notice, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
+from .speakers.offline import after_call, pack
 
 if TYPE_CHECKING:
     from .language.extraction import Extractor
@@ -107,6 +109,8 @@ class Incident:
         with self.lock:
             if self.extractor is not None:
                 transcript = self.extractor.attribute(transcript, voiceprint=voiceprint, seconds=seconds)
+            if voiceprint is not None:  # kept, so the voices can be heard again all at once after the call
+                transcript = msgspec.structs.replace(transcript, voiceprint=pack(voiceprint))
             logged = self.emit(transcript)
             self.transcripts += 1
             if self.extractor is not None:
@@ -134,11 +138,17 @@ class Incident:
         """The call is over: raise what is due by `t` and log its end. The log stays open for the commander's
         corrections of the record until `close` (the live feed takes them at `t`, and refuses what acts on a
         call going on: `commander_actions.LIVE_ONLY`); the monitor watched the call and decides nothing after
-        its end, so a correction logged after it causes nothing but itself."""
+        its end, so a correction logged after it causes nothing but itself.
+
+        Every voice is known now, so they are clustered again (bridge.speakers.offline), and the lines whose
+        speaker that changes are logged as `attribute` corrections just before the end: every view made after
+        the call uses them, while the transcripts stay as they were heard. The monitor sees none of them."""
         self.advance(t)
-        end = self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
         self.ended = True
-        return end
+        with self.lock:
+            for correction in after_call(cast(list[LoggedEvent], self.history), t):
+                self.emit(correction)
+            return self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
 
     def close(self) -> None:
         with self.lock:

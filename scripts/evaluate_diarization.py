@@ -5,6 +5,9 @@ Our system is what the live pipeline would run: the file through bridge.speech.s
 streaming Silero VAD in 0.1 s blocks (final utterances only), each utterance's speech through
 bridge.speakers.voiceprint.VoiceEncoder, and the vectors through bridge.speakers.voices.Voices online, in call
 order. Each utterance becomes one hypothesis turn (its speech span) with its speaker label. Beside it, in the same run:
+  after call    the same vectors clustered again once the call is over (bridge.speakers.offline.recluster:
+                average linkage on cosine distance, mapped one to one to the online labels), as `bridge`
+                logs it when a call ends;
   one speaker   every utterance given to the same speaker;
   MFCC mean     the mean of MFCCs 1-19 (Whisper's 80-band log-mel, DCT) per utterance through the same
                 Voices clustering, with the threshold that does best on the calls in this run (0.80 to
@@ -28,7 +31,10 @@ Measures:
                 speech, and beside them Whisper base's (int8, 2 threads, beam 5, as bridge replay decodes
                 finals) transcribing the same utterances (--no-whisper skips it).
 
-Usage: scripts/evaluate_diarization.py [--threshold T] [--no-whisper] [--calls NAME ...]
+  sweep         (--sweep) the after-call pass at each distance threshold: DER ±0.25 s on the real recordings
+                and lines right on the calls; and its time over 1200 utterances of the calls' voices.
+
+Usage: scripts/evaluate_diarization.py [--threshold T] [--after T] [--sweep] [--no-whisper] [--calls NAME ...]
 Calls are rendered into .cache/calls/ on first use (scripts/_calls.py).
 """
 
@@ -51,6 +57,7 @@ from scipy.optimize import linear_sum_assignment
 
 from bridge.calltime import RATE
 from bridge.sources.files import FileSource
+from bridge.speakers.offline import OfflineOptions, recluster
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speakers.voices import Voices, VoicesOptions
 from bridge.speech.segmenter import Segmenter
@@ -63,6 +70,7 @@ ASR = REAL.parent / "audio_asr"
 ONE_SPEAKER = ["jfk.wav", "picovoice_leopard_test.wav", "OSR_us_000_0034_8k.wav"]
 RECORDINGS = ["pyannote_sample", "pyannote_tst00", "picovoice_falcon_test"]
 COLLARS = {"DER ±0.25 s": 0.5, "DER no collar": 0.0}
+SWEEP = [0.16, 0.18, 0.2, 0.22, 0.24, 0.26, 0.3, 0.4, 0.5]
 MFCC_THRESHOLDS = [0.8, 0.9, 0.95, 0.97, 0.98, 0.985, 0.99, 0.995]
 
 
@@ -207,10 +215,13 @@ def line_accuracy(rec: Recording, system: str) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threshold", type=float, help=f"Voices threshold (default {VoicesOptions().threshold})")
+    ap.add_argument("--after", type=float, help=f"after-call threshold (default {OfflineOptions().threshold})")
+    ap.add_argument("--sweep", action="store_true", help="the after-call pass at each threshold, and its time")
     ap.add_argument("--no-whisper", action="store_true", help="do not time Whisper base on the same utterances")
     ap.add_argument("--calls", nargs="*", default=[], help="rendered calls to use (default: all)")
     args = ap.parse_args()
     options = VoicesOptions() if args.threshold is None else replace(VoicesOptions(), threshold=args.threshold)
+    after = OfflineOptions() if args.after is None else replace(OfflineOptions(), threshold=args.after)
     encoder = VoiceEncoder(resolve_voice())
     transcriber = None
     if not args.no_whisper:
@@ -236,6 +247,7 @@ def main() -> None:
             cost["embed wall"] += time.perf_counter() - wall
         rec.voices = np.stack(vectors)
         rec.labels["voice"] = cluster(rec.voices, rec.seconds, options)
+        rec.labels["after call"] = recluster(rec.voices, rec.labels["voice"], rec.seconds, after)
         rec.labels["one speaker"] = ["Speaker 1"] * len(rec.speech)
     for rec in recs:
         for speech in rec.speech if transcriber is not None else []:
@@ -258,14 +270,22 @@ def main() -> None:
     for rec in recs:
         rec.labels["MFCC mean"] = cluster(mfcc[id(rec)], rec.seconds, replace(options, threshold=best[1]))
 
-    systems = ["voice", "one speaker", "MFCC mean"]
+    if args.sweep:
+        sweep(recs, options)
+    systems = ["voice", "after call", "one speaker", "MFCC mean"]
     clips = stretches(recs)
     clip_vectors = {
         "voice": encoder.embed_many([a for _, a in clips]),
         "one speaker": np.ones((len(clips), 1)),
         "MFCC mean": np.stack([mfcc_mean(a) for _, a in clips]),
     }
-    clip_options = {"voice": options, "one speaker": options, "MFCC mean": replace(options, threshold=best[1])}
+    clip_vectors["after call"] = clip_vectors["voice"]
+    clip_options = {
+        "voice": options,
+        "after call": options,
+        "one speaker": options,
+        "MFCC mean": replace(options, threshold=best[1]),
+    }
     rng = np.random.default_rng(0)
     orders = [rng.permutation(len(clips)) for _ in range(20)]
     speakers = [speaker for speaker, _ in clips]
@@ -276,14 +296,18 @@ def main() -> None:
     for system in systems:
         accuracies, used = [], []
         for order in orders:
-            labels = cluster(
-                clip_vectors[system][order], [len(clips[i][1]) / RATE for i in order], clip_options[system]
-            )
+            seconds = [len(clips[i][1]) / RATE for i in order]
+            labels = cluster(clip_vectors[system][order], seconds, clip_options[system])
+            if system == "after call":
+                labels = recluster(clip_vectors[system][order], labels, seconds, after)
             accuracies.append(clip_accuracy([speakers[i] for i in order], labels))
             used.append(len(set(labels)))
         print(f"  {system:14} {np.mean(accuracies):.3f}  {min(accuracies):.3f}  {np.mean(used):5.1f}")
     print()
-    print(f"Voices threshold {options.threshold}; MFCC-mean threshold {best[1]} (best on the calls)\n")
+    print(
+        f"Voices threshold {options.threshold}; after call {after.threshold}; "
+        f"MFCC-mean threshold {best[1]} (best on the calls)\n"
+    )
     for title, collar in COLLARS.items():
         for group, members in (
             ("real recordings", [r for r in recs if not r.is_call]),
@@ -319,6 +343,36 @@ def main() -> None:
             f"  embedding / Whisper base: {cost['embed cpu'] / cost['whisper cpu']:.1%} of the CPU time, "
             f"{cost['embed wall'] / cost['whisper wall']:.1%} of the wall time"
         )
+
+
+def sweep(recs: Sequence[Recording], options: VoicesOptions) -> None:
+    real, scripted = [r for r in recs if not r.is_call], [r for r in recs if r.is_call]
+    print("After-call threshold sweep (cosine distance): DER ±0.25 s on the real recordings, lines right on the calls")
+    print(f"  {'online':>9}  {der(real, 'voice', 0.5)[1]:6.3f}  {_lines(scripted, 'voice'):6.3f}" if real else "")
+    for threshold in SWEEP:
+        o = replace(OfflineOptions(), threshold=threshold)
+        for rec in recs:
+            rec.labels["try"] = recluster(rec.voices, rec.labels["voice"], rec.seconds, o)
+        real_der = der(real, "try", 0.5)[1] if real else float("nan")
+        per_file = "  ".join(f"{x:.3f}" for x in der(real, "try", 0.5)[0]) if real else ""
+        print(f"  {threshold:9.2f}  {real_der:6.3f}  {_lines(scripted, 'try'):6.3f}   ({per_file})")
+    # A one-hour call: about 1200 utterances. Drawn from the calls' own voices, each with a little noise.
+    pool = np.concatenate([r.voices for r in recs])
+    rng = np.random.default_rng(0)
+    vectors = pool[rng.integers(0, len(pool), 1200)] + rng.normal(0, 0.02, (1200, pool.shape[1]))
+    seconds = list(rng.uniform(0.5, 8.0, 1200))
+    online = cluster(vectors, seconds, options)
+    cpu, wall = time.process_time(), time.perf_counter()
+    recluster(vectors, online, seconds)
+    print(
+        f"  1200 utterances ({len(set(online))} online labels): {time.process_time() - cpu:.2f} CPU s, "
+        f"{time.perf_counter() - wall:.2f} s wall\n"
+    )
+
+
+def _lines(recs: Sequence[Recording], system: str) -> float:
+    n = sum(len(r.turns) for r in recs)
+    return sum(line_accuracy(r, system)[0] * len(r.turns) for r in recs) / n if n else float("nan")
 
 
 def _with(rec: Recording, labels: list[str]) -> Recording:

@@ -144,6 +144,62 @@ def test_renames_chain_and_reach_every_name() -> None:
     assert met.by == "Robert"
 
 
+def test_a_line_attributed_after_the_call_takes_what_it_said_in_the_first_person_along() -> None:
+    events = numbered(
+        [
+            session(),
+            said(0, 3, "Who can look at the database?", "Ann"),  # 2
+            said(4, 6, "I'll take it, and I'll report back in two minutes.", "Speaker 3"),  # 3
+            ActionItem(
+                t=6.5,
+                start=4,
+                end=6,
+                quote="I'll take it",
+                source=3,
+                by="Speaker 3",
+                confidence=0.8,
+                category="investigation",
+                owner="Speaker 3",
+                task="look at the database",
+            ),  # 4
+            StatusCheck(
+                t=6.5,
+                start=4,
+                end=6,
+                quote="report back in two minutes",
+                source=3,
+                by="Speaker 3",
+                confidence=0.8,
+                category="communication",
+                owner="Speaker 3",
+                due=126.0,
+            ),  # 5
+            said(8, 10, "Bob, restart the cache.", "Ann"),  # 6
+            ActionItem(
+                t=10.5,
+                start=8,
+                end=10,
+                quote="Bob, restart the cache",
+                source=6,
+                by="Ann",
+                confidence=0.9,
+                category="mitigation",
+                owner="Bob",
+                task="restart the cache",
+            ),  # 7
+            Correction(t=20, action="rename", ref=2, speaker="Speaker 2", name="Cleo"),  # 8
+            Correction(t=30, action="attribute", ref=3, speaker="Speaker 2", by="bridge"),  # 9
+            Correction(t=30, action="attribute", ref=6, speaker="Dee", by="bridge"),  # 10
+        ]
+    )
+    fixed = apply(events)
+    assert [e.speaker for e in fixed.events if isinstance(e, Transcript)] == ["Ann", "Cleo", "Dee"]
+    mine, check, bobs = (e for e in fixed.events if isinstance(e, ActionItem | StatusCheck))
+    assert (mine.by, mine.owner) == ("Cleo", "Cleo")  # attributed to Speaker 2, whom a rename called Cleo
+    assert (check.by, check.owner) == ("Cleo", "Cleo")
+    assert (bobs.by, bobs.owner) == ("Dee", "Bob")  # who was asked stays who was asked
+
+
 def test_naming_an_unattributed_line_names_only_that_line() -> None:
     events = numbered(
         [session(), said(0, 1, "Hi."), said(2, 3, "Hello."), Correction(t=5, action="rename", ref=2, name="Dee")]

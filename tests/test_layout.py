@@ -34,6 +34,7 @@ PURE = [
     "speech/segmenter",
     "speakers/voices",
     "speakers/attribution",
+    "speakers/offline",
     "language/analysis",
     "language/durations",
     "language/replies",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,9 +12,12 @@ import msgspec
 import numpy as np
 import pytest
 
+from bridge import corrections
+from bridge.calltime import RATE
 from bridge.events import (
     ActionItem,
     Alert,
+    Correction,
     Decision,
     Event,
     Interim,
@@ -32,17 +35,22 @@ from bridge.language.extraction import Extractor
 from bridge.log.eventlog import EventLog, read_log
 from bridge.monitor import Monitor, MonitorOptions
 from bridge.pipeline import Pipeline, PipelineOptions
-from bridge.sources.files import open_source
+from bridge.report import timeline
+from bridge.report.transcript_output import to_txt
+from bridge.sources.files import FileSource, open_source
 from bridge.speakers.attribution import Speakers
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speech.segmenter import SegmenterOptions
 from bridge.speech.transcriber import Transcriber
 from bridge.speech.vad import SileroVad
 from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
-from tests.conftest import REAL_ASR, SAMPLE, wer
+from tests.conftest import REAL_ASR, SAMPLE, wer, write_wav
 from tests.scripted import LevelVad, ScriptedRecogniser, ScriptedSource
 
 LIBRIVOX = REAL_ASR / "librivox_pocketsphinx"
+REAL_DIARIZATION = REAL_ASR.parent / "audio_diarization"
+CALLER = [(8.32, 9.92), (18.59, 21.49), (11.03, 14.49), (28.5, 30.0)]
+"""Call seconds of pyannote_sample.wav where speaker90 speaks and nobody else does (its RTTM), out of order."""
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +193,47 @@ def test_sample_call_speakers_by_voice_and_words(
         said = max(finals, key=lambda e: min(e.end, line["end"]) - max(e.start, line["start"]))
         right += said.speaker == line["speaker"]
     assert right >= len(lines) - 1, f"{right} of {len(lines)} lines with the right speaker"
+
+
+def speakers(events: Iterable[LoggedEvent]) -> dict[int, str | None]:
+    """Who said each line, as every view shows it (corrections applied), by `seq`."""
+    return {e.seq: e.speaker for e in corrections.apply(events).events if isinstance(e, Transcript)}
+
+
+def heard(path: Path) -> np.ndarray:
+    return np.concatenate([b.mono for b in FileSource(path).blocks()])
+
+
+@pytest.mark.slow
+def test_after_the_call_a_voice_split_live_is_mended_in_every_view(transcriber: Transcriber, tmp_path: Path) -> None:
+    # A LibriVox reader's five passages, then a caller from a real conversation (pyannote's sample, the stretches
+    # where she speaks alone), her short first words and her longer ones out of order: live, her voice is heard
+    # as several; once the call is over, all of it is heard at once.
+    reader = [heard(wav) for wav in sorted(LIBRIVOX.glob("*.wav"))]
+    conversation = heard(REAL_DIARIZATION / "pyannote_sample.wav")
+    caller = [conversation[round(a * RATE) : round(b * RATE)] for a, b in CALLER]
+    gap = np.zeros(round(1.2 * RATE), np.float32)
+    call = write_wav(tmp_path / "call.wav", np.concatenate([x for part in [*reader, *caller] for x in (part, gap)]))
+    replay(call, transcriber, tmp_path, voices=True)
+    logged = read_log(tmp_path / "events.jsonl").events
+    end = logged[-1]
+    said = {e.seq: e for e in logged if isinstance(e, Transcript)}
+    assert isinstance(end, SessionEnd) and all(e.voiceprint is not None for e in said.values())
+    fixes = [e for e in logged if isinstance(e, Correction) and e.action == "attribute"]
+    assert fixes and all(f.by == "bridge" and f.t == end.t and f.seq < end.seq for f in fixes)
+    turn = sum(len(x) + len(gap) for x in reader) / RATE  # where the caller starts
+    assert all(said[f.ref].start >= turn for f in fixes)  # the reader was heard right all along
+    live = speakers(e for e in logged if e not in fixes)
+    mended = speakers(logged)
+    theirs = [seq for seq, e in said.items() if e.start >= turn]
+    assert len({mended[s] for s in theirs}) < len({live[s] for s in theirs})  # fewer voices for the one caller
+    assert not {mended[s] for s in theirs} & {mended[s] for s in said if s not in theirs}
+    # The log keeps each line as it was heard; the transcript and the post-mortem say who, as mended.
+    assert all(said[f.ref].speaker != f.speaker for f in fixes)
+    text = to_txt(logged)
+    assert all(f"{mended[f.ref]}: {said[f.ref].text}" in text for f in fixes)
+    rows = {p.name: p.lines for p in timeline.build(logged).participants}
+    assert rows == {name: sum(1 for s in said if mended[s] == name) for name in set(mended.values())}
 
 
 @pytest.mark.slow

@@ -55,6 +55,7 @@ class Terminal:
         self._shown = 0.0
         self.counts: dict[str, int] = {}
         self._tasks: dict[int, str] = {}
+        self._starts: dict[int, float] = {}  # transcript seq -> its start, for the lines attributed after the call
         """Each action item's task by `seq` (as last edited), for the lines that say it is done."""
         self._wall: tuple[float, tzinfo] | None = None
         """The session's wall clock at call time 0 and its timezone, for due times people act on."""
@@ -82,6 +83,7 @@ class Terminal:
             self._wall = (event.started, zone(event.options.tz))
         elif isinstance(event, Transcript):
             who = f"{event.speaker}: " if event.speaker else ""
+            self._starts[event.seq] = event.start
             _say(f"[{clock(event.start, tenths=True)}] {who}{event.text}")
         elif isinstance(event, Decision):
             _say(f"          DECISION  {event.text}")
@@ -109,6 +111,10 @@ class Terminal:
             what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
             who = "the commander" if event.by == "commander" else event.by
             _say(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})")
+        elif isinstance(event, Correction) and event.action == "attribute":
+            start = self._starts.get(event.ref)
+            line = f"the line at {clock(start, tenths=True)}" if start is not None else f"transcript {event.ref}"
+            _say(f"[{clock(event.t, tenths=True)}] AFTER   {line} was {event.speaker}'s (by the voices, heard at once)")
         elif isinstance(event, Notice):
             _say(f"bridge: {event.level}: {event.message}", err=True)
         elif isinstance(event, Interim) and sys.stdout.isatty():

@@ -55,7 +55,8 @@ MAX_CALL_TIME = 7 * 24 * 3600.0
 MAX_SNOOZE = 24 * 3600.0
 """Seconds a status check may be snoozed by at once."""
 
-ACTIONS: tuple[str, ...] = get_args(CommandAction)
+ACTIONS: tuple[str, ...] = tuple(a for a in get_args(CommandAction) if a != "attribute")
+"""What the commander may do. `attribute` is the tool's own after-call pass (bridge.speakers.offline)."""
 LIVE_ONLY = frozenset({"acknowledge", "received", "snooze"})
 """What acts on the call as it goes on, and so is refused once it has ended."""
 
@@ -234,18 +235,22 @@ def _edit(base: Correction, message: Mapping[str, Any], event: Event) -> Correct
 
 
 def _rename(base: Correction, message: Mapping[str, Any], said: Transcript, history: Sequence[Event]) -> Correction:
-    if said.speaker is None:
-        raise CommandError(f"transcript {said.seq} has no speaker to rename")
-    if "speaker" in message and message["speaker"] != said.speaker:
-        raise CommandError(f"transcript {said.seq} was said by {said.speaker!r}, not {message['speaker']!r}")
-    name = _name(message, "name")
-    current = said.speaker  # the name the views show for this speaker now
+    speaker = said.speaker  # as heard, or as the after-call pass attributed the line
     for e in history:
-        if isinstance(e, Correction) and e.action == "rename" and e.speaker == said.speaker and e.name:
+        if isinstance(e, Correction) and e.action == "attribute" and e.ref == said.seq and e.speaker:
+            speaker = e.speaker
+    if speaker is None:
+        raise CommandError(f"transcript {said.seq} has no speaker to rename")
+    if "speaker" in message and message["speaker"] != speaker:
+        raise CommandError(f"transcript {said.seq} was said by {speaker!r}, not {message['speaker']!r}")
+    name = _name(message, "name")
+    current = speaker  # the name the views show for this speaker now
+    for e in history:
+        if isinstance(e, Correction) and e.action == "rename" and e.speaker == speaker and e.name:
             current = e.name
     if name == current:
-        raise CommandError(f"{said.speaker!r} is already called {name!r}")
-    return Correction(t=base.t, action="rename", ref=said.seq, speaker=said.speaker, name=name)
+        raise CommandError(f"{speaker!r} is already called {name!r}")
+    return Correction(t=base.t, action="rename", ref=said.seq, speaker=speaker, name=name)
 
 
 def _number(message: Mapping[str, Any], field: str) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridge.cli.terminal import Terminal
-from bridge.events import ActionItem, Correction, ItemDone
+from bridge.events import ActionItem, Correction, ItemDone, Transcript
 
 
 def test_done_reopen_and_restore_are_printed_with_the_task(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,6 +35,16 @@ def test_done_reopen_and_restore_are_printed_with_the_task(capsys: pytest.Captur
         "[00:42.0] DONE    Maya: find out why the nodes restart (reported by Maya)",
         "[00:50.0] REOPEN  Maya: find out why the nodes restart (by the commander)",
         "[01:00.0] DONE    Maya: find out why the nodes restart (by the commander)",
+    ]
+
+
+def test_a_line_attributed_after_the_call_is_said_with_its_time(capsys: pytest.CaptureFixture[str]) -> None:
+    show = Terminal(live=False)
+    show(Transcript(t=44.0, seq=11, start=42.5, end=43.8, text="I don't hear that.", speaker="Speaker 4"))
+    show(Correction(t=45.0, seq=12, action="attribute", ref=11, speaker="Speaker 2", by="bridge"))
+    assert capsys.readouterr().out.splitlines() == [
+        "[00:42.5] Speaker 4: I don't hear that.",
+        "[00:45.0] AFTER   the line at 00:42.5 was Speaker 2's (by the voices, heard at once)",
     ]
 
 

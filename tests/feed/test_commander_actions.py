@@ -116,6 +116,7 @@ def test_an_action_applies_only_to_its_kind_of_event(action: str, ref: int, says
         ({**command("confirm", 3), "id": "x" * 65}, "'id' must be"),
         ({**command("confirm", 3), "id": 7}, "'id' must be"),
         (command("approve", 3), "unknown action 'approve'"),
+        (command("attribute", 2, speaker="Maya"), "unknown action 'attribute'"),  # the tool's own, after the call
         ({**command("confirm", 3), "action": None}, "unknown action None"),
         (command("confirm", 3, text="x"), "confirm takes no 'text'"),
         (command("acknowledge", 6, by="someone else"), "acknowledge takes no 'by'"),
@@ -132,6 +133,14 @@ def test_an_action_applies_only_to_its_kind_of_event(action: str, ref: int, says
 def test_malformed_commands_are_refused_with_a_reason(message: dict[str, Any], says: str) -> None:
     with pytest.raises(CommandError, match=says):
         validate(message, HISTORY, NOW)
+
+
+def test_a_line_attributed_after_the_call_is_renamed_as_its_new_speaker() -> None:
+    history = logged(*HISTORY, Correction(t=NOW, action="attribute", ref=2, speaker="Speaker 4", by="bridge"))
+    renamed = validate(command("rename", 2, name="Leo", speaker="Speaker 4"), history, NOW)
+    assert renamed == Correction(t=NOW, action="rename", ref=2, speaker="Speaker 4", name="Leo")
+    with pytest.raises(CommandError, match="transcript 2 was said by 'Speaker 4', not 'Rosa'"):
+        validate(command("rename", 2, name="Leo", speaker="Rosa"), history, NOW)
 
 
 def test_snooze_by_seconds_counts_from_the_due_time_or_from_now_when_overdue() -> None:

@@ -1107,6 +1107,26 @@ def test_reducer(page: Any, feed_factory: Any) -> None:
     ]
     view = page.evaluate(run, names + gone)
     assert view["items"] == [] and view["alerts"] == []
+    # a line attributed again after the call (the tool's own pass, bridge/corrections.py): the new speaker's,
+    # and so is the item it took on ("I'll take it"), renames applied
+    took = [
+        base[0],
+        {**said, "seq": 2, "t": 5, "speaker": "Speaker 3"},
+        {**base[3], "seq": 3, "source": 2, "by": "Speaker 3", "owner": "Speaker 3"},
+        {"type": "correction", "seq": 4, "t": 7, "action": "rename", "ref": 2, "speaker": "Speaker 2", "name": "Maya"},
+        {
+            "type": "correction",
+            "seq": 5,
+            "t": 9,
+            "action": "attribute",
+            "ref": 2,
+            "speaker": "Speaker 2",
+            "by": "bridge",
+        },
+    ]
+    view = page.evaluate(run, took)
+    assert [x["speaker"] for x in view["transcripts"]] == ["Maya"]
+    assert view["items"][0]["owner"] == "Maya"
     assert page.evaluate("[BridgeOverlay.countdown(65, 10).text, BridgeOverlay.countdown(65, 70.5).text]") == [
         "00:55",
         "+00:05",

@@ -280,6 +280,21 @@
         }
         break;
       }
+      case "attribute": {
+        // The after-call pass, as bridge/corrections.py applies it: the line is the speaker's, and so is what
+        // it said in the first person (an item's owner who was its speaker: "I'll take it").
+        const speaker = str(ev.speaker);
+        const line = s.transcripts.find((x) => x.seq === ref);
+        if (!speaker || !line) break;
+        const was = line.speaker;
+        line.speaker = speaker;
+        for (const x of [...s.decisions.values(), ...s.items.values(), ...s.checks.values()]) {
+          if (x.source !== ref || was == null) continue;
+          if ("owner" in x && sameName(x.owner, was)) x.owner = speaker;
+          if (sameName(x.by, was)) x.by = speaker;
+        }
+        break;
+      }
       default:
         break;
     }
