@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _calls import Call, apollo, calls  # noqa: E402
 
+from bridge import corrections  # noqa: E402
 from bridge.events import (  # noqa: E402
     ActionItem,
     Alert,
@@ -601,7 +602,7 @@ def heard(call: Call, *, model: str | None, voices: bool) -> list[Transcript]:
     ).hexdigest()[:16]
     cached = HEARD / f"{call.name.replace('/', '_')}.{key}.jsonl"
     if cached.exists() and version and not dirty:
-        return [e for e in read_log(cached).events if isinstance(e, Transcript)]
+        return _as_corrected(read_log(cached).events)
     options = ["--silence-after", "30", "--no-interim"]
     with tempfile.TemporaryDirectory() as tmp:
         if call.roster:
@@ -615,7 +616,13 @@ def heard(call: Call, *, model: str | None, voices: bool) -> list[Transcript]:
         if version and not dirty:
             HEARD.mkdir(parents=True, exist_ok=True)
             shutil.copy(Path(tmp) / "out" / "events.jsonl", cached)
-    return [e for e in events if isinstance(e, Transcript)]
+    return _as_corrected(events)
+
+
+def _as_corrected(events: Sequence[LoggedEvent]) -> list[Transcript]:
+    """The transcripts as every view reads them: with the tool's own corrections folded in (a voice named
+    once the words said whose it is, the lines the after-call pass gave to another voice)."""
+    return [e for e in corrections.apply(events).events if isinstance(e, Transcript)]
 
 
 def replay(source: Path, out: Path, options: Sequence[str], command: Sequence[str] = BRIDGE) -> list[LoggedEvent]:
