@@ -189,6 +189,13 @@ def parser() -> argparse.ArgumentParser:
         "status cadence, every entry with its call time and quote, and prompts for what only people know.",
     )
     _export(timeline, ["md", "json", "html"], "md")
+    timeline.add_argument(
+        "--template",
+        choices=["bridge", "google", "pagerduty", "atlassian"],
+        default="bridge",
+        help="the sections and their order: bridge's own, or those of Google's (SRE book), PagerDuty's or "
+        "Atlassian's post-mortem template, filled from the same log (md and html; default: bridge)",
+    )
     transcript = commands.add_parser("transcript", help="export an incident's transcript with speakers")
     _export(transcript, ["vtt", "srt", "txt"], "txt")
     actions = commands.add_parser(

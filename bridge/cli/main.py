@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
@@ -560,7 +560,7 @@ def _devices() -> int:
     return 0
 
 
-def render_view(events: list[Any], command: str, fmt: str) -> str:
+def render_view(events: list[Any], command: str, fmt: str, template: str = "bridge") -> str:
     """One of the documents drawn from the log: the post-mortem draft, a transcript export, an update, the
     action items."""
     from ..report import action_items, postmortem, timeline
@@ -575,13 +575,19 @@ def render_view(events: list[Any], command: str, fmt: str) -> str:
     if command == "transcript":
         return {"vtt": exports.to_vtt, "srt": exports.to_srt, "txt": exports.to_txt}[fmt](events)
     drafted = timeline.build(events)
-    return {"md": postmortem.to_markdown, "json": timeline.to_json, "html": postmortem.to_html}[fmt](drafted)
+    if fmt == "json":
+        return timeline.to_json(drafted)
+    shape = cast("postmortem.Template", template)
+    return postmortem.to_markdown(drafted, shape) if fmt == "md" else postmortem.to_html(drafted, shape)
 
 
 def _view(args: argparse.Namespace) -> int:
     from ..log.incident_folder import load
 
-    text = render_view(load(args.dir), args.command, getattr(args, "format", "md"))
+    template = getattr(args, "template", "bridge")
+    if template != "bridge" and args.format == "json":
+        raise UsageError("--template shapes the written draft (md or html); the json is the timeline's data")
+    text = render_view(load(args.dir), args.command, getattr(args, "format", "md"), template)
     if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from ..calltime import clock
 from . import markup as doc
@@ -19,7 +20,7 @@ from .markup import Block, Bullets, Heading, Inline, Para, Prompt, Span, Table
 from .outcomes import ActionEntry, CheckEntry
 from .timeline import Timeline, duration, wall_clock
 
-__all__ = ["blocks", "to_html", "to_markdown"]
+__all__ = ["TEMPLATES", "Template", "blocks", "to_html", "to_markdown"]
 
 COMMANDER = "commander"
 TIMELINE_HEADER = ("Call time", "UTC", "Who", "What", "Evidence")
@@ -30,35 +31,108 @@ INTRO = (
 )
 
 
-def to_markdown(timeline: Timeline) -> str:
-    return doc.to_markdown(blocks(timeline))
+Template = Literal["bridge", "google", "pagerduty", "atlassian"]
+TEMPLATES: tuple[Template, ...] = get_args(Template)
+
+_Section = tuple[str, str] | tuple[str, str, str]
+"""(heading, a section of the draft retitled) or (heading, "", a prompt for what the log cannot know)."""
+
+_SHAPES: dict[Template, list[_Section]] = {
+    "bridge": [
+        ("Summary", "summary"),
+        ("Impact", "impact"),
+        ("Timeline", "timeline"),
+        ("Decisions", "decisions"),
+        ("Action items", "actions"),
+        ("Follow-ups", "follow_ups"),
+        ("Status cadence", "cadence"),
+        ("Long silences", "silences"),
+        ("Participants", "participants"),
+        ("", "lessons"),
+    ],
+    # The sections of the example postmortem in Google's SRE book (appendix D).
+    "google": [
+        ("Summary", "summary"),
+        ("Impact", "impact"),
+        ("Root causes", "causes"),
+        ("Trigger", "", "What set it off: the change, the load or the failure, and when it happened."),
+        ("Resolution", "resolution"),
+        ("Detection", "", "How was it noticed (an alert, a customer, by chance), and how long after it began?"),
+        ("Action items", "actions"),
+        ("Preventive action items", "follow_ups"),
+        ("", "lessons"),
+        ("Timeline", "timeline"),
+        ("Decisions", "decisions"),
+        ("Status cadence", "cadence"),
+        ("Long silences", "silences"),
+        ("Participants", "participants"),
+    ],
+    # PagerDuty's postmortem template (response.pagerduty.com).
+    "pagerduty": [
+        ("Summary", "summary"),
+        ("What happened", "timeline"),
+        ("Root cause(s)", "causes"),
+        ("Resolution and recovery", "resolution"),
+        ("Impact", "impact"),
+        ("Responders", "participants"),
+        ("Decisions", "decisions"),
+        ("Action items", "actions"),
+        ("Follow-up action items", "follow_ups"),
+        ("", "lessons"),
+        ("Messaging", "cadence"),
+        ("Long silences", "silences"),
+    ],
+    # Atlassian's incident postmortem template (Incident Handbook).
+    "atlassian": [
+        ("Incident summary", "summary"),
+        ("Leadup", "", "What led to the incident: the changes, the conditions, the events before it began."),
+        ("Fault", "causes"),
+        ("Impact", "impact"),
+        ("Detection", "", "How and when was it detected? How could the time to detect be shorter?"),
+        ("Response", "decisions"),
+        ("Recovery", "resolution"),
+        ("Timeline", "timeline"),
+        ("Five whys", "", "Why did it happen? Ask why of each answer, five times, down to what can change."),
+        ("Backlog check", "", "Was there already a ticket that would have prevented it? Why was it not done?"),
+        ("Related incidents", "", "Has this, or something like it, happened before?"),
+        ("", "lessons"),
+        ("Corrective actions", "actions"),
+        ("Further corrective actions", "follow_ups"),
+        ("Status cadence", "cadence"),
+        ("Long silences", "silences"),
+        ("Participants", "participants"),
+    ],
+}
 
 
-def to_html(timeline: Timeline) -> str:
-    return doc.to_html(blocks(timeline), title=_title(timeline))
+def to_markdown(timeline: Timeline, template: Template = "bridge") -> str:
+    return doc.to_markdown(blocks(timeline, template))
+
+
+def to_html(timeline: Timeline, template: Template = "bridge") -> str:
+    return doc.to_html(blocks(timeline, template), title=_title(timeline))
 
 
 def _title(tl: Timeline) -> str:
     return f"Post-mortem draft: {tl.incident}"
 
 
-def blocks(tl: Timeline) -> list[Block]:
+def blocks(tl: Timeline, template: Template = "bridge") -> list[Block]:
+    """The draft in `template`'s sections and order: bridge's own, or those of Google's, PagerDuty's or
+    Atlassian's post-mortem templates, each filled from the same facts (a section none of the log's facts
+    belongs to is a prompt for the commander)."""
     w = _Writer(tl)
-    return [
-        Heading(1, _title(tl)),
-        Para([Span(INTRO, "em")]),
-        *w.notes(),
-        *w.summary(),
-        *w.impact(),
-        *w.timeline(),
-        *w.decisions(),
-        *w.actions(),
-        *w.follow_ups(),
-        *w.cadence(),
-        *w.silences(),
-        *w.participants(),
-        *w.lessons(),
-    ]
+    w.badly = {"google": "What went wrong", "pagerduty": "What didn't go so well"}.get(template, w.badly)
+    out: list[Block] = [Heading(1, _title(tl)), Para([Span(INTRO, "em")]), *w.notes()]
+    for heading, section, *prompt in _SHAPES[template]:
+        if not section:
+            out += [Heading(2, heading), Prompt(COMMANDER, prompt[0])]
+            continue
+        written: list[Block] = getattr(w, section)()
+        if heading and written and isinstance(written[0], Heading):
+            written = [Heading(2, heading), *written[1:]]
+        out += written
+    return out
 
 
 class _Writer:
@@ -67,6 +141,8 @@ class _Writer:
         end = tl.ended if tl.ended is not None else tl.started + tl.now
         self.dated = _day(tl.started) != _day(end)
         """The call crossed midnight UTC: every wall clock carries its date."""
+        self.badly = "What went badly"
+        """The lessons' second heading, as the template words it."""
 
     def wall(self, unix: float) -> str:
         return wall_clock(unix, date=self.dated)
@@ -179,6 +255,39 @@ class _Writer:
                 "Add what happened before the call (the change, the first alert, when the bridge "
                 "was opened) and after it (recovery confirmed, the incident closed).",
             ),
+        ]
+
+    def causes(self) -> list[Block]:
+        return [
+            Heading(2, "Cause"),
+            Para([Span("Cause: ", "strong"), *self.cause()]),
+            Prompt(
+                COMMANDER,
+                "Why it happened, and why it could: keep asking why until the answer is something to change.",
+            ),
+        ]
+
+    def resolution(self) -> list[Block]:
+        """How it was mitigated, from the log: the mitigation decisions and items, and when it was said done."""
+        tl = self.tl
+        declared = tl.mitigated.evidence.seq if tl.mitigated is not None else None
+        steps: list[Inline] = [
+            [Span(d.text, "strong"), f" (decided at {self.at(d.evidence.at)})"]
+            for d in tl.decisions
+            if d.category == "mitigation" and d.evidence.seq != declared
+        ]
+        mitigations = [a for a in tl.actions if a.category == "mitigation"]
+        steps += [[f"{a.task} ({a.owner or 'nobody named'}): ", *self.status(a)] for a in mitigations]
+        end = (
+            [f"Said mitigated {self.into(tl.mitigated.at)}: ", *self.said(tl.mitigated.evidence, when=False)]
+            if tl.mitigated is not None
+            else ["Nobody said on the call that it was mitigated."]
+        )
+        return [
+            Heading(2, "Resolution"),
+            Bullets(steps) if steps else Para(["No mitigation was decided on the call."]),
+            Para(end),
+            Prompt(COMMANDER, "When was recovery confirmed, and how? What was left to clean up?"),
         ]
 
     def decisions(self) -> list[Block]:
@@ -332,7 +441,7 @@ class _Writer:
         return [
             Heading(2, "What went well"),
             Prompt(COMMANDER, "What helped: detection, tools, people, runbooks."),
-            Heading(2, "What went badly"),
+            Heading(2, self.badly),
             *self.hints(),
             Prompt(COMMANDER, "What slowed the response or made it worse."),
             Heading(2, "Where we got lucky"),

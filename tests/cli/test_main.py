@@ -42,6 +42,11 @@ def test_help_is_complete() -> None:
         (["replay", "x.wav", "--bogus"], ["unrecognized arguments: --bogus"]),
         (["replay", "x.wav", "--speed", "fast"], ["--speed"]),
         (["replay", "x.wav", "--started", "yesterday"], ["--started", "ISO 8601", "'yesterday'"]),
+        (
+            ["timeline", "tests/golden/incident", "--template", "google", "--format", "json"],
+            ["--template", "md or html"],
+        ),
+        (["timeline", "tests/golden/incident", "--template", "itil"], ["--template", "invalid choice"]),
         (["replay", "samples/sample-call.opus", "--share", "0.0.0.0"], ["--share is for the overlay", "--serve"]),
         (["replay", "samples/sample-call.opus", "--webhook"], ["--webhook is for the overlay", "--serve"]),
         (["replay", "samples/sample-call.opus", "--allow-control"], ["--allow-control is for the overlay"]),

@@ -8,7 +8,7 @@ from markdown_it.token import Token
 
 from bridge.calltime import clock
 from bridge.events import Correction, Decision
-from bridge.report.postmortem import TIMELINE_HEADER, to_html, to_markdown
+from bridge.report.postmortem import TIMELINE_HEADER, Template, to_html, to_markdown
 from bridge.report.timeline import Timeline, build
 from tests.golden import assert_golden, numbered, said, sample_events, session
 
@@ -72,6 +72,22 @@ def test_markdown_matches_the_golden_file(sample: Timeline) -> None:
 
 def test_html_matches_the_golden_file(sample: Timeline) -> None:
     assert_golden("postmortem.html", to_html(sample))
+
+
+@pytest.mark.parametrize("template", ["google", "pagerduty", "atlassian"])
+def test_each_template_matches_its_golden_file_and_loses_no_fact(sample: Timeline, template: Template) -> None:
+    """Another team's template takes the same facts in its own sections and order: every quote and every
+    prompt of bridge's own draft is still there (a template only adds prompts), and nothing is written twice."""
+    md = to_markdown(sample, template)
+    assert_golden(f"postmortem-{template}.md", md)
+    ours = to_markdown(sample)
+    quotes = set(re.findall(r"“[^”]+”", ours))
+    assert quotes <= set(re.findall(r"“[^”]+”", md))
+    prompts = re.findall(r"^> _TODO \(commander\): .+_$", ours, flags=re.MULTILINE)
+    assert set(prompts) <= set(re.findall(r"^> _TODO \(commander\): .+_$", md, flags=re.MULTILINE))
+    sections = headings(parse(md), 2)
+    assert len(sections) == len(set(sections))
+    assert to_html(sample, template).count("<h2") == len(sections)
 
 
 def test_markdown_has_the_post_mortem_sections_in_order(sample: Timeline) -> None:
