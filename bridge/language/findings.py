@@ -13,7 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["CAUSE", "HEDGES", "IMPACT", "MITIGATED", "Finder", "cause", "impact", "mitigated", "sentences"]
+__all__ = [
+    "CAUSE",
+    "HEDGES",
+    "IMPACT",
+    "MITIGATED",
+    "SEVERITY",
+    "Finder",
+    "cause",
+    "impact",
+    "level",
+    "mitigated",
+    "sentences",
+    "severity",
+]
 
 IMPACT = re.compile(
     r"\b(?:errors?|error rates?|fail(?:ing|ures?)|fail to|timeouts?|timing out|outages?|affected|cannot|can't|"
@@ -31,6 +44,14 @@ CAUSE = re.compile(
 """A sentence that states a cause, not one that mentions looking for it ("until we understand the root cause")."""
 
 MITIGATED = re.compile(r"\b(?:mitigated|resolved)\b", re.IGNORECASE)
+
+SEVERITY = re.compile(
+    r"\b(?:sev(?:erity)?[ -]?|p-?)(?P<level>[0-5]|zero|one|two|three|four|five)\b"
+    r"(?!\s*(?:%|percent|ms|seconds?|minutes?))",
+    re.IGNORECASE,
+)
+"""A severity as bridges say it: SEV1, Sev-2, "severity one", P1 (as PagerDuty and Opsgenie number them)."""
+_LEVELS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 
 HEDGES = re.compile(
     r"\b(?:not|n't|never|no|once|when|until|unless|if|before|yet to|unclear|unknown|maybe|might|may|whether)\b",
@@ -71,3 +92,23 @@ def mitigated(text: str) -> list[str]:
         if found and not HEDGES.search(s[: found.start()]):
             out.append(s)
     return out
+
+
+def severity(text: str) -> list[str]:
+    """Sentences declaring a severity ("Bumping this to SEV1"); not a question ("is this a SEV1?") or a
+    hedge ("not a SEV1 yet"). `level` says which."""
+    out = []
+    for s in _statements(text):
+        found = list(SEVERITY.finditer(s))
+        if found and not HEDGES.search(s[: found[-1].start()]):
+            out.append(s)
+    return out
+
+
+def level(sentence: str) -> str | None:
+    """The severity a sentence names last, as "SEV1" or "P1" ("from SEV2 to SEV1" is SEV1)."""
+    found = list(SEVERITY.finditer(sentence))
+    if not found:
+        return None
+    named = found[-1]["level"].lower()
+    return ("P" if found[-1].group(0)[0] in "pP" else "SEV") + _LEVELS.get(named, named)

@@ -185,6 +185,9 @@ class _Writer:
             _fact("Bridge call", f"{start} UTC to {self.wall(tl.ended)} UTC ({clock(tl.now)}).")
             if tl.ended is not None
             else _fact("Bridge call", f"{start} UTC, still going on ({clock(tl.now)} so far)."),
+            _fact("Severity", f"{tl.severity.level}, ", *self.said(tl.severity.evidence))
+            if tl.severity is not None
+            else _fact("Severity", "not said on the call (TODO)."),
             _fact("Commander", f"{tl.commander}." if tl.commander else "not said on the call (TODO)."),
             _fact("Responders", ", ".join(responders) + "." if responders else "none named."),
             _fact(
@@ -197,6 +200,10 @@ class _Writer:
             else _fact("Time to mitigated", "nobody said on the call that it was mitigated."),
             _fact("Cause", *self.cause()),
         ]
+        if tl.recording is not None:
+            facts.append(
+                _fact("Recording", f"{tl.recording}, in the incident folder (bridge retranscribe reads it again).")
+            )
         return [
             Heading(2, "Summary"),
             Prompt(
@@ -324,6 +331,7 @@ class _Writer:
                 [
                     [owner],
                     [a.task, f" ({', '.join(marks)} by the commander)" if marks else ""],
+                    [a.category or "—"],
                     [self.at(a.due)] if a.due is not None else ["—"],
                     self.status(a),
                     self.said(a.evidence),
@@ -341,7 +349,7 @@ class _Writer:
         return [Span("open", "strong")]
 
     def actions(self) -> list[Block]:
-        header = ("Owner", "Task", "Due", "Status", "Assigned")
+        header = ("Owner", "Task", "Type", "Due", "Status", "Assigned")
         body: Block = (
             Table(header, self.action_rows(self.tl.actions))
             if self.tl.actions
@@ -357,7 +365,7 @@ class _Writer:
         said: list[Block] = (
             [
                 Para(["Said on the call:"]),
-                Table(("Owner", "Task", "Due", "Status", "Assigned"), self.action_rows(self.tl.follow_ups)),
+                Table(("Owner", "Task", "Type", "Due", "Status", "Assigned"), self.action_rows(self.tl.follow_ups)),
             ]
             if self.tl.follow_ups
             else []

@@ -107,6 +107,12 @@ class DecisionEntry(msgspec.Struct, frozen=True, kw_only=True):
     confirmed: bool
 
 
+class Severity(msgspec.Struct, frozen=True, kw_only=True):
+    level: str
+    """As said: "SEV1", "P2"."""
+    evidence: Evidence
+
+
 class Note(msgspec.Struct, frozen=True, kw_only=True):
     """The tool's own word on the log (a torn last line, a truncated recording)."""
 
@@ -137,6 +143,10 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     """What was said about what is affected, in order."""
     first_mitigation: Milestone | None
     mitigated: Milestone | None
+    severity: Severity | None
+    """The last severity declared on the call."""
+    recording: str | None
+    """The folder the call's audio was kept in (--record), for `bridge retranscribe`."""
     cause: list[Evidence]
     """Statements of the cause, unhedged."""
     findings: list[Evidence]
@@ -230,6 +240,8 @@ class _Builder:
             impact=self.statements(statements.impact),
             first_mitigation=self.first_mitigation(mitigated),
             mitigated=mitigated,
+            severity=self.severity(),
+            recording=s.options.record.folder if s.options.record is not None else None,
             cause=self.statements(statements.cause),
             findings=self.findings(),
             rows=[],
@@ -256,6 +268,15 @@ class _Builder:
             for said in self.q.said
             if self.q.reply(said) in ("update", "other") and (found := find(said.text))
         ]
+
+    def severity(self) -> Severity | None:
+        """The last severity declared, with its words: a bump ("to SEV1") replaces what was said before."""
+        said = [(t, found) for t in self.q.said if (found := statements.severity(t.text))]
+        if not said:
+            return None
+        t, found = said[-1]
+        named = statements.level(found[-1])
+        return Severity(level=named, evidence=self.q.of(t, found[-1])) if named else None
 
     def mitigated(self) -> Milestone | None:
         """When the bridge first said the incident is mitigated or resolved; a decision taken from those words

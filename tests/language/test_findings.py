@@ -1,6 +1,6 @@
 import pytest
 
-from bridge.language.findings import cause, impact, mitigated, sentences
+from bridge.language.findings import cause, impact, level, mitigated, sentences, severity
 
 
 def test_sentences_split_on_stops_and_keep_the_words() -> None:
@@ -96,3 +96,34 @@ def test_said_mitigated(text: str) -> None:
 )
 def test_not_said_mitigated(text: str) -> None:
     assert mitigated(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("Bumping this to SEV1.", "SEV1"),
+        ("Okay everyone, we are declaring a sev two.", "SEV2"),
+        ("This is a severity one incident as of now.", "SEV1"),
+        ("Moving it from SEV-2 to SEV-1, the whole EU region is down.", "SEV1"),
+        ("Let's call it a P1 and page the database team.", "P1"),
+        ("Sev 3, nobody outside the team is affected.", "SEV3"),
+    ],
+)
+def test_a_declared_severity_is_found_with_its_level(text: str, named: str) -> None:
+    (sentence,) = severity(text)
+    assert level(sentence) == named
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is this a SEV1?",
+        "This is not a SEV1 yet.",
+        "If it spreads we may go to SEV1.",
+        "Latency p99 is at two seconds.",
+        "Error rate is 5 percent on p 2.",
+        "Step one, restart the pods.",
+    ],
+)
+def test_questions_hedges_and_lookalikes_declare_no_severity(text: str) -> None:
+    assert severity(text) == []

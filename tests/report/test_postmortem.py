@@ -114,8 +114,8 @@ def test_every_entry_carries_its_call_time_and_quote(sample: Timeline) -> None:
     )
     assert decision in md
     assert (
-        "| Victor | run the failover | 03:55 (07:32:06 UTC) | **done** at 01:57 Victor: “The failover is complete."
-        in md
+        "| Victor | run the failover | mitigation | 03:55 (07:32:06 UTC) | **done** at 01:57 Victor: "
+        "“The failover is complete." in md
     )
     assert "- **Time to first mitigation decision:** 00:49 into the call (07:28:59 UTC), Rosa:" in md
     assert "**24 s late**" in md

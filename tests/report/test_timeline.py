@@ -17,6 +17,7 @@ from bridge.events import (
     StatusCheck,
     Transcript,
 )
+from bridge.report.postmortem import to_markdown
 from bridge.report.timeline import Timeline, build, duration, to_json, wall_clock
 from tests.golden import assert_golden, numbered, said, sample_events, session
 
@@ -353,3 +354,22 @@ def test_done_and_reopen_by_the_commander_are_the_items_status_everywhere() -> N
 
     md = postmortem.to_markdown(tl)
     assert "**done** (marked done by the commander at 03:53)" in md
+
+
+def test_the_last_severity_declared_and_the_recording_are_in_the_timeline() -> None:
+    events = numbered(
+        [
+            session(record={"folder": "audio", "format": "wav", "chunk_seconds": 10.0}),
+            said(1.0, 3.0, "Rosa here, I am the incident commander. Is this a SEV1?", "Rosa"),
+            said(5.0, 8.0, "Okay, we are declaring a sev two for now.", "Rosa"),
+            said(20.0, 24.0, "Checkout is down in every region, bumping this to SEV1.", "Rosa"),
+        ]
+    )
+    tl = build(events)
+    assert tl.severity is not None and tl.severity.level == "SEV1"
+    assert tl.severity.evidence.quote == "Checkout is down in every region, bumping this to SEV1."
+    assert tl.recording == "audio"
+    md = to_markdown(tl)
+    assert "- **Severity:** SEV1, 00:20 Rosa: “Checkout is down in every region, bumping this to SEV1.”" in md
+    assert "- **Recording:** audio, in the incident folder (bridge retranscribe reads it again)." in md
+    assert build(numbered([session(), said(1.0, 3.0, "Hello.", "Rosa")])).severity is None
