@@ -10,6 +10,7 @@ read them. The commander edits and sends it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..events import LoggedEvent
@@ -48,7 +49,7 @@ class _Draft:
         lines += self.impact()
         lines.append(f"Cause: {self.cause()}")
         lines += self.section("What we are doing" if status != "Mitigated" else "What we did", self.doing())
-        lines += self.section("Also decided", self.decided())
+        lines += self.section("Other decisions", self.decided())
         lines.append(f"Next update: {self.next_update()}")
         return "\n".join(lines) + "\n"
 
@@ -93,7 +94,7 @@ class _Draft:
         """Active mitigations: the mitigation decisions and the mitigation action items, with where they stand."""
         declared = self.tl.mitigated.evidence.seq if self.tl.mitigated is not None else None
         items: list[tuple[float, str]] = [
-            (d.evidence.at, f"{_sentence(d.text)} (decided {self.clock(d.evidence.wall)})")
+            (d.evidence.at, self.decided_at(d.text, d.evidence.wall))
             for d in self.tl.decisions
             if d.category == "mitigation" and d.evidence.seq != declared
         ]
@@ -107,11 +108,16 @@ class _Draft:
         return f"{_sentence(a.task)}{who}: in progress"
 
     def decided(self) -> list[str]:
-        return [
-            f"{_sentence(d.text)} ({self.clock(d.evidence.wall)})"
-            for d in self.tl.decisions
-            if d.category != "mitigation"
-        ]
+        return [self.decided_at(d.text, d.evidence.wall) for d in self.tl.decisions if d.category != "mitigation"]
+
+    def decided_at(self, text: str, wall: float) -> str:
+        """A decision in a stakeholder's words: "Decided at 07:28 UTC to fail over to the standby cache." from
+        "We are going to fail over ..."; said any other way, quoted as it was said, not passed off as prose."""
+        said = " ".join(text.split()).rstrip(".!")
+        plain = _INTENT.match(said)
+        if plain:
+            return f"Decided at {self.clock(wall)} to {plain['rest']}."
+        return f"Decided at {self.clock(wall)}: “{_sentence(said)}”"
 
     def next_update(self) -> str:
         """From the latest open bridge-wide status check still ahead, else the default interval."""
@@ -125,6 +131,16 @@ class _Draft:
     @staticmethod
     def section(title: str, items: list[str]) -> list[str]:
         return [f"{title}:", *(f"- {item}" for item in items)] if items else []
+
+
+_INTENT = re.compile(
+    r"^(?:(?:decision|okay|ok|so|right|alright)[,:.]?\s+)*"
+    r"(?:we are going to|we're going to|we are gonna|we're gonna|we will|we'll|we need to|we should|let's|let us|"
+    r"i want us to|i'd like us to)\s+(?:also\s+|now\s+|just\s+)?(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+"""A decision said as the bridge's intent ("We are going to ...", "Let's also ..."): what follows is a verb
+phrase a stakeholder can read after "decided to"."""
 
 
 def _sentence(text: str) -> str:

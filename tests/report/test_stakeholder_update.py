@@ -1,8 +1,9 @@
 import msgspec
+import pytest
 
 from bridge.events import ActionItem, Correction, Decision, StatusCheck
 from bridge.report.stakeholder_update import stakeholder_update
-from tests.golden import assert_golden, numbered, said, sample_events, session
+from tests.golden import STARTED, assert_golden, numbered, said, sample_events, session
 
 
 def test_update_at_the_end_of_the_sample_call_matches_the_golden_file() -> None:
@@ -16,9 +17,9 @@ def test_at_the_end_of_the_sample_call() -> None:
     assert "Impact: Users are being signed out of the mobile app and cannot log back in. A third of logins" in text
     assert "Latest: “Login errors are down to 1%” (07:30 UTC)" in text
     assert "Cause: We have not confirmed the cause yet. Latest finding (07:31 UTC): “Sorry, I was deep" in text
-    assert "What we did:\n- We are going to fail over to the standby cache (decided 07:28 UTC)\n" in text
+    assert "What we did:\n- Decided at 07:28 UTC to fail over to the standby cache.\n" in text
     assert "- Run the failover (Victor): done at 07:30 UTC\n" in text
-    assert "declaring the incident mitigated (decided" not in text
+    assert "declaring the incident mitigated" not in text.split("What we did:")[1]
     assert text.endswith("Next update: within 30 minutes, by 08:02 UTC.\n")
 
 
@@ -101,7 +102,7 @@ def test_a_stated_cause_other_decisions_and_an_open_mitigation() -> None:
         in text
     )
     assert "What we are doing:\n- Rotate the certificate (Bob): in progress\n" in text
-    assert "Also decided:\n- We will also tell the payments partner (00:00 UTC)\n" in text
+    assert "Other decisions:\n- Decided at 00:00 UTC to tell the payments partner.\n" in text
     assert text.endswith("Next update: by 00:10 UTC, as set on the bridge.\n")
 
 
@@ -116,3 +117,27 @@ def test_the_update_reads_no_clock_but_the_session_start() -> None:
     events = sample_events()
     moved = [events[0], *(msgspec.structs.replace(e, wall=0.0) for e in events[1:])]
     assert stakeholder_update(moved, now=150.0) == stakeholder_update(events, now=150.0)
+
+
+@pytest.mark.parametrize(
+    "said, written",
+    [
+        ("We are going to fail over to the standby cache.", "Decided at 00:01 UTC to fail over to the standby cache."),
+        ("Okay, let's roll back the deploy.", "Decided at 00:01 UTC to roll back the deploy."),
+        ("Decision: we'll freeze all deploys", "Decided at 00:01 UTC to freeze all deploys."),
+        ("We need to drain node seven now!", "Decided at 00:01 UTC to drain node seven now."),
+        (
+            "Nobody touches prod config until the rollback lands",
+            "Decided at 00:01 UTC: “Nobody touches prod config until the rollback lands”",
+        ),
+        ("We stay on the standby.", "Decided at 00:01 UTC: “We stay on the standby”"),
+    ],
+)
+def test_a_decision_is_written_in_a_stakeholders_words_or_quoted_as_said(said: str, written: str) -> None:
+    """Not the commander's words passed off as prose under "What we did": "We are going to ..." reads as
+    "decided to ...", and what cannot be read that way is quoted as it was said."""
+    from bridge.report.stakeholder_update import _Draft
+    from bridge.report.timeline import build
+
+    draft = _Draft(build(numbered([session()])))
+    assert draft.decided_at(said, STARTED + 60.0) == written
