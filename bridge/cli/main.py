@@ -374,6 +374,14 @@ class _Session:
     def finish(self, end: Any) -> int:
         """The call is over: serve the views until Ctrl-C if asked, close the log, say where it all is."""
         self.show.clear()
+        log_path = self.incident.log.path
+        what = "interrupted" if end.reason == "interrupted" else "done"
+        print(  # before the overlay is served on: the commander reads it when the call ends, not at Ctrl-C
+            f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration, tenths=True)}; "
+            f"{self.show.summary()}; "
+            f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}",
+            flush=True,
+        )
         if self.feed is not None:
             if end.reason == "interrupted":  # one Ctrl-C or SIGTERM stops everything, not just the replay
                 self.feed.stop()
@@ -381,13 +389,6 @@ class _Session:
                 _serve_until_interrupted(self.feed)
         self.incident.close()
         self.folder_lock.release()
-        log_path = self.incident.log.path
-        what = "interrupted" if end.reason == "interrupted" else "done"
-        print(
-            f"{what}: {self.incident.transcripts} transcripts over {clock(end.duration, tenths=True)}; "
-            f"{self.show.summary()}; "
-            f"log: {log_path}; post-mortem draft: {log_path.parent / 'postmortem.md'}"
-        )
         if lost := self.incident.log.unwritten:
             print(
                 f"bridge: error: the last {lost} events of this call could not be written to {log_path} (the disk "

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any, TextIO
 
-from ..calltime import clock, wall, zone
+from ..calltime import clock, duration, wall, zone
 
 __all__ = ["Terminal", "colour_for", "printable"]
 
@@ -44,6 +44,17 @@ def _say(line: str, *, err: bool = False, end: str = "\n") -> None:
     print(printable(line), end=end, file=sys.stderr if err else sys.stdout, flush=True)
 
 
+_SAID_AS = {
+    "acknowledge": "ACK    ",
+    "received": "RECEIVED",
+    "snooze": "SNOOZE ",
+    "confirm": "CONFIRM",
+    "edit": "EDIT   ",
+    "rename": "RENAME ",
+}
+"""The commander's other actions, each a line of its own as it is logged."""
+
+
 class Terminal:
     """What the terminal shows: the transcript as it is finalised, what was extracted, the alerts, and a
     progress bar on stderr for replays faster than real time."""
@@ -57,6 +68,10 @@ class Terminal:
         self._tasks: dict[int, str] = {}
         self._starts: dict[int, float] = {}  # transcript seq -> its start, for the lines attributed after the call
         """Each action item's task by `seq` (as last edited), for the lines that say it is done."""
+        self._checks: dict[int, str] = {}
+        """Who owes each status check's update, by `seq`."""
+        self._what: dict[int, str] = {}
+        """Each decision's text and alert's message, by `seq`: what an action on it was about."""
         self._wall: tuple[float, tzinfo] | None = None
         """The session's wall clock at call time 0 and its timezone, for due times people act on."""
 
@@ -86,21 +101,27 @@ class Terminal:
             self._starts[event.seq] = event.start
             _say(f"[{clock(event.start, tenths=True)}] {who}{event.text}")
         elif isinstance(event, Decision):
+            self._what[event.seq] = f"decision “{event.text}”"
             _say(f"          DECISION  {event.text}")
         elif isinstance(event, ActionItem):
             self._tasks[event.seq] = f"{event.owner or 'someone'}: {event.task}"
             due = f" (due {self.due(event.due)})" if event.due is not None else ""
             _say(f"          ACTION    {event.owner or 'someone'}: {event.task}{due}")
         elif isinstance(event, StatusCheck):
+            self._checks[event.seq] = event.owner or "the bridge"
             _say(f"          CHECK     {event.owner or 'the bridge'} owes an update by {self.due(event.due)}")
         elif isinstance(event, Alert):
+            self._what[event.seq] = f"alert “{event.message}”"
             print(self.paint(_RED, printable(f"[{clock(event.t, tenths=True)}] ALERT   {event.message}")), flush=True)
         elif isinstance(event, AlertCleared):
             cleared = f"[{clock(event.t, tenths=True)}] cleared: {event.message}"
             print(self.paint(_GREEN, printable(cleared)), flush=True)
-        elif isinstance(event, CheckMet) and event.late:
-            late = f"[{clock(event.t, tenths=True)}] update came {event.late:.0f} s late"
-            print(self.paint(_YELLOW, printable(late)), flush=True)
+        elif isinstance(event, CheckMet):
+            owed, by = self._checks.get(event.ref), event.by
+            whose = f"from {by or owed or 'the bridge'}" if owed in (None, by) else f"for {owed}, from {by or '?'}"
+            how = f"came {duration(event.late)} late" if event.late else "on time"
+            line = f"[{clock(event.t, tenths=True)}] UPDATE  {whose}, {how}"
+            print(self.paint(_YELLOW if event.late else _GREEN, printable(line)), flush=True)
         elif isinstance(event, ItemDone):
             # The rule of corrections.done, as the overlay and the post-mortem show it.
             task = self._tasks.get(event.ref, f"action item {event.ref}")
@@ -111,6 +132,9 @@ class Terminal:
             what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
             who = "the commander" if event.by == "commander" else event.by
             _say(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})")
+        elif isinstance(event, Correction) and event.action in _SAID_AS:
+            who = "the commander" if event.by == "commander" else event.by
+            _say(f"[{clock(event.t, tenths=True)}] {_SAID_AS[event.action]} {self.acted_on(event)} (by {who})")
         elif isinstance(event, Correction) and event.action == "attribute":
             start = self._starts.get(event.ref)
             line = f"the line at {clock(start, tenths=True)}" if start is not None else f"transcript {event.ref}"
@@ -120,6 +144,22 @@ class Terminal:
         elif isinstance(event, Interim) and sys.stdout.isatty():
             line = printable(f"  … {event.text}")[: shutil.get_terminal_size().columns - 1]
             print(line, end="\r", flush=True)
+
+    def acted_on(self, c: Any) -> str:
+        """What a commander's action was about, in a few words."""
+        if c.action == "rename":
+            return f"{c.speaker or 'a speaker'} is {c.name}"
+        if c.action == "snooze":
+            return f"{self._checks.get(c.ref, 'the check')}'s update now due by {self.due(c.until or 0.0)}"
+        if c.action == "received":
+            return f"the update from {self._checks.get(c.ref, 'the bridge')}"
+        owes = self._checks.get(c.ref)
+        target = self._tasks.get(c.ref) or self._what.get(c.ref) or (f"{owes}'s update" if owes else f"event {c.ref}")
+        if c.action == "edit":
+            changed = [f"{k} {v!r}" for k, v in (("text", c.text), ("owner", c.owner)) if v is not None]
+            changed += [f"due {self.due(c.due)}"] if c.due is not None else []
+            return f"{target}: {', '.join(changed)}"
+        return target
 
     def due(self, t: float) -> str:
         """A due time as people keep it, the wall clock with the call time beside it: "14:35:10 (02:10.0)"."""

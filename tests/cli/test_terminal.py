@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridge.cli.terminal import Terminal
-from bridge.events import ActionItem, Correction, ItemDone, Transcript
+from bridge.events import ActionItem, Alert, CheckMet, Correction, Decision, ItemDone, StatusCheck, Transcript
 
 
 def test_done_reopen_and_restore_are_printed_with_the_task(capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,7 +81,7 @@ def test_alerts_are_painted_only_when_asked(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out.splitlines() == [
         "\033[1;31m[01:05.0] ALERT   No update from Maya\033[0m",
         "\033[32m[01:20.0] cleared: Update from Maya at 01:20\033[0m",
-        "\033[33m[01:20.0] update came 15 s late\033[0m",
+        "\033[33m[01:20.0] UPDATE  from Maya, came 15 s late\033[0m",
     ]
 
 
@@ -133,3 +133,34 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # the terminal's other end is closed: all of it was read
         return b""
+
+
+def test_every_update_and_every_commander_action_is_a_line_saying_whose(capsys: pytest.CaptureFixture[str]) -> None:
+    """On time as well as late, with whose update it was; the overlay's acknowledge, received, snooze,
+    confirm, edit and rename each a line, so the terminal is the whole story too."""
+    show = Terminal(live=False)
+    evidence = {"start": 10.0, "end": 12.0, "quote": "q", "source": 2, "by": "Rosa", "confidence": 0.9}
+    show(StatusCheck(t=12.5, seq=3, owner="Maya", due=130.0, category="communication", **evidence))
+    show(StatusCheck(t=12.5, seq=4, owner=None, due=200.0, category="communication", **evidence))
+    show(Decision(t=12.5, seq=5, text="fail over to the standby", category="mitigation", **evidence))
+    show(CheckMet(t=100.0, seq=6, ref=3, source=2, by="Maya", late=0.0))
+    show(Alert(t=201.0, seq=7, kind="status_overdue", message="No update from the bridge", ref=4))
+    show(Correction(t=202.0, seq=8, action="acknowledge", ref=7))
+    show(Correction(t=203.0, seq=9, action="snooze", ref=4, until=320.0))
+    show(CheckMet(t=330.5, seq=10, ref=4, source=9, by="Rosa", late=10.5))
+    show(Correction(t=331.0, seq=11, action="confirm", ref=5, by="viewer@10.0.0.7"))
+    show(Correction(t=332.0, seq=12, action="edit", ref=5, text="fail over to the EU standby"))
+    show(Correction(t=333.0, seq=13, action="rename", ref=2, speaker="Speaker 3", name="Priya"))
+    show(Correction(t=334.0, seq=14, action="received", ref=3))
+    out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert out == [
+        "[01:40.0] UPDATE  from Maya, on time",
+        "[03:21.0] ALERT   No update from the bridge",
+        "[03:22.0] ACK     alert “No update from the bridge” (by the commander)",
+        "[03:23.0] SNOOZE  the bridge's update now due by 05:20.0 (by the commander)",
+        "[05:30.5] UPDATE  for the bridge, from Rosa, came 10 s late",
+        "[05:31.0] CONFIRM decision “fail over to the standby” (by viewer@10.0.0.7)",
+        "[05:32.0] EDIT    decision “fail over to the standby”: text 'fail over to the EU standby' (by the commander)",
+        "[05:33.0] RENAME  Speaker 3 is Priya (by the commander)",
+        "[05:34.0] RECEIVED the update from Maya (by the commander)",
+    ]

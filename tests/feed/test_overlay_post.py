@@ -42,6 +42,8 @@ def test_the_commander_previews_and_posts_the_update_to_the_channel(tmp_path: Pa
             wait_for_session(out / "events.jsonl", process)
             assert process.stdout is not None
             url = next(line for line in process.stdout if line.startswith("overlay: ")).split()[1]
+            # the call's summary comes when the call ends, while the overlay is still served, not at Ctrl-C
+            assert "3 transcripts" in next(line for line in process.stdout if line.startswith("done: "))
             page.goto(url)
             button = page.locator("#post-update")
             expect(button).to_be_visible(timeout=WAIT)
