@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,7 +140,7 @@ def test_every_update_and_every_commander_action_is_a_line_saying_whose(capsys: 
     """On time as well as late, with whose update it was; the overlay's acknowledge, received, snooze,
     confirm, edit and rename each a line, so the terminal is the whole story too."""
     show = Terminal(live=False)
-    evidence = {"start": 10.0, "end": 12.0, "quote": "q", "source": 2, "by": "Rosa", "confidence": 0.9}
+    evidence: dict[str, Any] = {"start": 10.0, "end": 12.0, "quote": "q", "source": 2, "by": "Rosa", "confidence": 0.9}
     show(StatusCheck(t=12.5, seq=3, owner="Maya", due=130.0, category="communication", **evidence))
     show(StatusCheck(t=12.5, seq=4, owner=None, due=200.0, category="communication", **evidence))
     show(Decision(t=12.5, seq=5, text="fail over to the standby", category="mitigation", **evidence))
