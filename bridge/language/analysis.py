@@ -137,6 +137,15 @@ class Sentence:
     decision: str | None = None
     status: bool = False
     time: SpokenTime | None = None
+    ours: str | None = None
+    """The task of "let's ..." said to nobody named in the sentence: the addressee's when one is carried into it
+    ("CAPCOM, from FLIGHT." / "Go." / "Let's also verify the tape recorders off")."""
+    verbless: bool = False
+    """Said without a verb and not a question ("OMNI Charlie, FLIGHT.", "back to MAIN A"): on a loop, a
+    recommendation or a readback."""
+    relay: bool = False
+    """An order to be passed on to whoever carries it out ("tell them we're debating it", "have them close the
+    valve"): on a loop with a relay (CAPCOM), the relay's."""
     mitigation_order: bool = False
     """A bare imperative such as "Kill the batch job": the bridge's decision when nobody is named."""
     imperative: str | None = None
@@ -258,9 +267,28 @@ class Analyzer:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
         elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
+        elif addressee and addressee != BRIDGE and body and _relayed(body) and not text.endswith("?"):
+            request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
+        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not text.endswith("?"):
+            request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
-        if not addressee and body and _imperative(body[0]) and not text.endswith("?") and request is None and not ack:
+        relay = bool(body) and not text.endswith("?") and _relayed(body)
+        if (
+            not addressee
+            and body
+            and (_imperative(body[0]) or relay)
+            and not text.endswith("?")
+            and request is None
+            and not ack
+        ):
             imperative = self._task(doc, body[0].i, sent.end, None, time)
+        ours = None
+        if not addressee and (lets_at := _lets(body)) is not None and not text.endswith("?"):
+            ours = self._task(doc, lets_at, sent.end, None, time)
+        said = [t for t in sent if not t.is_punct]
+        verbless = not question and not ack and bool(said) and not any(t.pos_ in ("VERB", "AUX") for t in said)
+        if imperative and _only_names(imperative.split()[1:], names):
+            imperative = None  # "Go EECOM": the floor, to a call sign said without a comma
         named_owner, named_task = self._named_owner(text, names)
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
@@ -291,6 +319,7 @@ class Analyzer:
             and body
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
+            and not _continuing(body)
         )
         setting = not question and _setting(sent)
         mitigation_order = bool(
@@ -299,8 +328,12 @@ class Analyzer:
             and body
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
+            and not _continuing(body)
         ) or (setting and not addressee)
         order = order or (setting and bool(addressee) and addressee != BRIDGE)
+        if relay and any(t.pos_ == "VERB" and t.lemma_.lower() in self._imperative for t in body[2:5]):
+            order = bool(addressee and addressee != BRIDGE)  # "CAPCOM, have them close the valve"
+            mitigation_order = mitigation_order or not addressee
         status = time is not None and cadence and not any(n in lower for n in self.patterns.data["not_status_phrases"])
         if (
             status
@@ -325,6 +358,9 @@ class Analyzer:
             status=status,
             time=time,
             mitigation_order=mitigation_order,
+            ours=ours,
+            verbless=verbless,
+            relay=relay,
             imperative=imperative,
             assignment=assignment,
             order=order,
@@ -389,6 +425,10 @@ class Analyzer:
             lemma = verb.lemma_.lower()
             if not any(c.dep_ in _COMPLEMENTS for c in verb.children):
                 return None  # "We'll do." (Whisper's "Will do.") commits to nothing
+            if lemma in ("get", "put", "take", "bring") and any(
+                c.dep_ == "prt" and c.lower_ in _STATES | {"out"} for c in verb.children
+            ):
+                return _trim(doc[labels["WE_WILL"] : sent.end].text)  # "let's get it off": a setting
             if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
@@ -596,9 +636,14 @@ _REPORTING = frozenset(
 
 def _setting(sent: Any) -> bool:
     """A setting said as an order, without a verb: "O2 fans 2 off", "all fuel cell pumps off, CAPCOM", "flag
-    off now": something, then its new state, ending the sentence; not "the pumps are off", "keep an eye on it"."""
+    off now", "inline heaters OFF on FUEL CELL 1", "THRUSTER C-1 to OFF": something, then its new state, then at
+    most when, to whom or where; not "the pumps are off", "keep an eye on it"."""
     words = [t for t in sent if not t.is_punct]
-    if not 2 <= len(words) <= 12 or any(t.lower_ in _REPORTING or t.tag_ in ("VBD", "VBZ", "VBN") for t in words):
+    # "heaters OFF": the tagger takes a plural before a state for a verb
+    nouns = {i for i, t in enumerate(words[:-1]) if t.tag_ == "VBZ" and words[i + 1].lower_ in _STATES}
+    if not 2 <= len(words) <= 12 or any(
+        t.lower_ in _REPORTING or (t.tag_ in ("VBD", "VBZ", "VBN") and i not in nouns) for i, t in enumerate(words)
+    ):
         return False
     end = len(words)
     while end > 1 and words[end - 1].lower_ not in _STATES:
@@ -607,10 +652,30 @@ def _setting(sent: Any) -> bool:
             break
         end -= 1  # "off now", "off, CAPCOM": what follows the state says when or to whom
     if words[end - 1].lower_ not in _STATES:
-        return False
+        where = [
+            i + 1
+            for i, t in enumerate(words[:-1])
+            if i > 0 and t.lower_ in _STATES and _where(words[i + 1 :])  # "OFF on FUEL CELL 1": where
+        ]
+        if not where:
+            return False
+        end = where[-1]
     before = words[: end - 1]
-    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper for t in before) and all(
-        t.pos_ != "VERB" or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set") for t in before
+    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper or i in nouns for i, t in enumerate(before)) and all(
+        t.pos_ != "VERB"
+        or i in nouns
+        or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set", "get", "recommend")
+        for i, t in enumerate(before)
+    )
+
+
+def _where(tail: list[Any]) -> bool:
+    """ "on FUEL CELL 1", "for the EU region": a place after a state."""
+    return (
+        tail[0].pos_ == "ADP"
+        and tail[0].lower_ != "of"
+        and 2 <= len(tail) <= 5
+        and all(t.pos_ in ("ADP", "DET", "NOUN", "PROPN", "NUM", "ADJ") or t.like_num or t.is_upper for t in tail)
     )
 
 
@@ -649,6 +714,42 @@ def _wants_to_know(body: list[Any]) -> int | None:
         if words[:n] == wants and len(body) > n + 1 and body[n].lower_ in ("know", "find", "understand", "hear"):
             return int(body[n].i)
     return None
+
+
+def _lets(body: list[Any]) -> int | None:
+    """ "CAPCOM, let's close the reactant valve", "Kim, let's get the banner up": said to someone named, "let's"
+    gives them the task; where it begins."""
+    words = [t.lower_ for t in body[:2]]
+    if words not in (["let", "'s"], ["let", "us"]):
+        return None
+    i = 2
+    while i < len(body) - 1 and body[i].lower_ in ("also", "just", "now", "then", "go", "and"):
+        i += 1
+    return int(body[i].i) if i < len(body) - 1 and body[i].pos_ == "VERB" else None
+
+
+_RELAY_OBJECTS = frozenset({"them", "him", "her", "the crew", "the team", "the vendor", "the customer"})
+
+
+def _relayed(body: list[Any]) -> bool:
+    """An order passed on: "tell them we're debating it", "have them close the valve", "have the crew verify";
+    not "tell me" or "have a look"."""
+    if len(body) < 3 or body[0].lower_ not in ("tell", "have", "ask"):
+        return False
+    for n in (2, 1):
+        said = " ".join(t.lower_ for t in body[1 : 1 + n])
+        if said in _RELAY_OBJECTS and len(body) > 1 + n:
+            return body[0].lower_ == "tell" or body[1 + n].pos_ in ("VERB", "AUX") or body[1 + n].lower_ == "go"
+    return False
+
+
+def _only_names(words: list[str], names: frozenset[str]) -> bool:
+    return bool(words) and " ".join(words).lower().strip(" ,.!") in names
+
+
+def _continuing(body: list[Any]) -> bool:
+    """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
+    return len(body) > 1 and body[0].lemma_.lower() == "keep" and (body[1].tag_ == "VBG" or body[1].lower_ == "an")
 
 
 def _you_order(body: list[Any]) -> bool:

@@ -156,14 +156,144 @@ CASES: list[tuple[str, Exchange, set[str]]] = [
 ]
 
 
+LOOP = ["FLIGHT", "EECOM", "CAPCOM", "GNC", "INCO", "FDO", "TELMU"]
+"""A flight-director loop: FLIGHT runs it (a commander role), CAPCOM relays to the crew, who carry out most orders."""
+
+# Radio-loop grammar, on the loop roster (no introduction: FLIGHT's role says who runs it). Phrasings are ours.
+LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
+    # A controller's order said to FLIGHT is a recommendation, not FLIGHT's task; FLIGHT saying it back takes it,
+    # and the crew carries it out through CAPCOM.
+    ("to flight", [("GNC", "FLIGHT, GNC."), ("FLIGHT", "Go, GNC."), ("GNC", "Turn quad Bravo OFF.")], set()),
+    ("to flight, named last", [("EECOM", "And get the O2 fans OFF on tank 2 also, FLIGHT.")], set()),
+    ("you'll want to", [("EECOM", "FLIGHT, you'll want to make sure the breaker on panel 11 is closed.")], set()),
+    (
+        "said back",
+        [("EECOM", "Get the O2 fans OFF on tank 2, FLIGHT."), ("FLIGHT", "O2 fans OFF on tank 2.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "said back, verbless",
+        [("INCO", "OMNI Delta, FLIGHT."), ("FLIGHT", "Roger. And OMNI Delta.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "said back, a split line",
+        [("EECOM", "- bus tie A back to MAIN A, bus tie B to MAIN B."), ("FLIGHT", "- MAIN A, B to MAIN B.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "go on",
+        [("GNC", "Go on thruster B-3, FLIGHT."), ("FLIGHT", "Okay. Go on thruster B-3, CAPCOM.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    # ...but a report said back is an acknowledgement.
+    ("report said back", [("CAPCOM", "We've got a MAIN A UNDERVOLT."), ("FLIGHT", "Oh, MAIN A.")], set()),
+    ("reading said back", [("EECOM", "Tank 1 is reading 240."), ("FLIGHT", "240.")], set()),
+    # Orders with no one named: the crew's, through CAPCOM; relayed orders too.
+    ("setting", [("FLIGHT", "Battery charger OFF on bus B.")], {"decision", "action:CAPCOM"}),
+    ("tell them", [("FLIGHT", "Roger. Tell them we're working a procedure for the LM.")], {"action:CAPCOM"}),
+    ("have them", [("FLIGHT", "Okay. Have them close the REPRESS valve, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    ("have the crew", [("FLIGHT", "Have the crew verify the quad C helium valves are open.")], {"action:CAPCOM"}),
+    (
+        "let's, named",
+        [("FLIGHT", "CAPCOM, let's close the circuit breaker on panel 250.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("let's get it off", [("EECOM", "Heck, no. Get it off."), ("FLIGHT", "Let's get it off.")], {"decision"}),
+    # A call, its answer, and the message: the message is to whoever answered.
+    (
+        "call and answer",
+        [("FLIGHT", "CAPCOM, from FLIGHT."), ("CAPCOM", "Go."), ("FLIGHT", "Let's also verify the DSE is OFF.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "call and answer, by name",
+        [("FLIGHT", "INCO, FLIGHT."), ("INCO", "Go ahead, FLIGHT."), ("FLIGHT", "Let's switch the high gain to WIDE.")],
+        {"action:INCO", "decision"},
+    ),
+    ("go, name", [("EECOM", "FLIGHT, EECOM."), ("FLIGHT", "Go EECOM.")], set()),
+    ("go get 'em", [("FLIGHT", "Yeah, okay, Hal. Go get 'em.")], set()),
+    # A first name said back to a call sign is that call sign from then on.
+    (
+        "a name for a call sign",
+        [
+            ("CAPCOM", "CAPCOM. Did you copy the quads?"),
+            ("FLIGHT", "I didn't copy them all, Vance."),
+            ("INCO", "OMNI Bravo."),
+            ("FLIGHT", "OMNI Bravo, too, Vance."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    # Said again after "say again?" is no new decision.
+    (
+        "say again",
+        [
+            ("FLIGHT", "Okay, CAPCOM, recommend THRUSTER B-2 to OFF."),
+            ("CAPCOM", "Say again, FLIGHT?"),
+            ("FLIGHT", "THRUSTER B-2 to OFF."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    # Standing by for a stated time promises the update; what is done meanwhile is part of it.
+    ("standby a minute", [("EECOM", "Standby one minute; I'll poll my back room.")], {"check:EECOM@60"}),
+    (
+        "standby just a minute",
+        [("EECOM", "The temperatures are also dropping. Let me get a verification - standby just a minute.")],
+        {"check:EECOM@60"},
+    ),
+    ("get that for you", [("GNC", "I'll get that for you in two minutes, FLIGHT.")], {"check:GNC@120"}),
+    ("bare standby", [("EECOM", "Standby.")], set()),
+    ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
+]
+
+# The same kinds on a company bridge, where nobody relays.
+CASES += [
+    ("to the commander", [("Priya", "Dana, roll back the canary.")], set()),
+    ("to the commander, terse", [("Dana", "Marcus, go."), ("Marcus", "Restart the consumers, Dana.")], set()),
+    ("asked of the commander", [("Lena", "Dana, can you approve the spend?")], {"action:Dana"}),
+    (
+        "taken by the commander",
+        [("Priya", "Dana, roll back the canary."), ("Dana", "Okay, roll back the canary.")],
+        {"decision", "action:Priya"},
+    ),
+    ("said back", [("Priya", "Dana, the EU flag off."), ("Dana", "EU flag off.")], {"decision"}),
+    ("said back, a region", [("Marcus", "Failover to us-west, Dana."), ("Dana", "Failover to us-west.")], {"decision"}),
+    ("a report said back", [("Priya", "We've got errors on checkout."), ("Dana", "Checkout errors.")], set()),
+    ("stand by a minute", [("Marcus", "Stand by one minute, checking the dashboard.")], {"check:Marcus@60"}),
+    ("standby two", [("Marcus", "Standby two minutes, I'll pull the graph.")], {"check:Marcus@120"}),
+    ("get back to you", [("Lena", "I'll get back to you in ten minutes.")], {"check:Lena@600"}),
+    (
+        "called, answered",
+        [("Dana", "Marcus, you there?"), ("Marcus", "Yep, here."), ("Dana", "Let's restart the consumer group.")],
+        {"action:Marcus", "decision"},
+    ),
+    ("let's, named", [("Dana", "Lena, let's get the banner up on the help centre.")], {"action:Lena"}),
+    ("let's turn it off", [("Dana", "Let's get the flag off.")], {"decision"}),
+    (
+        "said again",
+        [("Dana", "Marcus, drain node seven."), ("Marcus", "Sorry, say again?"), ("Dana", "Drain node seven.")],
+        {"action:Marcus", "decision"},
+    ),
+    (
+        "keep watching",
+        [("Priya", "Error rate is climbing."), ("Dana", "Keep watching the error rate.")],
+        {"action:Priya"},
+    ),
+    ("go, name", [("Priya", "Dana, Priya."), ("Dana", "Go Priya.")], set()),
+]
+
+
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
     return Analyzer(resolve_spacy())
 
 
-def run(analyzer: Analyzer, exchange: Exchange) -> set[str]:
-    extractor = Extractor(analyzer, Speakers(ROSTER), started=datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp())
-    said = [("Dana", "This is Dana, I am the incident commander."), *exchange]
+def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+    started = datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp()
+    roles = analyzer.patterns.words("commander_roles")
+    speakers = Speakers(LOOP, commander_roles=roles) if loop else Speakers(ROSTER)
+    extractor = Extractor(analyzer, speakers, started=started)
+    said = exchange if loop else [("Dana", "This is Dana, I am the incident commander."), *exchange]
     out: set[str] = set()
     for seq, (speaker, text) in enumerate(said, 1):
         start = seq * 2.0
@@ -183,3 +313,8 @@ def run(analyzer: Analyzer, exchange: Exchange) -> set[str]:
 @pytest.mark.parametrize("exchange, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_dialogue(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
     assert run(analyzer, exchange) == expected
+
+
+@pytest.mark.parametrize("exchange, expected", [c[1:] for c in LOOP_CASES], ids=[c[0] for c in LOOP_CASES])
+def test_loop(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
+    assert run(analyzer, exchange, loop=True) == expected
