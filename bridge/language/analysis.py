@@ -290,6 +290,11 @@ class Analyzer:
         if imperative and _only_names(imperative.split()[1:], names):
             imperative = None  # "Go EECOM": the floor, to a call sign said without a comma
         named_owner, named_task = self._named_owner(text, names)
+        if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
+            named_owner, named_task = future["name"], future["task"]  # "CAPCOM will get that for me"
+        invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and text.endswith("?") else None
+        if request is None and invited is not None:
+            request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
         offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
@@ -303,6 +308,8 @@ class Analyzer:
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
+                commitment, task_at = None, None
+            if commitment and _NO_VERB_AFTER.match(commitment):  # "I guess I'll have to if we need it"
                 commitment, task_at = None, None
         # A hedge holds for its own clause: "I think the retry change is the cause, so let's roll it back" decides.
         last_clause = re.split(r"(?i),?\s+(?:so|then|therefore|and so)\s+|;\s*", lower)[-1].split()
@@ -404,6 +411,8 @@ class Analyzer:
                 low = name.lower()
                 if low in self._not_names or low in self._acks or low in self._bridge or low in _PRONOUNS:
                     continue
+                if (name.isupper() and len(name) > 1 and low not in names) or _NEGATED.search(text[: m.start()]):
+                    continue  # "we still don't have OMNI Charlie": equipment, and no order
                 if low in names or name[:1].isupper():
                     task = m.groupdict().get("task")
                     return name, (_trim(task) if task and len(task.split()) >= 2 else None)
@@ -519,6 +528,21 @@ class Analyzer:
                     return name[:1].upper() + name[1:]
         return None
 
+
+_NEGATED = re.compile(r"(?i)(?:\bnot|n't|\bnever)\s*$")
+_FUTURE_OWNER = re.compile(
+    r"^(?:(?:okay|ok|so|and|then|now|right|alright|yeah)[,.]?\s+)*(?P<name>[A-Za-z][\w'-]+)\s+"
+    r"(?:will|'ll|is going to|is gonna)\s+(?P<task>(?:[a-z][\w'-]*)(?:\s+[^.?!;]*)?)",
+    re.I,
+)
+"""A person named as who will do it: "CAPCOM will get that for me", "Okay, Marcus will pull the logs"."""
+_WANT_TO = re.compile(
+    r"(?i)\b(?:do\s+)?you\s+want\s+to\s+(?P<task>(?:take|have|look|check|verify|confirm|find|dig|pull|grab|handle|get|"
+    r"run|work|talk|chase|call|page|ping|draft|write|post|send)\b[^?.!;]*)"
+)
+"""Offered to someone named as a question ("Priya, you want to take a look at the logs?"): their task; not
+"do you want to close it?", which asks what they would have done."""
+_NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
 _OPENERS = frozenset({"and", "also", "so", "then", "now", "okay", "ok", "right", "well", "like", "oh", "hey", "but"})

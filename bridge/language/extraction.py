@@ -269,6 +269,7 @@ class Extractor:
                 task
                 and owner is not None
                 and not _REPORT_ONLY.match(task)
+                and not _PRESENCE.match(task)
                 and (not requested or s.request)
                 and self._says(acts, "request", True)
             ):
@@ -584,7 +585,7 @@ _REPORT_ONLY = re.compile(
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
-_PRESENCE = re.compile(r"(?i)^(?:stay|stick|hang|be)\s+(?:on|around|here)\b")
+_PRESENCE = re.compile(r"(?i)^(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b")
 """Staying on the call is no task."""
 _GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
 """Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""

@@ -243,6 +243,15 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ),
     ("get that for you", [("GNC", "I'll get that for you in two minutes, FLIGHT.")], {"check:GNC@120"}),
     ("bare standby", [("EECOM", "Standby.")], set()),
+    # Equipment is nobody, and a negated "have" no order.
+    ("don't have", [("INCO", "We still don't have OMNI Delta, FLIGHT.")], set()),
+    ("haven't got", [("EECOM", "We haven't got MAIN B back yet, FLIGHT.")], set()),
+    # Named as who will do it, or asked whether they want to.
+    ("will get that", [("FLIGHT", "CAPCOM will get that for me.")], {"action:CAPCOM"}),
+    ("want to look", [("FLIGHT", "Okay. GNC, you want to look at it?")], {"action:GNC"}),
+    ("want to close", [("FLIGHT", "EECOM, do you want to close out the REPRESS pack?")], set()),
+    ("go with it", [("GUIDO", "Roger, FLIGHT."), ("FLIGHT", "Okay, go with it.")], {"decision", "action:GUIDO"}),
+    ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
 
@@ -280,6 +289,18 @@ CASES += [
         {"action:Priya"},
     ),
     ("go, name", [("Priya", "Dana, Priya."), ("Dana", "Go Priya.")], set()),
+    ("will pull", [("Dana", "Okay, Marcus will pull the slow query log.")], {"action:Marcus"}),
+    ("is going to", [("Dana", "Lena is going to draft the customer notice.")], {"action:Lena"}),
+    ("will be back", [("Dana", "Marcus will be back in five.")], set()),
+    ("want to take a look", [("Dana", "Priya, you want to take a look at the consumer lag?")], {"action:Priya"}),
+    ("do you want to grab", [("Dana", "Tevita, do you want to grab the dashboards?")], {"action:Tevita"}),
+    ("want to roll back", [("Dana", "Marcus, do you want to roll back?")], set()),
+    (
+        "go with the rollback",
+        [("Priya", "Rollback or fix forward?"), ("Dana", "Go with the rollback.")],
+        {"decision", "action:Priya"},
+    ),
+    ("don't have", [("Marcus", "We don't have Grafana access yet.")], set()),
 ]
 
 
