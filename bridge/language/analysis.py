@@ -259,6 +259,8 @@ class Analyzer:
         if body and self._holds(body):
             body = []  # "Hold on, let me check", "Stand by": no order in it
         request, task_at = None, None
+        if text.endswith("?") and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
+            labels.pop("REQUEST", None)  # "How long will you want to do that?" asks, it gives no task
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
         elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
@@ -269,6 +271,8 @@ class Analyzer:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
         elif addressee and addressee != BRIDGE and body and _relayed(body) and not text.endswith("?"):
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
+        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not text.endswith("?"):
+            request, task_at = self._task(doc, needs, sent.end, addressee, time), needs  # "CAPCOM, they need ..."
         elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not text.endswith("?"):
             request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
@@ -411,7 +415,8 @@ class Analyzer:
                 low = name.lower()
                 if low in self._not_names or low in self._acks or low in self._bridge or low in _PRONOUNS:
                     continue
-                if (name.isupper() and len(name) > 1 and low not in names) or _NEGATED.search(text[: m.start()]):
+                equipment = low not in names and ((name.isupper() and len(name) > 1) or not name.isascii())
+                if equipment or _NEGATED.search(text[: m.start()]):
                     continue  # "we still don't have OMNI Charlie": equipment, and no order
                 if low in names or name[:1].isupper():
                     task = m.groupdict().get("task")
@@ -460,8 +465,13 @@ class Analyzer:
     @staticmethod
     def _holds(body: list[Any]) -> bool:
         """The words open with a phrase that asks for a moment, not for work ("hold on", "hang on", "wait")."""
-        return " ".join(t.lower_ for t in body[:2]) in _HOLDS or (
-            body[0].lower_ in ("wait", "standby") and len(body) < 3
+        return (
+            " ".join(t.lower_ for t in body[:2]) in _HOLDS
+            or (body[0].lower_ in ("wait", "standby") and len(body) < 3)
+            or (  # "Wait a minute. I want to be sure ..."
+                body[0].lower_ in ("wait", "hold", "hang")
+                and any(t.lower_ in ("minute", "moment", "second", "sec") for t in body[1:4])
+            )
         )
 
     def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:
@@ -491,6 +501,9 @@ class Analyzer:
                     return self._who(tokens[k].text), tokens[i].i if i < len(tokens) else sent.end
         if len(tokens) > 3 and tokens[-1].is_punct and tokens[-3].text == "," and self._is_name(tokens[-2:-1], names):
             return self._who(tokens[-2].text), tokens[i].i
+        for j in range(1, len(tokens) - 2):  # "Before we turn his thrusters off, CAPCOM, you'd better verify ..."
+            if tokens[j - 1].text == "," and tokens[j + 1].text == "," and tokens[j].lower_ in names:
+                return self._who(tokens[j].text), tokens[j + 2].i
         return None, tokens[i].i if i < len(tokens) else sent.end
 
     def _who(self, name: str) -> str:
@@ -527,6 +540,22 @@ class Analyzer:
                 ):
                     return name[:1].upper() + name[1:]
         return None
+
+
+_WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+
+
+_THOSE_WHO_NEED = frozenset({"they", "he", "she", "the crew", "the lm", "the customer", "the vendor"})
+
+
+def _they_need(body: list[Any]) -> int | None:
+    """ "CAPCOM, they need a VERB 06 NOUN 20 on the CSM", "Jack, the crew needs to get the sublimator up":
+    what those the addressee speaks for must do is the addressee's to pass on; where the task begins."""
+    for n in (1, 2):
+        who = " ".join(t.lower_ for t in body[:n])
+        if who in _THOSE_WHO_NEED and len(body) > n + 1 and body[n].lemma_.lower() == "need":
+            return int(body[n].i)
+    return None
 
 
 _NEGATED = re.compile(r"(?i)(?:\bnot|n't|\bnever)\s*$")

@@ -234,6 +234,8 @@ class Extractor:
             echoed = echo and not s.ack
             carried = commanding and (s.relay or s.mitigation_order or s.order or echoed)
             spoken_to = next((n for n in (named, addressee) if n and self._person(n)), None)
+            if spoken_to and speaker and same(spoken_to, speaker):
+                spoken_to = None  # "Go ahead, calling, FLIGHT." said by FLIGHT: his own call sign
             relay = self._relay() if carried and not spoken_to and not s.named_owner else None
             before = last.speaker if echoed and last is not None else previous_speaker
             owner = relay or self._owner(s, spoken_to, before, speaker)
@@ -258,7 +260,7 @@ class Extractor:
             # An answer to "what's the ETA?" is the answerer's status check, not a deadline for a task.
             accepted = None if requested or answered else self._acceptance(transcript, s, speaker, due, evidence)
             task = s.request or s.imperative or (s.ours if addressee and addressee != BRIDGE else None)
-            if task is None and commanding and owner is not None and (s.mitigation_order or echoed):
+            if task is None and commanding and owner is not None and (s.mitigation_order or s.order or echoed):
                 task = s.text.rstrip(".!")  # "Inline heaters OFF on FUEL CELL 1": the setting is the task
             if s.assignment is not None and (decided or not _GO_AHEAD.search(s.text)):
                 task = s.assignment or said_task

@@ -251,6 +251,30 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ("want to look", [("FLIGHT", "Okay. GNC, you want to look at it?")], {"action:GNC"}),
     ("want to close", [("FLIGHT", "EECOM, do you want to close out the REPRESS pack?")], set()),
     ("go with it", [("GUIDO", "Roger, FLIGHT."), ("FLIGHT", "Okay, go with it.")], {"decision", "action:GUIDO"}),
+    # Asking how long, waiting a minute, one's own call sign: no task.
+    (
+        "how long will you",
+        [("EECOM", "That's affirmative, FLIGHT."), ("FLIGHT", "How long will you want to do that?")],
+        set(),
+    ),
+    ("when can you", [("GNC", "Roger."), ("FLIGHT", "GNC, when can you get the platform up?")], set()),
+    (
+        "wait a minute",
+        [("EECOM", "Ready to power down the CMC."), ("FLIGHT", "Wait a minute. I want to be sure.")],
+        set(),
+    ),
+    ("hold on a second", [("EECOM", "Ready to power down."), ("FLIGHT", "Hold on a second, I want to think.")], set()),
+    ("own call sign", [("INCO", "FLIGHT -"), ("FLIGHT", "Go ahead, calling, FLIGHT.")], set()),
+    ("subscript", [("CAPCOM", "You want O₂ TANK heaters off -")], set()),
+    # Orders through the one addressed: a setting, what the crew needs, "you'd better".
+    ("addressed setting", [("FLIGHT", "CAPCOM, all TANK 2 off.")], {"decision", "action:CAPCOM"}),
+    ("they need", [("FLIGHT", "CAPCOM, they need a VERB 06 NOUN 20 on the CSM.")], {"action:CAPCOM"}),
+    ("the crew needs", [("FLIGHT", "Jack, the crew needs to get the sublimator up.")], {"action:Jack"}),
+    (
+        "you'd better, named inside",
+        [("FLIGHT", "Before we turn his thrusters off, CAPCOM, you'd better verify they've got control in the LM.")],
+        {"action:CAPCOM"},
+    ),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
@@ -301,6 +325,15 @@ CASES += [
         {"decision", "action:Priya"},
     ),
     ("don't have", [("Marcus", "We don't have Grafana access yet.")], set()),
+    ("what will you", [("Priya", "Looking at it."), ("Dana", "Priya, what will you check first?")], set()),
+    ("wait a moment", [("Marcus", "Ready to restart."), ("Dana", "Wait a moment, let me look.")], set()),
+    ("you'd better", [("Dana", "Lena, you'd better warn the support team.")], {"action:Lena"}),
+    (
+        "you better, named inside",
+        [("Dana", "Before anyone touches the primary, Marcus, you better take a snapshot.")],
+        {"action:Marcus"},
+    ),
+    ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
 ]
 
 
