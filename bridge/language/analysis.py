@@ -261,6 +261,9 @@ class Analyzer:
         request, task_at = None, None
         if text.endswith("?") and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
             labels.pop("REQUEST", None)  # "How long will you want to do that?" asks, it gives no task
+        at = labels.get("REQUEST")
+        if at is not None and at > 0 and doc[at].lower_ == "you" and doc[at - 1].lower_ in ("do", "did", "does", "n't"):
+            labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
         elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
@@ -469,7 +472,7 @@ class Analyzer:
             " ".join(t.lower_ for t in body[:2]) in _HOLDS
             or (body[0].lower_ in ("wait", "standby") and len(body) < 3)
             or (  # "Wait a minute. I want to be sure ..."
-                body[0].lower_ in ("wait", "hold", "hang")
+                body[0].lower_ in ("wait", "hold", "hang", "just", "one")
                 and any(t.lower_ in ("minute", "moment", "second", "sec") for t in body[1:4])
             )
         )
@@ -802,7 +805,11 @@ def _only_names(words: list[str], names: frozenset[str]) -> bool:
 
 def _continuing(body: list[Any]) -> bool:
     """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
-    return len(body) > 1 and body[0].lemma_.lower() == "keep" and (body[1].tag_ == "VBG" or body[1].lower_ == "an")
+    return (
+        len(body) > 1
+        and body[0].lemma_.lower() == "keep"
+        and (body[1].tag_ == "VBG" or any(t.lower_ in ("eye", "eyes", "tabs") for t in body[1:4]))
+    )
 
 
 def _you_order(body: list[Any]) -> bool:

@@ -134,6 +134,9 @@ class Extractor:
         self._requests: dict[str, _Request] = {}
         self._last: _Turn | None = None
         self._called: tuple[str, str] | None = None
+        self._aliases: dict[str, dict[str, int]] = {}
+        self._roster = speakers.names
+        """Votes, per other name ("jack", "guidance"), for whom on the call it names."""
         """(caller, callee) of a call just made ("EECOM, FLIGHT."), waiting for its answer."""
         self._answered: tuple[str, str] | None = None
         """A call just answered ("Go, FLIGHT."): the caller's next words are to the callee."""
@@ -204,7 +207,7 @@ class Extractor:
             caller, callee = self._answered
             if same(caller, speaker) and same(callee, last.speaker):
                 addressee = callee  # "CAPCOM, from FLIGHT." / "Go." / "Let's verify the tape recorders off."
-        self._learn_alias(sentences, previous_speaker)
+        self._learn_alias(sentences, speaker, previous_speaker)
         commander = self.speakers.commander
         commanding = bool(commander and speaker and same(commander, speaker))
         echo = commanding and last is not None and recent and not same_speaker and _echoes(sentences, last, self._known)
@@ -366,15 +369,27 @@ class Extractor:
         """Who passes the commander's orders on to those who carry them out (CAPCOM to the crew), if on the call."""
         return next((self.speakers.canonical(n) for n in sorted(self.speakers.names) if n in self._relays), None)
 
-    def _learn_alias(self, sentences: list[Sentence], previous_speaker: str | None) -> None:
-        """ "I didn't copy them all, Jack." right after CAPCOM spoke: Jack is CAPCOM's name."""
-        if previous_speaker is None:
-            return
+    def _learn_alias(self, sentences: list[Sentence], speaker: str | None, previous_speaker: str | None) -> None:
+        """Other names for people on the call: "FLIGHT, GUIDANCE." said by GUIDO names GUIDO (three votes); "I
+        didn't copy them all, Jack." right after CAPCOM spoke is a vote for Jack being CAPCOM. The name goes to
+        whoever has the most votes, so one reply to someone else does not settle it."""
+        votes: list[tuple[str, str, int]] = []
         for x in sentences:
-            name = x.addressee
-            if name and re.fullmatch(r"[A-Z][a-z]+", name) and not self._known(name):
-                self.speakers.rename(name, previous_speaker)
-                return
+            if x.self_id and speaker and not same(x.self_id, speaker) and self._unknown(x.self_id):
+                votes.append((x.self_id, speaker, 3))
+        name = next((x.addressee for x in sentences if x.addressee and x.addressee != BRIDGE), None)
+        if name and previous_speaker and re.fullmatch(r"[A-Z][a-z]+", name) and self._unknown(name):
+            votes.append((name, previous_speaker, 1))
+        for said, who, weight in votes:
+            tally = self._aliases.setdefault(said.lower(), {})
+            tally[who] = tally.get(who, 0) + weight
+            best = max(tally, key=lambda k: tally[k])
+            if not same(self.speakers.canonical(said), best):
+                self.speakers.rename(said, best)
+
+    def _unknown(self, name: str) -> bool:
+        """Not a name the call started with: one an alias may be learnt for."""
+        return name.lower() in self._aliases or self.speakers.canonical(name).lower() not in self._roster
 
     def _repeats(self, decided: list[Sentence], end: float) -> bool:
         """The commander says again what he decided within the last minute (nouns and states alike)."""
@@ -587,7 +602,7 @@ _REPORT_ONLY = re.compile(
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
-_PRESENCE = re.compile(r"(?i)^(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b")
+_PRESENCE = re.compile(r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b)")
 """Staying on the call is no task."""
 _GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
 """Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""

@@ -275,6 +275,32 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         [("FLIGHT", "Before we turn his thrusters off, CAPCOM, you'd better verify they've got control in the LM.")],
         {"action:CAPCOM"},
     ),
+    # Asking whether they have something is no task; "come on in" and "just a minute" give the floor or take it.
+    (
+        "do you have",
+        [("FLIGHT", "CONTROL, FLIGHT."), ("CONTROL", "Go ahead, FLIGHT."), ("FLIGHT", "Do you have good data?")],
+        set(),
+    ),
+    ("did you have", [("FLIGHT", "Okay."), ("FLIGHT", "CONTROL, did you have something for me?")], set()),
+    (
+        "come on in",
+        [("CONTROL", "FLIGHT, CONTROL. Updates on those trims."), ("FLIGHT", "Okay. Well, come on in with them.")],
+        set(),
+    ),
+    ("just a minute", [("TELMU", "There's some on panel 16 also."), ("FLIGHT", "Just a minute, TELMU.")], set()),
+    ("I'll wait", [("FLIGHT", "Okay. I'll wait until you come back.")], set()),
+    ("keep your eye", [("FLIGHT", "Okay. Well, keep your eye on it, CONTROL.")], {"action:CONTROL"}),
+    # Other names for a call sign: its own call ("FLIGHT, GUIDANCE.") names it.
+    (
+        "called by another name",
+        [
+            ("GUIDO", "FLIGHT, GUIDANCE."),
+            ("FLIGHT", "Go."),
+            ("GUIDO", "We'd like an E-MOD DUMP, FLIGHT."),
+            ("FLIGHT", "GUIDANCE, remind me of that in a little bit."),
+        ],
+        {"action:GUIDO"},
+    ),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
@@ -333,6 +359,11 @@ CASES += [
         [("Dana", "Before anyone touches the primary, Marcus, you better take a snapshot.")],
         {"action:Marcus"},
     ),
+    ("do you have", [("Dana", "Marcus, do you have the error budget handy?")], set()),
+    ("come in", [("Lena", "Dana, I've got numbers from support."), ("Dana", "Come on in.")], set()),
+    ("I'll wait", [("Dana", "I'll wait until the replica catches up.")], set()),
+    ("let's wait", [("Dana", "Let's wait until the replica catches up.")], {"decision"}),
+    ("keep an eye", [("Priya", "Lag is flat now."), ("Dana", "Keep an eye on it, Priya.")], {"action:Priya"}),
     ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
 ]
 
