@@ -299,7 +299,8 @@ class Analyzer:
         named_owner, named_task = self._named_owner(text, names)
         if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
             named_owner, named_task = future["name"], future["task"]  # "CAPCOM will get that for me"
-        invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and text.endswith("?") else None
+        asked = text.endswith("?") or "please" in words
+        invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and asked else None
         if request is None and invited is not None:
             request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
         if request is None and named_task is not None:
@@ -345,7 +346,8 @@ class Analyzer:
             and not _continuing(body)
         ) or (setting and not addressee)
         order = order or (setting and bool(addressee) and addressee != BRIDGE)
-        if relay and any(t.pos_ == "VERB" and t.lemma_.lower() in self._imperative for t in body[2:5]):
+        gives = self._imperative | {"go", "proceed"}  # "have them close the valve", "have them go ahead"
+        if relay and any(t.pos_ == "VERB" and t.lemma_.lower() in gives for t in body[2:5]):
             order = bool(addressee and addressee != BRIDGE)  # "CAPCOM, have them close the valve"
             mitigation_order = mitigation_order or not addressee
         status = time is not None and cadence and not any(n in lower for n in self.patterns.data["not_status_phrases"])
@@ -775,9 +777,13 @@ def _wants_to_know(body: list[Any]) -> int | None:
 def _lets(body: list[Any]) -> int | None:
     """ "CAPCOM, let's close the reactant valve", "Kim, let's get the banner up": said to someone named, "let's"
     gives them the task; where it begins."""
-    words = [t.lower_ for t in body[:2]]
-    if words not in (["let", "'s"], ["let", "us"]):
+    start = next(
+        (j for j in range(len(body) - 1) if (j == 0 or body[j - 1].nbor(1).text == ",") and body[j].lower_ == "let"),
+        None,
+    )  # "If you want to do something about these valves, let's make up our mind."
+    if start is None or body[start + 1].lower_ not in ("'s", "us"):
         return None
+    body = body[start:]
     i = 2
     while i < len(body) - 1 and body[i].lower_ in ("also", "just", "now", "then", "go", "and"):
         i += 1

@@ -134,6 +134,8 @@ class Extractor:
         self._requests: dict[str, _Request] = {}
         self._last: _Turn | None = None
         self._called: tuple[str, str] | None = None
+        self._asked: tuple[str, str, float] | None = None
+        """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
         self._aliases: dict[str, dict[str, int]] = {}
         self._roster = speakers.names
         """Votes, per other name ("jack", "guidance"), for whom on the call it names."""
@@ -334,13 +336,41 @@ class Extractor:
             items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
             decided = []
 
-        decision = self._decision(transcript, clean, sentences, decided, speaker, acts, last if recent else None)
+        proposal = last.proposal if last is not None and recent else None
+        asked = self._asked
+        if asked is not None and transcript.start - asked[2] > self.options.context_window * 1.5:
+            asked = self._asked = None
+        if commanding and asked is not None and not decided and _assents(sentences):
+            # "Do you want to close the REPRESS pack, too?" … (FLIGHT asks EECOM) … "Yes, Jack.": the go for it
+            asker, proposal, _ = asked
+            decided, self._asked = sentences[:1], None
+            relay = self._relay()
+            if _OFFERS_TO_DO.search(proposal) or (relay is not None and same(asker, relay)):
+                start, end = self._times(transcript, clean, sentences[0])
+                task = proposal.rstrip("?.!- ")
+                items.append(
+                    ActionItem(
+                        t=transcript.t,
+                        owner=asker,
+                        task=task,
+                        confidence=0.8,
+                        category=self._category(task),
+                        start=start,
+                        end=end,
+                        quote=sentences[0].text,
+                        source=transcript.seq,
+                        by=speaker,
+                    )
+                )
+        decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
             turn.decided = True
         if not turn.decided and any(s.question or _proposes(s) for s in sentences):
             proposal = next(s for s in reversed(sentences) if s.question or _proposes(s))
             turn.proposal, turn.proposal_start = proposal.text, self._times(transcript, clean, proposal)[0]
+        if not commanding and speaker and (put := next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)):
+            self._asked = (speaker, put.text, transcript.end)
         self._answered = None
         if self._called and speaker and same(self._called[1], speaker) and _answers_call(clean):
             self._answered, self._called = self._called, None
@@ -537,7 +567,7 @@ class Extractor:
         decided: list[Sentence],
         speaker: str | None,
         acts: dict[str, float] | None,
-        last: _Turn | None,
+        proposal: str | None,
     ) -> Decision | None:
         strong = any(s.decision and _STRONG_DECISION.match(s.text) for s in decided)
         commander = self.speakers.commander
@@ -553,10 +583,10 @@ class Extractor:
         texts = [s.decision or s.text.rstrip(".!") for s in decided]
         main = next((t for t, s in zip(texts, decided, strict=True) if len(t.split()) > 3), texts[-1])
         quote = " ".join(s.text for s in decided)
-        if last is not None and last.proposal and len(main.split()) <= 3:
+        if proposal and len(main.split()) <= 3:
             # "Yes, let's." after "Should we flip the flag off?": the assent takes the proposal.
-            main = last.proposal.rstrip("?.! ")
-            quote = f"{last.proposal} … {quote}"
+            main = proposal.rstrip("?.!- ")
+            quote = f"{proposal} … {quote}"
         return Decision(
             t=transcript.t,
             start=start,
@@ -625,6 +655,25 @@ _ECHO_FILLER = frozenset(
     "okay ok roger yeah yes yep copy and too also just then now please so well alright right good the a an to".split()
 )
 _STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
+
+
+_ASKS_COMMANDER = re.compile(
+    r"(?i)\b(?:do you want|you want (?:me|them|us|him|her|to)\b|want me to|should (?:we|i)|shall (?:we|i)|do we want|"
+    r"are we (?:going to|gonna)|would you like)\b[^?]*(?:\?|-)\s*$"
+)
+"""A responder asking the commander whether to do something ("Do you want to do that, too?")."""
+_OFFERS_TO_DO = re.compile(r"(?i)\b(?:should i|shall i|want me to|you want me|you want them|do you want them)\b")
+"""...offering to do it, or to have it done: the "yes" makes it the asker's task."""
+_ASSENT = frozenset({"yes", "yeah", "yep", "yup", "affirmative", "affirm", "absolutely", "correct"})
+
+
+def _assents(sentences: list[Sentence]) -> bool:
+    """ "Yes, Jack.", "Yeah, do it.", "Affirmative.": a yes, with at most a name or a "do it" after it."""
+    if not sentences or any(x.question for x in sentences) or len(sentences) > 2:
+        return False
+    words = _words(sentences[0].text)
+    rest = [w for w in words[1:] if w not in ("sir", "please", "do", "it", "that", "go", "ahead", "let's")]
+    return bool(words) and words[0] in _ASSENT and len(rest) <= 1 and not sentences[-1].question
 
 
 def _words(text: str) -> list[str]:

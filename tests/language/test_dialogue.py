@@ -301,6 +301,37 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         ],
         {"action:GUIDO"},
     ),
+    # A responder asks whether to do something; FLIGHT's "yes", after consulting others, is the go.
+    (
+        "yes, after a consult",
+        [
+            ("CAPCOM", "Do you want them to close the REPRESS pack, too?"),
+            ("FLIGHT", "EECOM? Do you want to close out the REPRESS pack?"),
+            ("EECOM", "We'd like to get it closed off -"),
+            ("FLIGHT", "Yes, Jack."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("affirmative", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Affirmative.")], {"decision"}),
+    ("okay is no yes", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Okay.")], set()),
+    ("a yes that asks", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Yes? Why?")], set()),
+    (
+        "have them go ahead",
+        [("EECOM", "Heaters and all."), ("FLIGHT", "Okay. Have them go ahead, CAPCOM.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("coming off", [("FLIGHT", "It's dropping down to 234. Okay. FUEL CELL 1 REACTANTS coming OFF.")], {"decision"}),
+    ("coming off, a report", [("EECOM", "The pressure is coming off the peak now, FLIGHT, slowly.")], set()),
+    (
+        "let's, after an if",
+        [("FLIGHT", "EECOM, if you want to do something about these valves, let's make up our mind.")],
+        {"action:EECOM"},
+    ),
+    (
+        "want to verify, please",
+        [("FLIGHT", "CAPCOM, do you want to verify the quad C valve is open, please.")],
+        {"action:CAPCOM"},
+    ),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
@@ -364,6 +395,25 @@ CASES += [
     ("I'll wait", [("Dana", "I'll wait until the replica catches up.")], set()),
     ("let's wait", [("Dana", "Let's wait until the replica catches up.")], {"decision"}),
     ("keep an eye", [("Priya", "Lag is flat now."), ("Dana", "Keep an eye on it, Priya.")], {"action:Priya"}),
+    (
+        "should I",
+        [("Marcus", "Dana, should I restart the consumers?"), ("Dana", "Yes.")],
+        {"decision", "action:Marcus"},
+    ),
+    (
+        "want me to",
+        [("Lena", "Want me to post the banner now?"), ("Dana", "Yeah, do it.")],
+        {"decision", "action:Lena"},
+    ),
+    ("do we want", [("Priya", "Do we want to fail over to us-west?"), ("Dana", "Yes, Priya.")], {"decision"}),
+    ("a yes from a responder", [("Priya", "Do we want to fail over?"), ("Marcus", "Yes.")], set()),
+    (
+        "long after",
+        [("Priya", "Should we flip the flag?")] + [("Marcus", "Still looking.")] * 20 + [("Dana", "Yes.")],
+        set(),
+    ),
+    ("coming on twitter", [("Dana", "Complaints are coming on Twitter also.")], set()),
+    ("the flag is coming off", [("Dana", "Okay, the flag is coming off now.")], {"decision"}),
     ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
 ]
 
