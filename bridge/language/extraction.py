@@ -367,10 +367,11 @@ class Extractor:
             items.insert(0, decision)
             turn.decided = True
         if not turn.decided and any(s.question or _proposes(s) for s in sentences):
-            proposal = next(s for s in reversed(sentences) if s.question or _proposes(s))
-            turn.proposal, turn.proposal_start = proposal.text, self._times(transcript, clean, proposal)[0]
-        if not commanding and speaker and (put := next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)):
-            self._asked = (speaker, put.text, transcript.end)
+            put = next(s for s in reversed(sentences) if s.question or _proposes(s))
+            turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
+        whether = next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)
+        if not commanding and speaker and whether is not None:
+            self._asked = (speaker, whether.text, transcript.end)
         self._answered = None
         if self._called and speaker and same(self._called[1], speaker) and _answers_call(clean):
             self._answered, self._called = self._called, None
