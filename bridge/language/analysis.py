@@ -193,7 +193,10 @@ class Analyzer:
                 first = next((line.lstrip("- ") for line in lines if line.startswith("- [")), lines[0] if lines else "")
                 raise UsageError(f"--patterns: the {label} patterns are not spaCy Matcher patterns ({first})") from None
         fillers = "|".join(map(re.escape, p.data["fillers"]))
-        self._fillers = re.compile(rf"(?:,\s*)?\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I)
+        # "let you know", "do you know", "if you know": not the filler "you know"
+        self._fillers = re.compile(
+            rf"(?:,\s*)?(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I
+        )
         self._self_id = [re.compile(x) for x in p.data["self_identification"]]
         self._status = [re.compile(x, re.I) for x in p.data["status_phrases"]]
         self._acks = p.words("acknowledgements")
@@ -438,7 +441,10 @@ class Analyzer:
             after = _DECISION_LEAD.split(text, maxsplit=1)
             return _trim(after[-1]) or _trim(text)
         if "WE_WILL" in labels:
-            verb = _main_verb(doc, labels["WE_WILL"])
+            at = labels["WE_WILL"]
+            if _embedded_question(doc, at, sent.start):
+                return None  # "I don't know what we're going to do for PTC yet"
+            verb = _main_verb(doc, at)
             if verb is None:
                 return None
             lemma = verb.lemma_.lower()
@@ -855,6 +861,19 @@ _NOT_CLAUSE_HEAD = frozenset({"intj", "csubj", "csubjpass", "nsubj", "nsubjpass"
 _COMPLEMENTS = frozenset(
     {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}
 )
+
+
+_WONDERING = frozenset(
+    {"know", "sure", "wonder", "ask", "decide", "idea", "clue", "understand", "figure", "tell", "see"}
+)
+
+
+def _embedded_question(doc: Any, index: int, start: int) -> bool:
+    """ "we're going to ..." inside what someone does not know or asks: "I don't know what we're going to do",
+    "not sure whether we'll fail over"; not "what we'll do is fail over"."""
+    if index <= start or doc[index - 1].lower_ not in ("what", "how", "whether", "if", "when", "where", "why", "which"):
+        return False
+    return any(t.lemma_.lower() in _WONDERING for t in doc[max(start, index - 5) : index - 1])
 
 
 def _main_verb(doc: Any, index: int) -> Any:

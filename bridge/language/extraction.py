@@ -629,11 +629,14 @@ class Extractor:
 _REPORT_ONLY = re.compile(
     r"(?i)^(?:please\s+|just\s+)?(?:report(?:\s+back)?|give (?:me|us|everyone|the bridge)\b|get back to"
     r"|update (?:me|us|everyone|the bridge)|let (?:me|us) know|holler|ping (?:me|us)|check in|circle back|come back"
-    r"|get (?:that|it|this|those|an answer) (?:for|to) you|get back to you"
+    r"|get (?:that|it|this|those|an answer) (?:for|to) you|get back to you|let you know|keep you (?:posted|updated)"
+    r"|give you (?:a|an) (?:call|shout|ring|buzz|holler|heads[- ]up|update)|call you back"
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
-_PRESENCE = re.compile(r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b)")
+_PRESENCE = re.compile(
+    r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b|come\s+(?:up|over|by|down)\b)"
+)
 """Staying on the call is no task."""
 _GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
 """Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""

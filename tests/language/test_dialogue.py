@@ -332,6 +332,12 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         [("FLIGHT", "CAPCOM, do you want to verify the quad C valve is open, please.")],
         {"action:CAPCOM"},
     ),
+    # Promising to call back is no task; "come ahead" gives the floor; "let me tell you" reports.
+    ("give you a call", [("INCO", "I'll give you a call. It'll be back shortly.")], set()),
+    ("let me tell you", [("INCO", "FLIGHT, let me tell you what's happened.")], set()),
+    ("come ahead", [("TELMU", "FLIGHT, TELMU."), ("FLIGHT", "Come ahead, Merlin.")], set()),
+    ("come up", [("TELMU", "I'll come up a minute.")], set()),
+    ("don't know what", [("FLIGHT", "I don't know what we're going to do for PTC yet.")], set()),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
@@ -414,6 +420,10 @@ CASES += [
     ),
     ("coming on twitter", [("Dana", "Complaints are coming on Twitter also.")], set()),
     ("the flag is coming off", [("Dana", "Okay, the flag is coming off now.")], {"decision"}),
+    ("let you know", [("Marcus", "I'll let you know when the replica is back.")], set()),
+    ("keep you posted", [("Lena", "I'll keep you posted on the support queue.")], set()),
+    ("what we'll do is", [("Dana", "Okay, so what we'll do is fail over to us-west.")], {"decision"}),
+    ("not sure whether", [("Dana", "Not sure whether we'll fail over yet.")], set()),
     ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
 ]
 
@@ -453,3 +463,17 @@ def test_dialogue(analyzer: Analyzer, exchange: Exchange, expected: set[str]) ->
 @pytest.mark.parametrize("exchange, expected", [c[1:] for c in LOOP_CASES], ids=[c[0] for c in LOOP_CASES])
 def test_loop(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
     assert run(analyzer, exchange, loop=True) == expected
+
+
+@pytest.mark.parametrize(
+    "said, clean",
+    [
+        ("I'll let you know when it is back.", "I'll let you know when it is back."),
+        ("Do you know the ETA?", "Do you know the ETA?"),
+        ("Did you know it was paged?", "Did you know it was paged?"),
+        ("It is, you know, slow.", "It is slow."),
+        ("Um, we rolled back, you know.", "we rolled back"),
+    ],
+)
+def test_you_know_is_a_filler_only_alone(analyzer: Analyzer, said: str, clean: str) -> None:
+    assert analyzer.clean(said) == clean
