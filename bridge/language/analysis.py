@@ -306,6 +306,9 @@ class Analyzer:
         invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and asked else None
         if request is None and invited is not None:
             request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
+        why_not = _WHY_NOT.search(text) if addressee and addressee != BRIDGE else None
+        if request is None and why_not is not None:
+            request = self._trim_task(why_not["task"], time)  # "CAPCOM, why don't they get all they can in A?"
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
         offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
@@ -576,6 +579,8 @@ _FUTURE_OWNER = re.compile(
     re.I,
 )
 """A person named as who will do it: "CAPCOM will get that for me", "Okay, Marcus will pull the logs"."""
+_WHY_NOT = re.compile(r"(?i)\bwhy (?:don't|do not) (?:you|they|he|she) (?P<task>(?!\w+ing\b)[a-z][^?.!;]*)")
+"""Said to someone named, "why don't they get all they can in BATTERY A?" asks them to see to it."""
 _WANT_TO = re.compile(
     r"(?i)\b(?:do\s+)?you\s+want\s+to\s+(?P<task>(?:take|have|look|check|verify|confirm|find|dig|pull|grab|handle|get|"
     r"run|work|talk|chase|call|page|ping|draft|write|post|send)\b[^?.!;]*)"
@@ -802,6 +807,8 @@ _RELAY_OBJECTS = frozenset({"them", "him", "her", "the crew", "the team", "the v
 def _relayed(body: list[Any]) -> bool:
     """An order passed on: "tell them we're debating it", "have them close the valve", "have the crew verify";
     not "tell me" or "have a look"."""
+    if len(body) > 3 and [t.lower_ for t in body[:3]] == ["let", "them", "know"]:
+        return True  # "Let them know that."
     if len(body) < 3 or body[0].lower_ not in ("tell", "have", "ask"):
         return False
     for n in (2, 1):

@@ -491,8 +491,8 @@ class Extractor:
         """The person just asked answers with a deadline ("Sure, it'll be up in five minutes", "Give me five
         minutes"): their item, with that due, on the answer's line."""
         request = self._pending(speaker, transcript)
-        if request is None or due is None or s.question or s.request:
-            return None
+        if request is None or due is None or s.question or s.request or _NEGATION.search(s.text):
+            return None  # "we're not going to have anything in about 40 minutes" is a fact, no acceptance
         request.accepted = True
         return msgspec.structs.replace(request.item, t=transcript.t, due=due, **evidence)
 
@@ -647,6 +647,7 @@ _ASKS = re.compile(
 """An utterance that asks for the update itself: whoever was just addressed owes it."""
 
 
+_NEGATION = re.compile(r"(?i)\b(?:not|no|never|nothing)\b|n't\b")
 _POLITE = re.compile(r"(?i)\b(?:(?:can|could|would|will) you|please|(?:need|want) you to|i'd like you to)\b")
 """A request said as one: to the commander too, it is a task ("Dana, can you approve the spend?")."""
 _RECOMMENDS = re.compile(

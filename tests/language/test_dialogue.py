@@ -338,6 +338,22 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ("come ahead", [("TELMU", "FLIGHT, TELMU."), ("FLIGHT", "Come ahead, Merlin.")], set()),
     ("come up", [("TELMU", "I'll come up a minute.")], set()),
     ("don't know what", [("FLIGHT", "I don't know what we're going to do for PTC yet.")], set()),
+    # "anything" is no "-ing" verb of a prohibition; "let them know" is relayed; "why don't they" asks it done.
+    ("don't have anything", [("FLIGHT", "MAIN B is in bad shape. We don't have anything on MAIN B right now.")], set()),
+    (
+        "let them know",
+        [("FLIGHT", "CAPCOM, we're not going to do a DPS burn until we hook around the Moon. Let them know that.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("why don't they", [("FLIGHT", "CAPCOM, why don't they get all they can in BATTERY A?")], {"action:CAPCOM"}),
+    (
+        "a fact after a task",
+        [
+            ("FLIGHT", "EECOM, go around that room one more time."),
+            ("EECOM", "We're not going to have anything in 40 minutes."),
+        ],
+        {"action:EECOM"},
+    ),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
@@ -424,6 +440,15 @@ CASES += [
     ("keep you posted", [("Lena", "I'll keep you posted on the support queue.")], set()),
     ("what we'll do is", [("Dana", "Okay, so what we'll do is fail over to us-west.")], {"decision"}),
     ("not sure whether", [("Dana", "Not sure whether we'll fail over yet.")], set()),
+    ("why don't you", [("Dana", "Priya, why don't you take the customer comms?")], {"action:Priya"}),
+    ("why don't we", [("Dana", "Priya, why don't we wait for the graphs?")], set()),
+    ("don't do anything until", [("Dana", "Don't do anything until the rollback lands.")], {"decision"}),
+    ("nothing yet", [("Marcus", "We do not see anything on the replica right now.")], set()),
+    (
+        "no acceptance",
+        [("Dana", "Marcus, restart the consumers."), ("Marcus", "It won't be back for about ten minutes.")],
+        {"action:Marcus", "decision"},
+    ),
     ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
 ]
 
