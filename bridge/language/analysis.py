@@ -426,7 +426,7 @@ class Analyzer:
                 low = name.lower()
                 if low in self._not_names or low in self._acks or low in self._bridge or low in _PRONOUNS:
                     continue
-                equipment = low not in names and ((name.isupper() and len(name) > 1) or not name.isascii())
+                equipment = low not in names and (name[:2].isupper() or not name.isascii())  # "OMNI", "TTCAs", "O₂"
                 if equipment or _NEGATED.search(text[: m.start()]):
                     continue  # "we still don't have OMNI Charlie": equipment, and no order
                 if low in names or name[:1].isupper():

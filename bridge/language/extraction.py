@@ -108,6 +108,8 @@ class _Turn:
     """A responder put a course of action to the commander ("OMNI Charlie, FLIGHT", "turn Charlie 1 off"): what the
     commander's echo of it takes."""
     words: frozenset[str] = frozenset()
+    asked: bool = False
+    """The turn asked a question."""
     call: str | None = None
     """The person this turn only called ("CAPCOM, from FLIGHT."): their answer ("Go.") hands the floor back."""
 
@@ -314,10 +316,12 @@ class Extractor:
                 s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out) or echoed
             ) and not s.status:
                 decided.append(s)
+            # "X-POINTER negative." answering FLIGHT's "how about the X-POINTER?" reports, it recommends nothing
+            answering = bool(last and recent and last.asked and commander and same(last.speaker, commander))
             if (
                 not commanding
                 and not s.question
-                and (s.imperative or s.mitigation_order or s.verbless or _RECOMMENDS.search(s.text))
+                and (s.imperative or s.mitigation_order or (s.verbless and not answering) or _RECOMMENDS.search(s.text))
             ):
                 turn.recommends = True
             said_task = s.decision or s.imperative or s.request or said_task
@@ -328,6 +332,7 @@ class Extractor:
         turn.task = said_task
         turn.addressee = addressee
         turn.words = frozenset(_words(clean))
+        turn.asked = any(x.question for x in sentences)
         if all(x.addressee and x.addressee != BRIDGE and _only_call(x) for x in sentences):
             turn.call = sentences[-1].addressee
         if commanding and decided and self._repeats(decided, transcript.end):
@@ -657,8 +662,10 @@ _RECOMMENDS = re.compile(
 )
 """What a responder says to put a course of action to the commander."""
 _ECHO_FILLER = frozenset(
-    "okay ok roger yeah yes yep copy and too also just then now please so well alright right good the a an to".split()
+    "okay ok roger yeah yes yep copy and too also just then now please so well alright right good the a an to"
+    " negative affirmative affirm concur concurs agree agreed we no".split()
 )
+"""Words said back that take nothing: a "Negative." or "We concur." echoed is no setting."""
 _STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
 
 

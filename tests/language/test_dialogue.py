@@ -354,6 +354,19 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         ],
         {"action:EECOM"},
     ),
+    # Said back but taking nothing: a "negative", a concurrence, an answer to FLIGHT's own question.
+    ("negative said back", [("INCO", "Negative."), ("FLIGHT", "Negative.")], set()),
+    ("we concur", [("FDO", "FLIGHT, FDO. We concur with that."), ("FLIGHT", "We concur.")], set()),
+    (
+        "an answer said back",
+        [
+            ("FLIGHT", "And how about the X-POINTER?"),
+            ("TELMU", "X-POINTER negative."),
+            ("FLIGHT", "X-POINTER negative."),
+        ],
+        set(),
+    ),
+    ("plural equipment", [("FLIGHT", "You want TTCAs for the maneuver, right?")], set()),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
 ]
