@@ -142,6 +142,15 @@ class Sentence:
     decision: str | None = None
     status: bool = False
     time: SpokenTime | None = None
+    ours: str | None = None
+    """The task of "let's ..." said to nobody named in the sentence: the addressee's when one is carried into it
+    ("CAPCOM, from FLIGHT." / "Go." / "Let's also verify the tape recorders off")."""
+    verbless: bool = False
+    """Said without a verb and not a question ("OMNI Charlie, FLIGHT.", "back to MAIN A"): on a loop, a
+    recommendation or a readback."""
+    relay: bool = False
+    """An order to be passed on to whoever carries it out ("tell them we're debating it", "have them close the
+    valve"): on a loop with a relay (CAPCOM), the relay's."""
     mitigation_order: bool = False
     """A bare imperative such as "Kill the batch job": the bridge's decision when nobody is named."""
     imperative: str | None = None
@@ -189,7 +198,10 @@ class Analyzer:
                 first = next((line.lstrip("- ") for line in lines if line.startswith("- [")), lines[0] if lines else "")
                 raise UsageError(f"--patterns: the {label} patterns are not spaCy Matcher patterns ({first})") from None
         fillers = "|".join(map(re.escape, p.data["fillers"]))
-        self._fillers = re.compile(rf"(?:,\s*)?\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I)
+        # "let you know", "do you know", "if you know": not the filler "you know"
+        self._fillers = re.compile(
+            rf"(?:,\s*)?(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )\b(?:{fillers})\b(?:\s*[,.](?=\s|$))?", re.I
+        )
         self._self_id = [re.compile(x) for x in p.data["self_identification"]]
         self._status = [re.compile(x, re.I) for x in p.data["status_phrases"]]
         self._acks = p.words("acknowledgements")
@@ -255,6 +267,11 @@ class Analyzer:
         if body and self._holds(body):
             body = []  # "Hold on, let me check", "Stand by": no order in it
         request, task_at = None, None
+        if text.endswith("?") and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
+            labels.pop("REQUEST", None)  # "How long will you want to do that?" asks, it gives no task
+        at = labels.get("REQUEST")
+        if at is not None and at > 0 and doc[at].lower_ == "you" and doc[at - 1].lower_ in ("do", "did", "does", "n't"):
+            labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
         elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
@@ -263,10 +280,40 @@ class Analyzer:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
         elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
+        elif addressee and addressee != BRIDGE and body and _relayed(body) and not text.endswith("?"):
+            request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
+        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not text.endswith("?"):
+            request, task_at = self._task(doc, needs, sent.end, addressee, time), needs  # "CAPCOM, they need ..."
+        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not text.endswith("?"):
+            request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
-        if not addressee and body and _imperative(body[0]) and not text.endswith("?") and request is None and not ack:
+        relay = bool(body) and not text.endswith("?") and _relayed(body)
+        if (
+            not addressee
+            and body
+            and (_imperative(body[0]) or relay)
+            and not text.endswith("?")
+            and request is None
+            and not ack
+        ):
             imperative = self._task(doc, body[0].i, sent.end, None, time)
+        ours = None
+        if not addressee and (lets_at := _lets(body)) is not None and not text.endswith("?"):
+            ours = self._task(doc, lets_at, sent.end, None, time)
+        said = [t for t in sent if not t.is_punct]
+        verbless = not question and not ack and bool(said) and not any(t.pos_ in ("VERB", "AUX") for t in said)
+        if imperative and _only_names(imperative.split()[1:], names):
+            imperative = None  # "Go EECOM": the floor, to a call sign said without a comma
         named_owner, named_task = self._named_owner(text, names)
+        if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
+            named_owner, named_task = future["name"], future["task"]  # "CAPCOM will get that for me"
+        asked = text.endswith("?") or "please" in words
+        invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and asked else None
+        if request is None and invited is not None:
+            request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
+        why_not = _WHY_NOT.search(text) if addressee and addressee != BRIDGE else None
+        if request is None and why_not is not None:
+            request = self._trim_task(why_not["task"], time)  # "CAPCOM, why don't they get all they can in A?"
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
         offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
@@ -280,6 +327,8 @@ class Analyzer:
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
+                commitment, task_at = None, None
+            if commitment and _NO_VERB_AFTER.match(commitment):  # "I guess I'll have to if we need it"
                 commitment, task_at = None, None
         # A hedge holds for its own clause: "I think the retry change is the cause, so let's roll it back" decides.
         last_clause = re.split(r"(?i),?\s+(?:so|then|therefore|and so)\s+|;\s*", lower)[-1].split()
@@ -296,6 +345,7 @@ class Analyzer:
             and body
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
+            and not _continuing(body)
         )
         setting = not question and _setting(sent)
         mitigation_order = bool(
@@ -304,8 +354,13 @@ class Analyzer:
             and body
             and _imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
+            and not _continuing(body)
         ) or (setting and not addressee)
         order = order or (setting and bool(addressee) and addressee != BRIDGE)
+        gives = self._imperative | {"go", "proceed"}  # "have them close the valve", "have them go ahead"
+        if relay and any(t.pos_ == "VERB" and t.lemma_.lower() in gives for t in body[2:5]):
+            order = bool(addressee and addressee != BRIDGE)  # "CAPCOM, have them close the valve"
+            mitigation_order = mitigation_order or not addressee
         status = time is not None and cadence and not any(n in lower for n in self.patterns.data["not_status_phrases"])
         if (
             status
@@ -330,6 +385,9 @@ class Analyzer:
             status=status,
             time=time,
             mitigation_order=mitigation_order,
+            ours=ours,
+            verbless=verbless,
+            relay=relay,
             imperative=imperative,
             assignment=assignment,
             order=order,
@@ -373,6 +431,9 @@ class Analyzer:
                 low = name.lower()
                 if low in self._not_names or low in self._acks or low in self._bridge or low in _PRONOUNS:
                     continue
+                equipment = low not in names and (name[:2].isupper() or not name.isascii())  # "OMNI", "TTCAs", "O₂"
+                if equipment or _NEGATED.search(text[: m.start()]):
+                    continue  # "we still don't have OMNI Charlie": equipment, and no order
                 if low in names or name[:1].isupper():
                     task = m.groupdict().get("task")
                     return name, (_trim(task) if task and len(task.split()) >= 2 else None)
@@ -388,12 +449,19 @@ class Analyzer:
             after = _DECISION_LEAD.split(text, maxsplit=1)
             return _trim(after[-1]) or _trim(text)
         if "WE_WILL" in labels:
-            verb = _main_verb(doc, labels["WE_WILL"])
+            at = labels["WE_WILL"]
+            if _embedded_question(doc, at, sent.start):
+                return None  # "I don't know what we're going to do for PTC yet"
+            verb = _main_verb(doc, at)
             if verb is None:
                 return None
             lemma = verb.lemma_.lower()
             if not any(c.dep_ in _COMPLEMENTS for c in verb.children):
                 return None  # "We'll do." (Whisper's "Will do.") commits to nothing
+            if lemma in ("get", "put", "take", "bring") and any(
+                c.dep_ == "prt" and c.lower_ in _STATES | {"out"} for c in verb.children
+            ):
+                return _trim(doc[labels["WE_WILL"] : sent.end].text)  # "let's get it off": a setting
             if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
                 return _trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
@@ -416,8 +484,13 @@ class Analyzer:
     @staticmethod
     def _holds(body: list[Any]) -> bool:
         """The words open with a phrase that asks for a moment, not for work ("hold on", "hang on", "wait")."""
-        return " ".join(t.lower_ for t in body[:2]) in _HOLDS or (
-            body[0].lower_ in ("wait", "standby") and len(body) < 3
+        return (
+            " ".join(t.lower_ for t in body[:2]) in _HOLDS
+            or (body[0].lower_ in ("wait", "standby") and len(body) < 3)
+            or (  # "Wait a minute. I want to be sure ..."
+                body[0].lower_ in ("wait", "hold", "hang", "just", "one")
+                and any(t.lower_ in ("minute", "moment", "second", "sec") for t in body[1:4])
+            )
         )
 
     def _addressee(self, sent: Any, names: frozenset[str]) -> tuple[str | None, int]:
@@ -447,6 +520,9 @@ class Analyzer:
                     return self._who(tokens[k].text), tokens[i].i if i < len(tokens) else sent.end
         if len(tokens) > 3 and tokens[-1].is_punct and tokens[-3].text == "," and self._is_name(tokens[-2:-1], names):
             return self._who(tokens[-2].text), tokens[i].i
+        for j in range(1, len(tokens) - 2):  # "Before we turn his thrusters off, CAPCOM, you'd better verify ..."
+            if tokens[j - 1].text == "," and tokens[j + 1].text == "," and tokens[j].lower_ in names:
+                return self._who(tokens[j].text), tokens[j + 2].i
         return None, tokens[i].i if i < len(tokens) else sent.end
 
     def _who(self, name: str) -> str:
@@ -484,6 +560,39 @@ class Analyzer:
                     return name[:1].upper() + name[1:]
         return None
 
+
+_WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+
+
+_THOSE_WHO_NEED = frozenset({"they", "he", "she", "the crew", "the lm", "the customer", "the vendor"})
+
+
+def _they_need(body: list[Any]) -> int | None:
+    """ "CAPCOM, they need a VERB 06 NOUN 20 on the CSM", "Jack, the crew needs to get the sublimator up":
+    what those the addressee speaks for must do is the addressee's to pass on; where the task begins."""
+    for n in (1, 2):
+        who = " ".join(t.lower_ for t in body[:n])
+        if who in _THOSE_WHO_NEED and len(body) > n + 1 and body[n].lemma_.lower() == "need":
+            return int(body[n].i)
+    return None
+
+
+_NEGATED = re.compile(r"(?i)(?:\bnot|n't|\bnever)\s*$")
+_FUTURE_OWNER = re.compile(
+    r"^(?:(?:okay|ok|so|and|then|now|right|alright|yeah)[,.]?\s+)*(?P<name>[A-Za-z][\w'-]+)\s+"
+    r"(?:will|'ll|is going to|is gonna)\s+(?P<task>(?:[a-z][\w'-]*)(?:\s+[^.?!;]*)?)",
+    re.I,
+)
+"""A person named as who will do it: "CAPCOM will get that for me", "Okay, Marcus will pull the logs"."""
+_WHY_NOT = re.compile(r"(?i)\bwhy (?:don't|do not) (?:you|they|he|she) (?P<task>(?!\w+ing\b)[a-z][^?.!;]*)")
+"""Said to someone named, "why don't they get all they can in BATTERY A?" asks them to see to it."""
+_WANT_TO = re.compile(
+    r"(?i)\b(?:do\s+)?you\s+want\s+to\s+(?P<task>(?:take|have|look|check|verify|confirm|find|dig|pull|grab|handle|get|"
+    r"run|work|talk|chase|call|page|ping|draft|write|post|send)\b[^?.!;]*)"
+)
+"""Offered to someone named as a question ("Priya, you want to take a look at the logs?"): their task; not
+"do you want to close it?", which asks what they would have done."""
+_NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
 _OPENERS = frozenset({"and", "also", "so", "then", "now", "okay", "ok", "right", "well", "like", "oh", "hey", "but"})
@@ -601,9 +710,14 @@ _REPORTING = frozenset(
 
 def _setting(sent: Any) -> bool:
     """A setting said as an order, without a verb: "O2 fans 2 off", "all fuel cell pumps off, CAPCOM", "flag
-    off now": something, then its new state, ending the sentence; not "the pumps are off", "keep an eye on it"."""
+    off now", "inline heaters OFF on FUEL CELL 1", "THRUSTER C-1 to OFF": something, then its new state, then at
+    most when, to whom or where; not "the pumps are off", "keep an eye on it"."""
     words = [t for t in sent if not t.is_punct]
-    if not 2 <= len(words) <= 12 or any(t.lower_ in _REPORTING or t.tag_ in ("VBD", "VBZ", "VBN") for t in words):
+    # "heaters OFF": the tagger takes a plural before a state for a verb
+    nouns = {i for i, t in enumerate(words[:-1]) if t.tag_ == "VBZ" and words[i + 1].lower_ in _STATES}
+    if not 2 <= len(words) <= 12 or any(
+        t.lower_ in _REPORTING or (t.tag_ in ("VBD", "VBZ", "VBN") and i not in nouns) for i, t in enumerate(words)
+    ):
         return False
     end = len(words)
     while end > 1 and words[end - 1].lower_ not in _STATES:
@@ -612,10 +726,30 @@ def _setting(sent: Any) -> bool:
             break
         end -= 1  # "off now", "off, CAPCOM": what follows the state says when or to whom
     if words[end - 1].lower_ not in _STATES:
-        return False
+        where = [
+            i + 1
+            for i, t in enumerate(words[:-1])
+            if i > 0 and t.lower_ in _STATES and _where(words[i + 1 :])  # "OFF on FUEL CELL 1": where
+        ]
+        if not where:
+            return False
+        end = where[-1]
     before = words[: end - 1]
-    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper for t in before) and all(
-        t.pos_ != "VERB" or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set") for t in before
+    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper or i in nouns for i, t in enumerate(before)) and all(
+        t.pos_ != "VERB"
+        or i in nouns
+        or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set", "get", "recommend")
+        for i, t in enumerate(before)
+    )
+
+
+def _where(tail: list[Any]) -> bool:
+    """ "on FUEL CELL 1", "for the EU region": a place after a state."""
+    return (
+        tail[0].pos_ == "ADP"
+        and tail[0].lower_ != "of"
+        and 2 <= len(tail) <= 5
+        and all(t.pos_ in ("ADP", "DET", "NOUN", "PROPN", "NUM", "ADJ") or t.like_num or t.is_upper for t in tail)
     )
 
 
@@ -656,6 +790,52 @@ def _wants_to_know(body: list[Any]) -> int | None:
     return None
 
 
+def _lets(body: list[Any]) -> int | None:
+    """ "CAPCOM, let's close the reactant valve", "Kim, let's get the banner up": said to someone named, "let's"
+    gives them the task; where it begins."""
+    start = next(
+        (j for j in range(len(body) - 1) if (j == 0 or body[j - 1].nbor(1).text == ",") and body[j].lower_ == "let"),
+        None,
+    )  # "If you want to do something about these valves, let's make up our mind."
+    if start is None or body[start + 1].lower_ not in ("'s", "us"):
+        return None
+    body = body[start:]
+    i = 2
+    while i < len(body) - 1 and body[i].lower_ in ("also", "just", "now", "then", "go", "and"):
+        i += 1
+    return int(body[i].i) if i < len(body) - 1 and body[i].pos_ == "VERB" else None
+
+
+_RELAY_OBJECTS = frozenset({"them", "him", "her", "the crew", "the team", "the vendor", "the customer"})
+
+
+def _relayed(body: list[Any]) -> bool:
+    """An order passed on: "tell them we're debating it", "have them close the valve", "have the crew verify";
+    not "tell me" or "have a look"."""
+    if len(body) > 3 and [t.lower_ for t in body[:3]] == ["let", "them", "know"]:
+        return True  # "Let them know that."
+    if len(body) < 3 or body[0].lower_ not in ("tell", "have", "ask"):
+        return False
+    for n in (2, 1):
+        said = " ".join(t.lower_ for t in body[1 : 1 + n])
+        if said in _RELAY_OBJECTS and len(body) > 1 + n:
+            return body[0].lower_ == "tell" or body[1 + n].pos_ in ("VERB", "AUX") or body[1 + n].lower_ == "go"
+    return False
+
+
+def _only_names(words: list[str], names: frozenset[str]) -> bool:
+    return bool(words) and " ".join(words).lower().strip(" ,.!") in names
+
+
+def _continuing(body: list[Any]) -> bool:
+    """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
+    return (
+        len(body) > 1
+        and body[0].lemma_.lower() == "keep"
+        and (body[1].tag_ == "VBG" or any(t.lower_ in ("eye", "eyes", "tabs") for t in body[1:4]))
+    )
+
+
 def _you_order(body: list[Any]) -> bool:
     """ "Mitchell, you dig into the backup provider", "Tevita, you start the drain": an order said with "you",
     not "you know", "you were right" or "you can see it"."""
@@ -693,6 +873,19 @@ _NOT_CLAUSE_HEAD = frozenset({"intj", "csubj", "csubjpass", "nsubj", "nsubjpass"
 _COMPLEMENTS = frozenset(
     {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}
 )
+
+
+_WONDERING = frozenset(
+    {"know", "sure", "wonder", "ask", "decide", "idea", "clue", "understand", "figure", "tell", "see"}
+)
+
+
+def _embedded_question(doc: Any, index: int, start: int) -> bool:
+    """ "we're going to ..." inside what someone does not know or asks: "I don't know what we're going to do",
+    "not sure whether we'll fail over"; not "what we'll do is fail over"."""
+    if index <= start or doc[index - 1].lower_ not in ("what", "how", "whether", "if", "when", "where", "why", "which"):
+        return False
+    return any(t.lemma_.lower() in _WONDERING for t in doc[max(start, index - 5) : index - 1])
 
 
 def _main_verb(doc: Any, index: int) -> Any:

@@ -31,7 +31,7 @@ _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)"
 _APPROX = r"(?:(?:about|around|roughly|approximately|maybe|another|like)\s+)?"
 
 _RELATIVE = re.compile(
-    rf"\b(?P<prep>in|within|inside|after|for)\s+(?:the\s+next\s+|the\s+)?{_APPROX}"
+    rf"\b(?P<prep>in|within|inside|after|for|stand\s*-?\s*by)\s+(?:just\s+)?(?:the\s+next\s+|the\s+)?{_APPROX}"
     rf"(?:(?P<half>half\s+an?\s+hour)|(?P<vague>{_VAGUE_RE})\s+(?P<vunit>{_UNIT})"
     rf"|(?P<num>{_NUMBER})(?P<andhalf>\s+and\s+a\s+half)?\s+(?P<unit>{_UNIT})(?P<andhalf2>\s+and\s+a\s+half)?)",
     re.IGNORECASE,

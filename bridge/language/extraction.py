@@ -26,6 +26,7 @@ A bridge call is a dialogue, so the extractor keeps the little state it needs:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Literal, TypedDict
@@ -103,6 +104,14 @@ class _Turn:
     """The last thing the speaker ordered or decided: what "you're on that" gives someone."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(owner, task) asked in this turn."""
+    recommends: bool = False
+    """A responder put a course of action to the commander ("OMNI Charlie, FLIGHT", "turn Charlie 1 off"): what the
+    commander's echo of it takes."""
+    words: frozenset[str] = frozenset()
+    asked: bool = False
+    """The turn asked a question."""
+    call: str | None = None
+    """The person this turn only called ("CAPCOM, from FLIGHT."): their answer ("Go.") hands the floor back."""
 
 
 class Extractor:
@@ -126,6 +135,18 @@ class Extractor:
         self._heard: dict[tuple[float, float, str], tuple[str, list[Sentence]]] = {}
         self._requests: dict[str, _Request] = {}
         self._last: _Turn | None = None
+        self._called: tuple[str, str] | None = None
+        self._asked: tuple[str, str, float] | None = None
+        """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
+        self._aliases: dict[str, dict[str, int]] = {}
+        self._roster = speakers.names
+        """Votes, per other name ("jack", "guidance"), for whom on the call it names."""
+        """(caller, callee) of a call just made ("EECOM, FLIGHT."), waiting for its answer."""
+        self._answered: tuple[str, str] | None = None
+        """A call just answered ("Go, FLIGHT."): the caller's next words are to the callee."""
+        self._decided: list[tuple[float, frozenset[str]]] = []
+        """(end, what about) of the commander's recent decisions: a readback or a "say again" repeat is no new one."""
+        self._relays = analyzer.patterns.words("relay_roles")
         self._previous: tuple[str, str | None] | None = None
         """(text, speaker) of the last transcript attributed: the context the classifier reads."""
         self._categories: list[tuple[Category, re.Pattern[str]]] = [
@@ -186,6 +207,14 @@ class Extractor:
         # An addressee holds for the same speaker's next sentences; "you" is whoever spoke just before.
         addressee = last.addressee if recent and same_speaker and last is not None else None
         previous_speaker = last.speaker if recent and last is not None and not same_speaker else None
+        if last is not None and recent and not same_speaker and self._answered is not None:
+            caller, callee = self._answered
+            if same(caller, speaker) and same(callee, last.speaker):
+                addressee = callee  # "CAPCOM, from FLIGHT." / "Go." / "Let's verify the tape recorders off."
+        self._learn_alias(sentences, speaker, previous_speaker)
+        commander = self.speakers.commander
+        commanding = bool(commander and speaker and same(commander, speaker))
+        echo = commanding and last is not None and recent and not same_speaker and _echoes(sentences, last, self._known)
 
         items: list[Extracted] = []
         decided: list[Sentence] = []
@@ -209,8 +238,18 @@ class Extractor:
                 time = find_answer(s.text)  # "Yes. Twenty minutes." from the person just asked: their deadline
             due = round(end + time.seconds, 3) if time else None
 
-            owner = self._owner(s, named or addressee, previous_speaker, speaker)
+            echoed = echo and not s.ack
+            carried = commanding and (s.relay or s.mitigation_order or s.order or echoed)
+            spoken_to = next((n for n in (named, addressee) if n and self._person(n)), None)
+            if spoken_to and speaker and same(spoken_to, speaker):
+                spoken_to = None  # "Go ahead, calling, FLIGHT." said by FLIGHT: his own call sign
+            relay = self._relay() if carried and not spoken_to and not s.named_owner else None
+            before = last.speaker if echoed and last is not None else previous_speaker
+            owner = relay or self._owner(s, spoken_to, before, speaker)
             owner = self.speakers.learn(owner) if owner is not None else None
+            if owner and not commanding and commander and same(owner, commander) and not _POLITE.search(s.text):
+                turn.recommends = True  # "Turn Charlie 1 OFF", said to FLIGHT: put to the commander, not his task
+                owner = None
             if due is not None and not checked and self._says(acts, "status_check", bool(s.status) or answered):
                 check_owner = self._check_owner(s, owner, speaker, answered=answered)
                 items.append(
@@ -227,7 +266,9 @@ class Extractor:
 
             # An answer to "what's the ETA?" is the answerer's status check, not a deadline for a task.
             accepted = None if requested or answered else self._acceptance(transcript, s, speaker, due, evidence)
-            task = s.request or s.imperative
+            task = s.request or s.imperative or (s.ours if addressee and addressee != BRIDGE else None)
+            if task is None and commanding and owner is not None and (s.mitigation_order or s.order or echoed):
+                task = s.text.rstrip(".!")  # "Inline heaters OFF on FUEL CELL 1": the setting is the task
             if s.assignment is not None and (decided or not _GO_AHEAD.search(s.text)):
                 task = s.assignment or said_task
             if accepted is not None:
@@ -237,6 +278,7 @@ class Extractor:
                 task
                 and owner is not None
                 and not _REPORT_ONLY.match(task)
+                and not _PRESENCE.match(task)
                 and (not requested or s.request)
                 and self._says(acts, "request", True)
             ):
@@ -257,7 +299,8 @@ class Extractor:
                 items.append(self._requests[owner.lower()].item)
                 turn.requests.append((owner, task))
                 requested = True
-            elif not committed:
+            elif not committed and not (checked and _STANDBY.search(s.text)):
+                # "Standby one minute; I'll poll my back room": the promise is the check
                 item = self._commitment(transcript, s, speaker, due, evidence, acts, last if recent else None)
                 if item is not None:
                     items.append(item)
@@ -270,9 +313,17 @@ class Extractor:
 
             carries_out = bool(decided) or (last is not None and recent and last.decided)
             if (
-                s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out)
+                s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out) or echoed
             ) and not s.status:
                 decided.append(s)
+            # "X-POINTER negative." answering FLIGHT's "how about the X-POINTER?" reports, it recommends nothing
+            answering = bool(last and recent and last.asked and commander and same(last.speaker, commander))
+            if (
+                not commanding
+                and not s.question
+                and (s.imperative or s.mitigation_order or (s.verbless and not answering) or _RECOMMENDS.search(s.text))
+            ):
+                turn.recommends = True
             said_task = s.decision or s.imperative or s.request or said_task
             if s.offer:
                 turn.offer = s.offer
@@ -280,16 +331,112 @@ class Extractor:
                 turn.asked_eta = True
         turn.task = said_task
         turn.addressee = addressee
+        turn.words = frozenset(_words(clean))
+        turn.asked = any(x.question for x in sentences)
+        if all(x.addressee and x.addressee != BRIDGE and _only_call(x) for x in sentences):
+            turn.call = sentences[-1].addressee
+        if commanding and decided and self._repeats(decided, transcript.end):
+            # "THRUSTER C-1 to OFF" again after "say again?": the decision and its order were taken already
+            quotes = {x.text for x in decided}
+            items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
+            decided = []
 
-        decision = self._decision(transcript, clean, sentences, decided, speaker, acts, last if recent else None)
+        proposal = last.proposal if last is not None and recent else None
+        asked = self._asked
+        if asked is not None and transcript.start - asked[2] > self.options.context_window * 1.5:
+            asked = self._asked = None
+        if commanding and asked is not None and not decided and _assents(sentences):
+            # "Do you want to close the REPRESS pack, too?" … (FLIGHT asks EECOM) … "Yes, Jack.": the go for it
+            asker, proposal, _ = asked
+            decided, self._asked = sentences[:1], None
+            relay = self._relay()
+            if _OFFERS_TO_DO.search(proposal) or (relay is not None and same(asker, relay)):
+                start, end = self._times(transcript, clean, sentences[0])
+                task = proposal.rstrip("?.!- ")
+                items.append(
+                    ActionItem(
+                        t=transcript.t,
+                        owner=asker,
+                        task=task,
+                        confidence=0.8,
+                        category=self._category(task),
+                        start=start,
+                        end=end,
+                        quote=sentences[0].text,
+                        source=transcript.seq,
+                        by=speaker,
+                    )
+                )
+        decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
             turn.decided = True
         if not turn.decided and any(s.question or _proposes(s) for s in sentences):
-            proposal = next(s for s in reversed(sentences) if s.question or _proposes(s))
-            turn.proposal, turn.proposal_start = proposal.text, self._times(transcript, clean, proposal)[0]
+            put = next(s for s in reversed(sentences) if s.question or _proposes(s))
+            turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
+        whether = next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)
+        if not commanding and speaker and whether is not None:
+            self._asked = (speaker, whether.text, transcript.end)
+        self._answered = None
+        if self._called and speaker and same(self._called[1], speaker) and _answers_call(clean):
+            self._answered, self._called = self._called, None
+        elif turn.call and speaker:
+            self._called = (speaker, turn.call)
+        else:
+            self._called = None
         self._last = turn
         return items
+
+    def _known(self, word: str) -> bool:
+        """A person or call sign on the call ("Jack", once Jack is known to be CAPCOM)."""
+        return self.speakers.canonical(word).lower() in self.speakers.names
+
+    def _person(self, name: str) -> bool:
+        """Someone who can be spoken to: on the call, or a name; not "OMNI Charlie" or "MAIN A", which a
+        setting said back on a loop puts where a name would be."""
+        words = name.split()
+        if name == BRIDGE or self._known(name):
+            return True
+        if len(words) == 1:
+            return name.lower() not in ("off", "on", "open", "closed", "out")
+        return not any(len(w) > 1 and w.isupper() for w in words)
+
+    def _relay(self) -> str | None:
+        """Who passes the commander's orders on to those who carry them out (CAPCOM to the crew), if on the call."""
+        return next((self.speakers.canonical(n) for n in sorted(self.speakers.names) if n in self._relays), None)
+
+    def _learn_alias(self, sentences: list[Sentence], speaker: str | None, previous_speaker: str | None) -> None:
+        """Other names for people on the call: "FLIGHT, GUIDANCE." said by GUIDO names GUIDO (three votes); "I
+        didn't copy them all, Jack." right after CAPCOM spoke is a vote for Jack being CAPCOM. The name goes to
+        whoever has the most votes, so one reply to someone else does not settle it."""
+        votes: list[tuple[str, str, int]] = []
+        for x in sentences:
+            if x.self_id and speaker and not same(x.self_id, speaker) and self._unknown(x.self_id):
+                votes.append((x.self_id, speaker, 3))
+        name = next((x.addressee for x in sentences if x.addressee and x.addressee != BRIDGE), None)
+        if name and previous_speaker and re.fullmatch(r"[A-Z][a-z]+", name) and self._unknown(name):
+            votes.append((name, previous_speaker, 1))
+        for said, who, weight in votes:
+            tally = self._aliases.setdefault(said.lower(), {})
+            tally[who] = tally.get(who, 0) + weight
+            best = max(tally, key=lambda k: tally[k])
+            if not same(self.speakers.canonical(said), best):
+                self.speakers.rename(said, best)
+
+    def _unknown(self, name: str) -> bool:
+        """Not a name the call started with: one an alias may be learnt for."""
+        return name.lower() in self._aliases or self.speakers.canonical(name).lower() not in self._roster
+
+    def _repeats(self, decided: list[Sentence], end: float) -> bool:
+        """The commander says again what he decided within the last minute (nouns and states alike)."""
+        about = frozenset(w for x in decided for w in x.lemmas if w not in self.speakers.names)
+        self._decided = [(t, a) for t, a in self._decided if end - t <= 60.0]
+        if not about:
+            return False
+        if any(about <= a for _, a in self._decided):
+            return True
+        self._decided.append((end, about))
+        return False
 
     # -- what the act is -----------------------------------------------------------------------------
 
@@ -327,6 +474,8 @@ class Extractor:
         asked to report ("report back", "I want to hear back from Luis"), else the whole bridge."""
         if answered or (s.commitment and not s.request) or (_FIRST_PERSON.search(s.text) and not s.request):
             return speaker
+        if _STANDBY.search(s.text) and not s.request:
+            return speaker  # "Standby one minute": the speaker will be back
         if owner is not None and (
             s.request or s.imperative or s.named_owner or s.addressee or _YOU.search(s.text) or _ASKS.match(s.text)
         ):
@@ -347,8 +496,8 @@ class Extractor:
         """The person just asked answers with a deadline ("Sure, it'll be up in five minutes", "Give me five
         minutes"): their item, with that due, on the answer's line."""
         request = self._pending(speaker, transcript)
-        if request is None or due is None or s.question or s.request:
-            return None
+        if request is None or due is None or s.question or s.request or _NEGATION.search(s.text):
+            return None  # "we're not going to have anything in about 40 minutes" is a fact, no acceptance
         request.accepted = True
         return msgspec.structs.replace(request.item, t=transcript.t, due=due, **evidence)
 
@@ -424,7 +573,7 @@ class Extractor:
         decided: list[Sentence],
         speaker: str | None,
         acts: dict[str, float] | None,
-        last: _Turn | None,
+        proposal: str | None,
     ) -> Decision | None:
         strong = any(s.decision and _STRONG_DECISION.match(s.text) for s in decided)
         commander = self.speakers.commander
@@ -440,10 +589,10 @@ class Extractor:
         texts = [s.decision or s.text.rstrip(".!") for s in decided]
         main = next((t for t, s in zip(texts, decided, strict=True) if len(t.split()) > 3), texts[-1])
         quote = " ".join(s.text for s in decided)
-        if last is not None and last.proposal and len(main.split()) <= 3:
+        if proposal and len(main.split()) <= 3:
             # "Yes, let's." after "Should we flip the flag off?": the assent takes the proposal.
-            main = last.proposal.rstrip("?.! ")
-            quote = f"{last.proposal} … {quote}"
+            main = proposal.rstrip("?.!- ")
+            quote = f"{proposal} … {quote}"
         return Decision(
             t=transcript.t,
             start=start,
@@ -485,10 +634,14 @@ class Extractor:
 _REPORT_ONLY = re.compile(
     r"(?i)^(?:please\s+|just\s+)?(?:report(?:\s+back)?|give (?:me|us|everyone|the bridge)\b|get back to"
     r"|update (?:me|us|everyone|the bridge)|let (?:me|us) know|holler|ping (?:me|us)|check in|circle back|come back"
+    r"|get (?:that|it|this|those|an answer) (?:for|to) you|get back to you|let you know|keep you (?:posted|updated)"
+    r"|give you (?:a|an) (?:call|shout|ring|buzz|holler|heads[- ]up|update)|call you back"
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
-_PRESENCE = re.compile(r"(?i)^(?:stay|stick|hang|be)\s+(?:on|around|here)\b")
+_PRESENCE = re.compile(
+    r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b|come\s+(?:up|over|by|down)\b)"
+)
 """Staying on the call is no task."""
 _GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
 """Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""
@@ -497,6 +650,67 @@ _ASKS = re.compile(
     r"ping|check in|come back|circle back|revert|let (?:me|us) know)\b"
 )
 """An utterance that asks for the update itself: whoever was just addressed owes it."""
+
+
+_NEGATION = re.compile(r"(?i)\b(?:not|no|never|nothing)\b|n't\b")
+_POLITE = re.compile(r"(?i)\b(?:(?:can|could|would|will) you|please|(?:need|want) you to|i'd like you to)\b")
+"""A request said as one: to the commander too, it is a task ("Dana, can you approve the spend?")."""
+_RECOMMENDS = re.compile(
+    r"(?i)\b(?:i|we)(?:'d| would)(?: sure)? like (?:to|you to|them to)\b"
+    r"|\b(?:i|we) (?:recommend|suggest|propose|want to)\b|\blet's\b|\blet us\b"
+    r"|\bwe (?:need|ought|should|better|'d better) to\b|\bwe'd better\b"
+)
+"""What a responder says to put a course of action to the commander."""
+_ECHO_FILLER = frozenset(
+    "okay ok roger yeah yes yep copy and too also just then now please so well alright right good the a an to"
+    " negative affirmative affirm concur concurs agree agreed we no".split()
+)
+"""Words said back that take nothing: a "Negative." or "We concur." echoed is no setting."""
+_STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
+
+
+_ASKS_COMMANDER = re.compile(
+    r"(?i)\b(?:do you want|you want (?:me|them|us|him|her|to)\b|want me to|should (?:we|i)|shall (?:we|i)|do we want|"
+    r"are we (?:going to|gonna)|would you like)\b[^?]*(?:\?|-)\s*$"
+)
+"""A responder asking the commander whether to do something ("Do you want to do that, too?")."""
+_OFFERS_TO_DO = re.compile(r"(?i)\b(?:should i|shall i|want me to|you want me|you want them|do you want them)\b")
+"""...offering to do it, or to have it done: the "yes" makes it the asker's task."""
+_ASSENT = frozenset({"yes", "yeah", "yep", "yup", "affirmative", "affirm", "absolutely", "correct"})
+
+
+def _assents(sentences: list[Sentence]) -> bool:
+    """ "Yes, Jack.", "Yeah, do it.", "Affirmative.": a yes, with at most a name or a "do it" after it."""
+    if not sentences or any(x.question for x in sentences) or len(sentences) > 2:
+        return False
+    words = _words(sentences[0].text)
+    rest = [w for w in words[1:] if w not in ("sir", "please", "do", "it", "that", "go", "ahead", "let's")]
+    return bool(words) and words[0] in _ASSENT and len(rest) <= 1 and not sentences[-1].question
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'-]+", text.lower())
+
+
+def _echoes(sentences: list[Sentence], last: _Turn, known: Callable[[str], bool]) -> bool:
+    """The commander says back, in at most a few words, what a responder just put to him ("OMNI Charlie,
+    FLIGHT." / "Roger. And OMNI Charlie."; "Get the inline heaters OFF on FUEL CELL 1" / "Inline heaters OFF on
+    FUEL CELL 1"): he takes it. Not a report said back ("We've got a MAIN B UNDERVOLT." / "Oh, MAIN B.")."""
+    if not last.recommends or any(x.question for x in sentences):
+        return False
+    said = [w for x in sentences if not x.ack for w in _words(x.text) if w not in _ECHO_FILLER and not known(w)]
+    return 0 < len(said) <= 8 and any(not w.isdigit() for w in said) and all(w in last.words for w in said)
+
+
+def _only_call(s: Sentence) -> bool:
+    """ "EECOM, FLIGHT." / "CAPCOM, from FLIGHT." / "Kim?": a call sign or name and the caller, nothing more."""
+    return len(_words(s.text)) <= 4 and not (s.request or s.decision or s.imperative or s.commitment or s.status)
+
+
+def _answers_call(text: str) -> bool:
+    """ "Go.", "Go ahead, FLIGHT.", "Yes?", "CONTROL here.": the floor handed back to whoever called."""
+    words = _words(text)
+    return 0 < len(words) <= 4 and (words[0] in ("go", "yes", "yeah", "here", "listening") or words[-1] == "here")
 
 
 def _english(text: str) -> bool:

@@ -156,14 +156,327 @@ CASES: list[tuple[str, Exchange, set[str]]] = [
 ]
 
 
+LOOP = ["FLIGHT", "EECOM", "CAPCOM", "GNC", "INCO", "FDO", "TELMU"]
+"""A flight-director loop: FLIGHT runs it (a commander role), CAPCOM relays to the crew, who carry out most orders."""
+
+# Radio-loop grammar, on the loop roster (no introduction: FLIGHT's role says who runs it). Phrasings are ours.
+LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
+    # A controller's order said to FLIGHT is a recommendation, not FLIGHT's task; FLIGHT saying it back takes it,
+    # and the crew carries it out through CAPCOM.
+    ("to flight", [("GNC", "FLIGHT, GNC."), ("FLIGHT", "Go, GNC."), ("GNC", "Turn quad Bravo OFF.")], set()),
+    ("to flight, named last", [("EECOM", "And get the O2 fans OFF on tank 2 also, FLIGHT.")], set()),
+    ("you'll want to", [("EECOM", "FLIGHT, you'll want to make sure the breaker on panel 11 is closed.")], set()),
+    (
+        "said back",
+        [("EECOM", "Get the O2 fans OFF on tank 2, FLIGHT."), ("FLIGHT", "O2 fans OFF on tank 2.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "said back, verbless",
+        [("INCO", "OMNI Delta, FLIGHT."), ("FLIGHT", "Roger. And OMNI Delta.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "said back, a split line",
+        [("EECOM", "- bus tie A back to MAIN A, bus tie B to MAIN B."), ("FLIGHT", "- MAIN A, B to MAIN B.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    (
+        "go on",
+        [("GNC", "Go on thruster B-3, FLIGHT."), ("FLIGHT", "Okay. Go on thruster B-3, CAPCOM.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    # ...but a report said back is an acknowledgement.
+    ("report said back", [("CAPCOM", "We've got a MAIN A UNDERVOLT."), ("FLIGHT", "Oh, MAIN A.")], set()),
+    ("reading said back", [("EECOM", "Tank 1 is reading 240."), ("FLIGHT", "240.")], set()),
+    # Orders with no one named: the crew's, through CAPCOM; relayed orders too.
+    ("setting", [("FLIGHT", "Battery charger OFF on bus B.")], {"decision", "action:CAPCOM"}),
+    ("tell them", [("FLIGHT", "Roger. Tell them we're working a procedure for the LM.")], {"action:CAPCOM"}),
+    ("have them", [("FLIGHT", "Okay. Have them close the REPRESS valve, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    ("have the crew", [("FLIGHT", "Have the crew verify the quad C helium valves are open.")], {"action:CAPCOM"}),
+    (
+        "let's, named",
+        [("FLIGHT", "CAPCOM, let's close the circuit breaker on panel 250.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("let's get it off", [("EECOM", "Heck, no. Get it off."), ("FLIGHT", "Let's get it off.")], {"decision"}),
+    # A call, its answer, and the message: the message is to whoever answered.
+    (
+        "call and answer",
+        [("FLIGHT", "CAPCOM, from FLIGHT."), ("CAPCOM", "Go."), ("FLIGHT", "Let's also verify the DSE is OFF.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "call and answer, by name",
+        [("FLIGHT", "INCO, FLIGHT."), ("INCO", "Go ahead, FLIGHT."), ("FLIGHT", "Let's switch the high gain to WIDE.")],
+        {"action:INCO", "decision"},
+    ),
+    ("go, name", [("EECOM", "FLIGHT, EECOM."), ("FLIGHT", "Go EECOM.")], set()),
+    ("go get 'em", [("FLIGHT", "Yeah, okay, Hal. Go get 'em.")], set()),
+    # A first name said back to a call sign is that call sign from then on.
+    (
+        "a name for a call sign",
+        [
+            ("CAPCOM", "CAPCOM. Did you copy the quads?"),
+            ("FLIGHT", "I didn't copy them all, Vance."),
+            ("INCO", "OMNI Bravo."),
+            ("FLIGHT", "OMNI Bravo, too, Vance."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    # Said again after "say again?" is no new decision.
+    (
+        "say again",
+        [
+            ("FLIGHT", "Okay, CAPCOM, recommend THRUSTER B-2 to OFF."),
+            ("CAPCOM", "Say again, FLIGHT?"),
+            ("FLIGHT", "THRUSTER B-2 to OFF."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    # Standing by for a stated time promises the update; what is done meanwhile is part of it.
+    ("standby a minute", [("EECOM", "Standby one minute; I'll poll my back room.")], {"check:EECOM@60"}),
+    (
+        "standby just a minute",
+        [("EECOM", "The temperatures are also dropping. Let me get a verification - standby just a minute.")],
+        {"check:EECOM@60"},
+    ),
+    ("get that for you", [("GNC", "I'll get that for you in two minutes, FLIGHT.")], {"check:GNC@120"}),
+    ("bare standby", [("EECOM", "Standby.")], set()),
+    # Equipment is nobody, and a negated "have" no order.
+    ("don't have", [("INCO", "We still don't have OMNI Delta, FLIGHT.")], set()),
+    ("haven't got", [("EECOM", "We haven't got MAIN B back yet, FLIGHT.")], set()),
+    # Named as who will do it, or asked whether they want to.
+    ("will get that", [("FLIGHT", "CAPCOM will get that for me.")], {"action:CAPCOM"}),
+    ("want to look", [("FLIGHT", "Okay. GNC, you want to look at it?")], {"action:GNC"}),
+    ("want to close", [("FLIGHT", "EECOM, do you want to close out the REPRESS pack?")], set()),
+    ("go with it", [("GUIDO", "Roger, FLIGHT."), ("FLIGHT", "Okay, go with it.")], {"decision", "action:GUIDO"}),
+    # Asking how long, waiting a minute, one's own call sign: no task.
+    (
+        "how long will you",
+        [("EECOM", "That's affirmative, FLIGHT."), ("FLIGHT", "How long will you want to do that?")],
+        set(),
+    ),
+    ("when can you", [("GNC", "Roger."), ("FLIGHT", "GNC, when can you get the platform up?")], set()),
+    (
+        "wait a minute",
+        [("EECOM", "Ready to power down the CMC."), ("FLIGHT", "Wait a minute. I want to be sure.")],
+        set(),
+    ),
+    ("hold on a second", [("EECOM", "Ready to power down."), ("FLIGHT", "Hold on a second, I want to think.")], set()),
+    ("own call sign", [("INCO", "FLIGHT -"), ("FLIGHT", "Go ahead, calling, FLIGHT.")], set()),
+    ("subscript", [("CAPCOM", "You want O₂ TANK heaters off -")], set()),
+    # Orders through the one addressed: a setting, what the crew needs, "you'd better".
+    ("addressed setting", [("FLIGHT", "CAPCOM, all TANK 2 off.")], {"decision", "action:CAPCOM"}),
+    ("they need", [("FLIGHT", "CAPCOM, they need a VERB 06 NOUN 20 on the CSM.")], {"action:CAPCOM"}),
+    ("the crew needs", [("FLIGHT", "Jack, the crew needs to get the sublimator up.")], {"action:Jack"}),
+    (
+        "you'd better, named inside",
+        [("FLIGHT", "Before we turn his thrusters off, CAPCOM, you'd better verify they've got control in the LM.")],
+        {"action:CAPCOM"},
+    ),
+    # Asking whether they have something is no task; "come on in" and "just a minute" give the floor or take it.
+    (
+        "do you have",
+        [("FLIGHT", "CONTROL, FLIGHT."), ("CONTROL", "Go ahead, FLIGHT."), ("FLIGHT", "Do you have good data?")],
+        set(),
+    ),
+    ("did you have", [("FLIGHT", "Okay."), ("FLIGHT", "CONTROL, did you have something for me?")], set()),
+    (
+        "come on in",
+        [("CONTROL", "FLIGHT, CONTROL. Updates on those trims."), ("FLIGHT", "Okay. Well, come on in with them.")],
+        set(),
+    ),
+    ("just a minute", [("TELMU", "There's some on panel 16 also."), ("FLIGHT", "Just a minute, TELMU.")], set()),
+    ("I'll wait", [("FLIGHT", "Okay. I'll wait until you come back.")], set()),
+    ("keep your eye", [("FLIGHT", "Okay. Well, keep your eye on it, CONTROL.")], {"action:CONTROL"}),
+    # Other names for a call sign: its own call ("FLIGHT, GUIDANCE.") names it.
+    (
+        "called by another name",
+        [
+            ("GUIDO", "FLIGHT, GUIDANCE."),
+            ("FLIGHT", "Go."),
+            ("GUIDO", "We'd like an E-MOD DUMP, FLIGHT."),
+            ("FLIGHT", "GUIDANCE, remind me of that in a little bit."),
+        ],
+        {"action:GUIDO"},
+    ),
+    # A responder asks whether to do something; FLIGHT's "yes", after consulting others, is the go.
+    (
+        "yes, after a consult",
+        [
+            ("CAPCOM", "Do you want them to close the REPRESS pack, too?"),
+            ("FLIGHT", "EECOM? Do you want to close out the REPRESS pack?"),
+            ("EECOM", "We'd like to get it closed off -"),
+            ("FLIGHT", "Yes, Jack."),
+        ],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("affirmative", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Affirmative.")], {"decision"}),
+    ("okay is no yes", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Okay.")], set()),
+    ("a yes that asks", [("GNC", "Do you want to go to DAP B/D roll?"), ("FLIGHT", "Yes? Why?")], set()),
+    (
+        "have them go ahead",
+        [("EECOM", "Heaters and all."), ("FLIGHT", "Okay. Have them go ahead, CAPCOM.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("coming off", [("FLIGHT", "It's dropping down to 234. Okay. FUEL CELL 1 REACTANTS coming OFF.")], {"decision"}),
+    ("coming off, a report", [("EECOM", "The pressure is coming off the peak now, FLIGHT, slowly.")], set()),
+    (
+        "let's, after an if",
+        [("FLIGHT", "EECOM, if you want to do something about these valves, let's make up our mind.")],
+        {"action:EECOM"},
+    ),
+    (
+        "want to verify, please",
+        [("FLIGHT", "CAPCOM, do you want to verify the quad C valve is open, please.")],
+        {"action:CAPCOM"},
+    ),
+    # Promising to call back is no task; "come ahead" gives the floor; "let me tell you" reports.
+    ("give you a call", [("INCO", "I'll give you a call. It'll be back shortly.")], set()),
+    ("let me tell you", [("INCO", "FLIGHT, let me tell you what's happened.")], set()),
+    ("come ahead", [("TELMU", "FLIGHT, TELMU."), ("FLIGHT", "Come ahead, Merlin.")], set()),
+    ("come up", [("TELMU", "I'll come up a minute.")], set()),
+    ("don't know what", [("FLIGHT", "I don't know what we're going to do for PTC yet.")], set()),
+    # "anything" is no "-ing" verb of a prohibition; "let them know" is relayed; "why don't they" asks it done.
+    ("don't have anything", [("FLIGHT", "MAIN B is in bad shape. We don't have anything on MAIN B right now.")], set()),
+    (
+        "let them know",
+        [("FLIGHT", "CAPCOM, we're not going to do a DPS burn until we hook around the Moon. Let them know that.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("why don't they", [("FLIGHT", "CAPCOM, why don't they get all they can in BATTERY A?")], {"action:CAPCOM"}),
+    (
+        "a fact after a task",
+        [
+            ("FLIGHT", "EECOM, go around that room one more time."),
+            ("EECOM", "We're not going to have anything in 40 minutes."),
+        ],
+        {"action:EECOM"},
+    ),
+    # Said back but taking nothing: a "negative", a concurrence, an answer to FLIGHT's own question.
+    ("negative said back", [("INCO", "Negative."), ("FLIGHT", "Negative.")], set()),
+    ("we concur", [("FDO", "FLIGHT, FDO. We concur with that."), ("FLIGHT", "We concur.")], set()),
+    (
+        "an answer said back",
+        [
+            ("FLIGHT", "And how about the X-POINTER?"),
+            ("TELMU", "X-POINTER negative."),
+            ("FLIGHT", "X-POINTER negative."),
+        ],
+        set(),
+    ),
+    ("plural equipment", [("FLIGHT", "You want TTCAs for the maneuver, right?")], set()),
+    ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
+    ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
+]
+
+# The same kinds on a company bridge, where nobody relays.
+CASES += [
+    ("to the commander", [("Priya", "Dana, roll back the canary.")], set()),
+    ("to the commander, terse", [("Dana", "Marcus, go."), ("Marcus", "Restart the consumers, Dana.")], set()),
+    ("asked of the commander", [("Lena", "Dana, can you approve the spend?")], {"action:Dana"}),
+    (
+        "taken by the commander",
+        [("Priya", "Dana, roll back the canary."), ("Dana", "Okay, roll back the canary.")],
+        {"decision", "action:Priya"},
+    ),
+    ("said back", [("Priya", "Dana, the EU flag off."), ("Dana", "EU flag off.")], {"decision"}),
+    ("said back, a region", [("Marcus", "Failover to us-west, Dana."), ("Dana", "Failover to us-west.")], {"decision"}),
+    ("a report said back", [("Priya", "We've got errors on checkout."), ("Dana", "Checkout errors.")], set()),
+    ("stand by a minute", [("Marcus", "Stand by one minute, checking the dashboard.")], {"check:Marcus@60"}),
+    ("standby two", [("Marcus", "Standby two minutes, I'll pull the graph.")], {"check:Marcus@120"}),
+    ("get back to you", [("Lena", "I'll get back to you in ten minutes.")], {"check:Lena@600"}),
+    (
+        "called, answered",
+        [("Dana", "Marcus, you there?"), ("Marcus", "Yep, here."), ("Dana", "Let's restart the consumer group.")],
+        {"action:Marcus", "decision"},
+    ),
+    ("let's, named", [("Dana", "Lena, let's get the banner up on the help centre.")], {"action:Lena"}),
+    ("let's turn it off", [("Dana", "Let's get the flag off.")], {"decision"}),
+    (
+        "said again",
+        [("Dana", "Marcus, drain node seven."), ("Marcus", "Sorry, say again?"), ("Dana", "Drain node seven.")],
+        {"action:Marcus", "decision"},
+    ),
+    (
+        "keep watching",
+        [("Priya", "Error rate is climbing."), ("Dana", "Keep watching the error rate.")],
+        {"action:Priya"},
+    ),
+    ("go, name", [("Priya", "Dana, Priya."), ("Dana", "Go Priya.")], set()),
+    ("will pull", [("Dana", "Okay, Marcus will pull the slow query log.")], {"action:Marcus"}),
+    ("is going to", [("Dana", "Lena is going to draft the customer notice.")], {"action:Lena"}),
+    ("will be back", [("Dana", "Marcus will be back in five.")], set()),
+    ("want to take a look", [("Dana", "Priya, you want to take a look at the consumer lag?")], {"action:Priya"}),
+    ("do you want to grab", [("Dana", "Tevita, do you want to grab the dashboards?")], {"action:Tevita"}),
+    ("want to roll back", [("Dana", "Marcus, do you want to roll back?")], set()),
+    (
+        "go with the rollback",
+        [("Priya", "Rollback or fix forward?"), ("Dana", "Go with the rollback.")],
+        {"decision", "action:Priya"},
+    ),
+    ("don't have", [("Marcus", "We don't have Grafana access yet.")], set()),
+    ("what will you", [("Priya", "Looking at it."), ("Dana", "Priya, what will you check first?")], set()),
+    ("wait a moment", [("Marcus", "Ready to restart."), ("Dana", "Wait a moment, let me look.")], set()),
+    ("you'd better", [("Dana", "Lena, you'd better warn the support team.")], {"action:Lena"}),
+    (
+        "you better, named inside",
+        [("Dana", "Before anyone touches the primary, Marcus, you better take a snapshot.")],
+        {"action:Marcus"},
+    ),
+    ("do you have", [("Dana", "Marcus, do you have the error budget handy?")], set()),
+    ("come in", [("Lena", "Dana, I've got numbers from support."), ("Dana", "Come on in.")], set()),
+    ("I'll wait", [("Dana", "I'll wait until the replica catches up.")], set()),
+    ("let's wait", [("Dana", "Let's wait until the replica catches up.")], {"decision"}),
+    ("keep an eye", [("Priya", "Lag is flat now."), ("Dana", "Keep an eye on it, Priya.")], {"action:Priya"}),
+    (
+        "should I",
+        [("Marcus", "Dana, should I restart the consumers?"), ("Dana", "Yes.")],
+        {"decision", "action:Marcus"},
+    ),
+    (
+        "want me to",
+        [("Lena", "Want me to post the banner now?"), ("Dana", "Yeah, do it.")],
+        {"decision", "action:Lena"},
+    ),
+    ("do we want", [("Priya", "Do we want to fail over to us-west?"), ("Dana", "Yes, Priya.")], {"decision"}),
+    ("a yes from a responder", [("Priya", "Do we want to fail over?"), ("Marcus", "Yes.")], set()),
+    (
+        "long after",
+        [("Priya", "Should we flip the flag?")] + [("Marcus", "Still looking.")] * 20 + [("Dana", "Yes.")],
+        set(),
+    ),
+    ("coming on twitter", [("Dana", "Complaints are coming on Twitter also.")], set()),
+    ("the flag is coming off", [("Dana", "Okay, the flag is coming off now.")], {"decision"}),
+    ("let you know", [("Marcus", "I'll let you know when the replica is back.")], set()),
+    ("keep you posted", [("Lena", "I'll keep you posted on the support queue.")], set()),
+    ("what we'll do is", [("Dana", "Okay, so what we'll do is fail over to us-west.")], {"decision"}),
+    ("not sure whether", [("Dana", "Not sure whether we'll fail over yet.")], set()),
+    ("why don't you", [("Dana", "Priya, why don't you take the customer comms?")], {"action:Priya"}),
+    ("why don't we", [("Dana", "Priya, why don't we wait for the graphs?")], set()),
+    ("don't do anything until", [("Dana", "Don't do anything until the rollback lands.")], {"decision"}),
+    ("nothing yet", [("Marcus", "We do not see anything on the replica right now.")], set()),
+    (
+        "no acceptance",
+        [("Dana", "Marcus, restart the consumers."), ("Marcus", "It won't be back for about ten minutes.")],
+        {"action:Marcus", "decision"},
+    ),
+    ("the vendor needs", [("Dana", "Aroha, the vendor needs to raise our quota.")], {"action:Aroha"}),
+]
+
+
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
     return Analyzer(resolve_spacy())
 
 
-def run(analyzer: Analyzer, exchange: Exchange) -> set[str]:
-    extractor = Extractor(analyzer, Speakers(ROSTER), started=datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp())
-    said = [("Dana", "This is Dana, I am the incident commander."), *exchange]
+def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+    started = datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp()
+    roles = analyzer.patterns.words("commander_roles")
+    speakers = Speakers(LOOP, commander_roles=roles) if loop else Speakers(ROSTER)
+    extractor = Extractor(analyzer, speakers, started=started)
+    said = exchange if loop else [("Dana", "This is Dana, I am the incident commander."), *exchange]
     out: set[str] = set()
     for seq, (speaker, text) in enumerate(said, 1):
         start = seq * 2.0
@@ -183,3 +496,22 @@ def run(analyzer: Analyzer, exchange: Exchange) -> set[str]:
 @pytest.mark.parametrize("exchange, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_dialogue(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
     assert run(analyzer, exchange) == expected
+
+
+@pytest.mark.parametrize("exchange, expected", [c[1:] for c in LOOP_CASES], ids=[c[0] for c in LOOP_CASES])
+def test_loop(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
+    assert run(analyzer, exchange, loop=True) == expected
+
+
+@pytest.mark.parametrize(
+    "said, clean",
+    [
+        ("I'll let you know when it is back.", "I'll let you know when it is back."),
+        ("Do you know the ETA?", "Do you know the ETA?"),
+        ("Did you know it was paged?", "Did you know it was paged?"),
+        ("It is, you know, slow.", "It is slow."),
+        ("Um, we rolled back, you know.", "we rolled back"),
+    ],
+)
+def test_you_know_is_a_filler_only_alone(analyzer: Analyzer, said: str, clean: str) -> None:
+    assert analyzer.clean(said) == clean
