@@ -1,5 +1,5 @@
 import math
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import pytest
@@ -11,6 +11,7 @@ from bridge.events import (
     ActionItem,
     Alert,
     CheckMet,
+    CommandAction,
     Correction,
     Decision,
     Event,
@@ -252,21 +253,7 @@ _values = st.one_of(
     st.fixed_dictionaries(
         {"type": st.just("command"), "id": st.sampled_from(["c1", "", 3])},
         optional={
-            "action": st.sampled_from(
-                [
-                    "acknowledge",
-                    "received",
-                    "snooze",
-                    "confirm",
-                    "dismiss",
-                    "restore",
-                    "done",
-                    "reopen",
-                    "edit",
-                    "rename",
-                    "x",
-                ]
-            ),
+            "action": st.sampled_from([*get_args(CommandAction), "x"]),  # "attribute" is the tool's alone
             "ref": _values,
             "until": _values,
             "seconds": _values,
