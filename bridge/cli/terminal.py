@@ -44,7 +44,11 @@ def _say(line: str, *, err: bool = False, end: str = "\n") -> None:
     print(printable(line), end=end, file=sys.stderr if err else sys.stdout, flush=True)
 
 
-_SAID_AS = {
+_LABELS = {
+    "done": "DONE   ",
+    "reopen": "REOPEN ",
+    "restore": "RESTORE",
+    "dismiss": "DISMISS",
     "acknowledge": "ACK    ",
     "received": "RECEIVED",
     "snooze": "SNOOZE ",
@@ -52,7 +56,7 @@ _SAID_AS = {
     "edit": "EDIT   ",
     "rename": "RENAME ",
 }
-"""The commander's other actions, each a line of its own as it is logged."""
+"""How each commander's action is headed, a line of its own as it is logged."""
 
 
 class Terminal:
@@ -66,8 +70,9 @@ class Terminal:
         self._shown = 0.0
         self.counts: dict[str, int] = {}
         self._tasks: dict[int, str] = {}
-        self._starts: dict[int, float] = {}  # transcript seq -> its start, for the lines attributed after the call
         """Each action item's task by `seq` (as last edited), for the lines that say it is done."""
+        self._starts: dict[int, float] = {}
+        """Each transcript's start by `seq`, for the lines attributed after the call."""
         self._checks: dict[int, str] = {}
         """Who owes each status check's update, by `seq`."""
         self._what: dict[int, str] = {}
@@ -127,14 +132,9 @@ class Terminal:
             task = self._tasks.get(event.ref, f"action item {event.ref}")
             who = event.by or "the bridge"
             _say(f"[{clock(event.t, tenths=True)}] DONE    {task} (reported by {who})")
-        elif isinstance(event, Correction) and event.action in ("done", "reopen", "restore", "dismiss"):
-            task = self._tasks.get(event.ref, f"event {event.ref}")
-            what = {"done": "DONE   ", "reopen": "REOPEN ", "restore": "RESTORE", "dismiss": "DISMISS"}[event.action]
+        elif isinstance(event, Correction) and event.action in _LABELS:
             who = "the commander" if event.by == "commander" else event.by
-            _say(f"[{clock(event.t, tenths=True)}] {what} {task} (by {who})")
-        elif isinstance(event, Correction) and event.action in _SAID_AS:
-            who = "the commander" if event.by == "commander" else event.by
-            _say(f"[{clock(event.t, tenths=True)}] {_SAID_AS[event.action]} {self.acted_on(event)} (by {who})")
+            _say(f"[{clock(event.t, tenths=True)}] {_LABELS[event.action]} {self.acted_on(event)} (by {who})")
         elif isinstance(event, Correction) and event.action == "attribute":
             start = self._starts.get(event.ref)
             line = f"the line at {clock(start, tenths=True)}" if start is not None else f"transcript {event.ref}"
@@ -147,6 +147,8 @@ class Terminal:
 
     def acted_on(self, c: Any) -> str:
         """What a commander's action was about, in a few words."""
+        if c.action in ("done", "reopen", "restore", "dismiss"):  # what an action item's row is about
+            return self._tasks.get(c.ref, f"event {c.ref}")
         if c.action == "rename":
             return f"{c.speaker or 'a speaker'} is {c.name}"
         if c.action == "snooze":

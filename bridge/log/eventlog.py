@@ -88,7 +88,6 @@ class EventLog:
         self._retry_after = RETRY_FIRST
         self._trouble: str | None = None
         self._trouble_since = 0.0
-        self._held = 0
         self.outage: Outage | None = None
         """The last stretch the disk refused the log, once it is over, until the owner takes it (sets None)."""
         if after is not None:
@@ -122,6 +121,7 @@ class EventLog:
     def _write(self) -> bool:
         """Write the lines waiting, in order; whether all went in. A line the disk refused is cut off again."""
         fd = self._file.fileno()
+        held = len(self._unwritten)  # while the disk refuses the log these only grow: the most it ever held
         while self._unwritten:
             line = self._unwritten[0]
             try:
@@ -139,14 +139,13 @@ class EventLog:
             self._unwritten.pop(0)
             self._dirty = True
         if self._trouble is not None:  # its end is the owner's to say, in the log itself (`outage`)
-            self.outage = Outage(self._trouble_since, self._clock(), self._trouble, self._held)
+            self.outage = Outage(self._trouble_since, self._clock(), self._trouble, held)
             self._trouble, self._retry_after = None, RETRY_FIRST
         return True
 
     def _troubled(self, error: OSError) -> None:
         self._retry_at = self._clock() + self._retry_after
         self._retry_after = min(RETRY_MAX, self._retry_after * 2)
-        self._held = max(self._held, len(self._unwritten)) if self._trouble is not None else len(self._unwritten)
         if self._trouble is None:
             self._trouble, self._trouble_since = error.strerror or str(error), self._clock()
             self._warn(

@@ -121,8 +121,7 @@ def blocks(tl: Timeline, template: Template = "bridge") -> list[Block]:
     """The draft in `template`'s sections and order: bridge's own, or those of Google's, PagerDuty's or
     Atlassian's post-mortem templates, each filled from the same facts (a section none of the log's facts
     belongs to is a prompt for the commander)."""
-    w = _Writer(tl)
-    w.badly = {"google": "What went wrong", "pagerduty": "What didn't go so well"}.get(template, w.badly)
+    w = _Writer(tl, badly=_BADLY.get(template, "What went badly"))
     out: list[Block] = [Heading(1, _title(tl)), Para([Span(INTRO, "em")]), *w.notes()]
     for heading, section, *prompt in _SHAPES[template]:
         if not section:
@@ -135,13 +134,17 @@ def blocks(tl: Timeline, template: Template = "bridge") -> list[Block]:
     return out
 
 
+_BADLY: dict[Template, str] = {"google": "What went wrong", "pagerduty": "What didn't go so well"}
+"""The lessons' second heading, where a template words it otherwise."""
+
+
 class _Writer:
-    def __init__(self, tl: Timeline) -> None:
+    def __init__(self, tl: Timeline, *, badly: str = "What went badly") -> None:
         self.tl = tl
         end = tl.ended if tl.ended is not None else tl.started + tl.now
         self.dated = _day(tl.started) != _day(end)
         """The call crossed midnight UTC: every wall clock carries its date."""
-        self.badly = "What went badly"
+        self.badly = badly
         """The lessons' second heading, as the template words it."""
 
     def wall(self, unix: float) -> str:
