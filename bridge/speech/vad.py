@@ -15,6 +15,8 @@ Wideband audio is left to Silero alone.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import deque
 from collections.abc import Callable
 
@@ -47,30 +49,62 @@ class EnergyRise:
         windows (Hann-windowed): Apollo radio 2e-11, phone renders 1e-8; wideband speech 4e-5 (JFK, 1961)
         to 0.1, an 8-kHz telephony corpus (OSR, which Silero hears) 8e-4."""
         self._rise, self._width, self._share = rise, width, band_share
-        self._levels: deque[float] = deque(maxlen=round(floor_seconds * 16000 / WINDOW))
+        self._levels = _RunningQuantile(round(floor_seconds * 16000 / WINDOW), 0.05)
         self._high = self._total = 0.0
         self._loud = 0
         self.band_limited = False
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         """`windows`: (n, WINDOW) float audio. The speech probability of each, from its level alone."""
-        power = np.abs(np.fft.rfft(windows * _HANN, axis=1)) ** 2
-        high = power[:, WINDOW * 4000 // 16000 :].sum(axis=1)
-        total = power.sum(axis=1)
         levels = 10 * np.log10(np.mean(np.square(windows, dtype=np.float64), axis=1) + 1e-12)
-        out = np.zeros(len(windows), dtype=np.float32)
-        for i, level in enumerate(levels):
-            floor = float(np.percentile(self._levels, 5)) if self._levels else level
-            self._levels.append(float(level))
-            above = float(level) - floor - self._rise
-            out[i] = 1 / (1 + np.exp(-above / self._width))
-            if above > 0:
-                self._loud += 1
-                self._high += float(high[i])
-                self._total += float(total[i])
-            if self._loud >= 16000 // WINDOW:
-                self.band_limited = self._high < self._share * self._total
-        return out
+        floors = np.empty_like(levels)
+        for i, level in enumerate(levels.tolist()):
+            floors[i] = self._levels.value() if self._levels else level
+            self._levels.add(level)
+        above = levels - floors - self._rise
+        loud = above > 0
+        self._loud += int(loud.sum())
+        high, total = _energy_above_4khz(windows[loud])
+        self._high += high
+        self._total += total
+        if self._loud >= 16000 // WINDOW:
+            self.band_limited = self._high < self._share * self._total
+        speech: np.ndarray = (1 / (1 + np.exp(-above / self._width))).astype(np.float32)
+        return speech
+
+
+def _energy_above_4khz(windows: np.ndarray) -> tuple[float, float]:
+    """The energy of `windows` (Hann-windowed) above 4 kHz, and in all."""
+    power = np.abs(np.fft.rfft(windows * _HANN, axis=1)) ** 2
+    return float(power[:, WINDOW * 4000 // 16000 :].sum()), float(power.sum())
+
+
+class _RunningQuantile:
+    """A quantile of the last `size` values added, as numpy's default (linear) `quantile` gives it, kept in a
+    sorted list: a window's noise floor costs two bisections instead of sorting 30 s of levels again."""
+
+    def __init__(self, size: int, q: float) -> None:
+        self._recent: deque[float] = deque()
+        self._sorted: list[float] = []
+        self._size, self._q = size, q
+
+    def __bool__(self) -> bool:
+        return bool(self._recent)
+
+    def add(self, value: float) -> None:
+        if len(self._recent) == self._size:
+            del self._sorted[bisect.bisect_left(self._sorted, self._recent.popleft())]
+        self._recent.append(value)
+        bisect.insort(self._sorted, value)
+
+    def value(self) -> float:
+        index = (len(self._sorted) - 1) * self._q
+        below = math.floor(index)
+        a, t = self._sorted[below], index - below
+        if t == 0:
+            return a
+        b = self._sorted[below + 1]
+        return a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
 
 
 class SileroVad:

@@ -107,3 +107,13 @@ def test_every_transmission_of_a_radio_loop_reaches_the_transcriber() -> None:
 
     assert missed(SileroVad()) == []
     assert len(missed(SileroVad(band_limited_fallback=False))) >= 5
+
+
+def test_the_noise_floor_is_numpys_percentile_of_the_recent_levels() -> None:
+    from bridge.speech.vad import _RunningQuantile
+
+    values = np.random.default_rng(5).normal(-60, 10, 3000).round(1)  # rounded: ties, as quiet levels have
+    floor = _RunningQuantile(937, 0.05)
+    for i, value in enumerate(values.tolist()):
+        floor.add(value)
+        assert floor.value() == float(np.percentile(values[max(0, i - 936) : i + 1], 5))
