@@ -17,7 +17,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["APOLLO", "CACHE", "CORPUS_CALLS", "DIALOGUE", "SAMPLES", "SHARED_CALLS", "Call", "apollo", "calls"]
+__all__ = [
+    "APOLLO",
+    "CACHE",
+    "CORPUS_CALLS",
+    "DIALOGUE",
+    "SAMPLES",
+    "SHARED_CALLS",
+    "Call",
+    "apollo",
+    "calls",
+    "real_recordings",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -26,6 +37,7 @@ CORPUS_CALLS = ROOT / "corpus" / "calls"
 APOLLO = ROOT / "corpus" / "apollo"
 DIALOGUE = ROOT.parent / "shared" / "data" / "real" / "incident_dialogue"
 CACHE = ROOT / ".cache" / "calls"
+REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 @dataclass
@@ -134,3 +146,35 @@ def _render(script: Path, out: Path) -> None:
 
 def _load(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+_TIMED = re.compile(r"\[\s*([\d.]+)\s*-\s*([\d.]+)\]\s*[^:]+:\s*(.*)")
+
+
+def real_recordings() -> list[Call]:
+    """The real recordings with a transcript: timed lines where it has them (pyannote's sample; Apollo 11's,
+    a silver transcript by Whisper large), else one untimed line (times 0) per line of text. The stereo
+    recording is left out: its two channels talk at once, so no one order of their words is the reference."""
+    asr, out = REAL / "audio_asr", []
+    silver = json.loads((asr / "apollo11_air_ground.whisper-large.segments.json").read_text())["segments"]
+    out.append(Call("apollo11 (silver ref)", asr / "apollo11_air_ground.mp3", silver, 89.0))
+    for path in [
+        REAL / "audio_diarization" / "pyannote_sample.txt",
+        REAL / "audio_diarization" / "picovoice_leopard_diarization_test.txt",
+    ]:
+        lines: list[dict[str, object]] = []
+        for text in path.read_text().splitlines():
+            timed = _TIMED.match(text)
+            if timed:
+                lines.append({"start": float(timed[1]), "end": float(timed[2]), "text": timed[3]})
+            elif text.strip():
+                lines.append({"start": 0.0, "end": 0.0, "text": text.split(":", 1)[-1].strip()})
+        out.append(Call(path.stem[:20], path.with_suffix(".wav"), lines, 0.0))
+    for path in [asr / "OSR_us_000_0034_8k.wav", asr / "jfk.wav", asr / "picovoice_leopard_test.wav"]:
+        out.append(
+            Call(path.stem[:20], path, [{"start": 0.0, "end": 0.0, "text": path.with_suffix(".txt").read_text()}], 0.0)
+        )
+    for path in sorted((asr / "librivox_pocketsphinx").glob("*.wav")):
+        text = path.with_suffix(".txt").read_text()
+        out.append(Call("librivox-" + path.stem[-4:], path, [{"start": 0.0, "end": 0.0, "text": text}], 0.0))
+    return out

@@ -8,7 +8,7 @@ are printed side by side, per recording and word-weighted over all.
 
 Usage: scripts/benchmark_window.py [--floors 5,10,15] [--margin 2] [--real] [CALL ...]
 CALL: names as for benchmark_transcription.py (default: the sample and the shared calls); --real adds the
-real recordings of ../shared/data/real/audio_asr that have a reference text.
+real recordings that benchmark adds (scripts/_calls.py `real_recordings`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from _calls import calls  # noqa: E402
+from _calls import calls, real_recordings  # noqa: E402
 from _wer import wer  # noqa: E402
 
 from bridge.sources.files import open_source  # noqa: E402
@@ -30,8 +30,6 @@ from bridge.speech.segmenter import Segmenter  # noqa: E402
 from bridge.speech.transcriber import Transcriber, TranscriberOptions  # noqa: E402
 from bridge.speech.vad import SileroVad  # noqa: E402
 from bridge.weights import resolve_whisper  # noqa: E402
-
-REAL = ROOT.parent / "shared" / "data" / "real" / "audio_asr"
 
 
 def utterances(audio: Path) -> list[np.ndarray]:
@@ -59,9 +57,7 @@ def main() -> None:
     floors = [float(f) for f in args.floors.split(",")]
     recordings = [(c.name, c.audio, c.reference) for c in calls(args.calls) if c.audio is not None]
     if args.real:
-        for wav in sorted(REAL.glob("*.wav")) + sorted((REAL / "librivox_pocketsphinx").glob("*.wav")):
-            if wav.with_suffix(".txt").exists() and ".left" not in wav.name:
-                recordings.append((wav.stem[:24], wav, wav.with_suffix(".txt").read_text()))
+        recordings += [(c.name, c.audio, c.reference) for c in real_recordings() if c.audio is not None]
     path = resolve_whisper("base").path
     systems = [("30 s", TranscriberOptions(window_floor=30.0))]
     for floor in floors:
