@@ -254,51 +254,46 @@ class Analyzer:
         self_id = self._self_identification(text, names)
         cadence = any(p.search(text) for p in self._status)
         time = find_time(text, said_at, bare=cadence)
-        question = text.endswith("?") or (
+        core = " ".join(w for w in words if w not in self._acks)
+        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
+        body = [t for t in sent if t.i >= body_start and not t.is_punct]
+        if body and self._holds(body):
+            body = []  # "Hold on, let me check", "Stand by": no order in it
+        # "Keep your eye on it, okay?", "Drain node seven, will you?": an order with a tag asks nothing.
+        asks = text.endswith("?") and not (_TAG.search(text) and _orders(body))
+        question = asks or (
             bool(words)
             and words[0] in self._openers
             and "REQUEST" not in labels
             and len(words) > 2
             and not text.endswith(".")
         )
-        core = " ".join(w for w in words if w not in self._acks)
-        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
-        body = [t for t in sent if t.i >= body_start and not t.is_punct]
-        if body and self._holds(body):
-            body = []  # "Hold on, let me check", "Stand by": no order in it
         request, task_at = None, None
-        if text.endswith("?") and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
+        if asks and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
             labels.pop("REQUEST", None)  # "How long will you want to do that?" asks, it gives no task
         at = labels.get("REQUEST")
         if at is not None and at > 0 and doc[at].lower_ == "you" and doc[at - 1].lower_ in ("do", "did", "does", "n't"):
             labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
+        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not asks and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
-        elif addressee and addressee != BRIDGE and _you_order(body) and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and _you_order(body) and not asks:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
         elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
-        elif addressee and addressee != BRIDGE and body and _relayed(body) and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and body and _relayed(body) and not asks:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
-        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not asks:
             request, task_at = self._task(doc, needs, sent.end, addressee, time), needs  # "CAPCOM, they need ..."
-        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not asks:
             request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
-        relay = bool(body) and not text.endswith("?") and _relayed(body)
-        if (
-            not addressee
-            and body
-            and (_imperative(body[0]) or relay)
-            and not text.endswith("?")
-            and request is None
-            and not ack
-        ):
+        relay = bool(body) and not asks and _relayed(body)
+        if not addressee and body and (_imperative(body[0]) or relay) and not asks and request is None and not ack:
             imperative = self._task(doc, body[0].i, sent.end, None, time)
         ours = None
-        if not addressee and (lets_at := _lets(body)) is not None and not text.endswith("?"):
+        if not addressee and (lets_at := _lets(body)) is not None and not asks:
             ours = self._task(doc, lets_at, sent.end, None, time)
         said = [t for t in sent if not t.is_punct]
         verbless = not question and not ack and bool(said) and not any(t.pos_ in ("VERB", "AUX") for t in said)
@@ -307,7 +302,7 @@ class Analyzer:
         named_owner, named_task = self._named_owner(text, names)
         if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
             named_owner, named_task = future["name"], future["task"]  # "CAPCOM will get that for me"
-        asked = text.endswith("?") or "please" in words
+        asked = asks or "please" in words
         invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and asked else None
         if request is None and invited is not None:
             request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
@@ -320,7 +315,7 @@ class Analyzer:
         volunteer = any(p.search(text) for p in self._volunteers)
         assigned = next((m for p in self._assignments if (m := p.search(text))), None)
         assignment = None
-        if assigned is not None and addressee and addressee != BRIDGE and not text.endswith("?"):
+        if assigned is not None and addressee and addressee != BRIDGE and not asks:
             task = (assigned.groupdict().get("task") or "").strip()
             assignment = task if task and task.lower() not in ("that", "it", "this") else ""
         commitment = None
@@ -562,6 +557,10 @@ class Analyzer:
 
 
 _WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+_TAG = re.compile(
+    r"(?i),\s*(?:okay|ok|alright|all right|will you|would you|can you|could you|won't you|huh|yeah|right|eh)\s*\?\s*$"
+)
+"""A tag question closing a sentence ("..., okay?", "..., will you?", "..., huh?")."""
 
 
 _THOSE_WHO_NEED = frozenset({"they", "he", "she", "the crew", "the lm", "the customer", "the vendor"})
@@ -823,6 +822,11 @@ def _relayed(body: list[Any]) -> bool:
     return False
 
 
+def _orders(body: list[Any]) -> bool:
+    """The words open with an order: an imperative, "let's ...", or one to pass on ("let them know")."""
+    return bool(body) and (_imperative(body[0]) or _lets(body) is not None or _relayed(body))
+
+
 def _only_names(words: list[str], names: frozenset[str]) -> bool:
     return bool(words) and " ".join(words).lower().strip(" ,.!") in names
 
@@ -936,4 +940,4 @@ def _task(doc: Any, start: int, end: int) -> str:
 
 
 def _trim(text: str) -> str:
-    return text.strip().strip(" ,.;:!?").strip()
+    return _TAG.sub("", text.strip()).strip().strip(" ,.;:!?").strip()

@@ -224,6 +224,9 @@ class Extractor:
         for i, x in enumerate(sentences[1:], 1):
             if x.addressee and addressees[i - 1] is None and _only_name(x):
                 addressees[i - 1] = x.addressee
+        for i, x in enumerate(sentences):
+            if x.verbless and x.addressee and x.self_id and speaker and self._sent_to(x, speaker):
+                addressees[i] = x.self_id  # "TTCA, CAPCOM." said by FLIGHT: the setting, put to CAPCOM
         said_task = last.task if last is not None and recent and same_speaker else None
         for s, named in zip(sentences, addressees, strict=True):
             if named:
@@ -243,6 +246,10 @@ class Extractor:
             spoken_to = next((n for n in (named, addressee) if n and self._person(n)), None)
             if spoken_to and speaker and same(spoken_to, speaker):
                 spoken_to = None  # "Go ahead, calling, FLIGHT." said by FLIGHT: his own call sign
+            # What the commander tells the relay, even without a verb ("CAPCOM, FUEL CELL 1 reactants.", "We
+            # delete it all, CAPCOM."), is for the crew: the relay's to pass on.
+            to_relay = bool(commanding and spoken_to and (r := self._relay()) is not None and same(spoken_to, r))
+            relayed = to_relay and s.verbless and self._content(s) and any(same(a or "", r or "") for a in addressees)
             relay = self._relay() if carried and not spoken_to and not s.named_owner else None
             before = last.speaker if echoed and last is not None else previous_speaker
             owner = relay or self._owner(s, spoken_to, before, speaker)
@@ -269,6 +276,8 @@ class Extractor:
             task = s.request or s.imperative or (s.ours if addressee and addressee != BRIDGE else None)
             if task is None and commanding and owner is not None and (s.mitigation_order or s.order or echoed):
                 task = s.text.rstrip(".!")  # "Inline heaters OFF on FUEL CELL 1": the setting is the task
+            if task is None and owner is not None and (relayed or (to_relay and s.decision)):
+                task = s.decision or s.text.rstrip(".!")
             if s.assignment is not None and (decided or not _GO_AHEAD.search(s.text)):
                 task = s.assignment or said_task
             if accepted is not None:
@@ -313,7 +322,10 @@ class Extractor:
 
             carries_out = bool(decided) or (last is not None and recent and last.decided)
             if (
-                s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out) or echoed
+                s.decision
+                or (s.mitigation_order and not s.addressee)
+                or ((s.order or relayed) and not carries_out)
+                or echoed
             ) and not s.status:
                 decided.append(s)
             # "X-POINTER negative." answering FLIGHT's "how about the X-POINTER?" reports, it recommends nothing
@@ -367,11 +379,20 @@ class Extractor:
                         by=speaker,
                     )
                 )
+        withheld: list[Sentence] = []
+        if decided:
+            last_at = max(i for i, x in enumerate(sentences) if any(x is d for d in decided))
+            if any(_SEEKS_ASSENT.search(x.text) for x in sentences[last_at + 1 :]):
+                # "We're going to do a 4-jet. That alright with you?": put to them, not yet taken
+                withheld, decided = decided, []
         decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
             turn.decided = True
-        if not turn.decided and any(s.question or _proposes(s) for s in sentences):
+        if not turn.decided and withheld:
+            put = withheld[0]
+            turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
+        elif not turn.decided and any(s.question or _proposes(s) for s in sentences):
             put = next(s for s in reversed(sentences) if s.question or _proposes(s))
             turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
         whether = next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)
@@ -422,6 +443,21 @@ class Extractor:
             best = max(tally, key=lambda k: tally[k])
             if not same(self.speakers.canonical(said), best):
                 self.speakers.rename(said, best)
+
+    def _sent_to(self, s: Sentence, speaker: str) -> bool:
+        """ "TTCA, CAPCOM." said by FLIGHT: a setting and a call sign on the call, not the speaker's, after it;
+        on a loop the setting is put to that call sign (the first word is equipment, nobody to speak to)."""
+        called = s.self_id or ""
+        return (
+            self._known(called)
+            and not same(called, speaker)
+            and not self._known(s.addressee or "")
+            and s.text.rstrip(" .!").lower().endswith(called.lower())
+        )
+
+    def _content(self, s: Sentence) -> bool:
+        """Words in `s` other than names, call signs and acknowledgements: a setting, not a call."""
+        return any(w not in _ECHO_FILLER and w not in _CALLING and not self._known(w) for w in _words(s.text))
 
     def _unknown(self, name: str) -> bool:
         """Not a name the call started with: one an alias may be learnt for."""
@@ -667,6 +703,22 @@ _ECHO_FILLER = frozenset(
 )
 """Words said back that take nothing: a "Negative." or "We concur." echoed is no setting."""
 _STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
+_CALLING = frozenset("from this is here calling over out thanks thank you fine great".split())
+"""The words of a call or a thanks ("CAPCOM, from FLIGHT.", "CAPCOM, this is FLIGHT.", "Thanks, CAPCOM.")."""
+_DURATION_WORDS = frozenset(
+    "second seconds sec secs minute minutes min mins hour hours one two three four five six seven eight nine ten"
+    " fifteen twenty thirty forty forty-five sixty ninety half a an couple few more another".split()
+)
+"""The words of a length of time ("five minutes", "another 30 seconds"): said back, it is no setting."""
+_SEEKS_ASSENT = re.compile(
+    r"(?i)\b(?:(?:that|this|it)(?:'s|\s+is)?\s+(?:alright|all right|okay|ok|fine|good)\s+(?:with|by|for)\s+"
+    r"(?:you|everyone|everybody|y'all|all)|(?:you|everyone|everybody|anyone|anybody|y'all|all)\s+(?:alright|all right"
+    r"|okay|ok|fine|good|happy)\s+with\s+(?:that|this|it)|any(?:one|body)\s+object|any\s+objections?|objections"
+    r"|(?:you|everyone|everybody|y'all|all)\s+(?:agree|concur)|sounds?\s+(?:good|okay|ok|alright|right)|agreed)\b"
+    r"[^?]*\?\s*$"
+)
+"""A question that asks the others to agree ("That alright with you?", "Anyone object?"): what was just
+said is put to them, not yet decided."""
 
 
 _ASKS_COMMANDER = re.compile(
@@ -699,7 +751,8 @@ def _echoes(sentences: list[Sentence], last: _Turn, known: Callable[[str], bool]
     if not last.recommends or any(x.question for x in sentences):
         return False
     said = [w for x in sentences if not x.ack for w in _words(x.text) if w not in _ECHO_FILLER and not known(w)]
-    return 0 < len(said) <= 8 and any(not w.isdigit() for w in said) and all(w in last.words for w in said)
+    setting = any(not w.isdigit() and w not in _DURATION_WORDS for w in said)  # "5 minutes." said back: a time
+    return 0 < len(said) <= 8 and setting and all(w in last.words for w in said)
 
 
 def _only_call(s: Sentence) -> bool:

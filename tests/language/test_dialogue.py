@@ -369,10 +369,65 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ("plural equipment", [("FLIGHT", "You want TTCAs for the maneuver, right?")], set()),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
+    # An order closed by a tag question is still an order; a question with a tag is still a question.
+    (
+        "order, will you?",
+        [("EECOM", "Tank pressure is holding, FLIGHT."), ("FLIGHT", "Okay. Watch it for me, will you?")],
+        {"action:EECOM"},
+    ),
+    (
+        "let them know, okay?",
+        [("FLIGHT", "CAPCOM, there'll be a loss of COMM during the site handover. Let them know that, okay?")],
+        {"action:CAPCOM"},
+    ),
+    ("question, right?", [("FLIGHT", "GNC, you're seeing the same rates, right?")], set()),
+    # A course put to the others for their assent is not taken yet.
+    ("any objections", [("FLIGHT", "We're going to stay on the 4-jet DAP. Any objections?")], set()),
+    ("alright with you", [("FLIGHT", "We'll do the burn on the PGNS. That alright with you, GUIDO?")], set()),
+    # What FLIGHT tells CAPCOM, even without a verb, is the crew's to carry out: CAPCOM's to pass on.
+    (
+        "a setting to the relay",
+        [("FLIGHT", "CAPCOM, FUEL CELL 2 reactants. The breaker and the switch.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("a setting, the relay named after it", [("FLIGHT", "PGNS AUTO, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    (
+        "an answer given to the relay",
+        [("GUIDO", "We'd go PGNS AUTO, FLIGHT."), ("FLIGHT", "PGNS AUTO, CAPCOM. Tell them that's our choice.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("we keep it, to the relay", [("FLIGHT", "Okay. We keep the DAP, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    (
+        "the setting continued",
+        [("FLIGHT", "CAPCOM, TTCA to the burn attitude."), ("FLIGHT", "With the TTCA.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("a call to the relay", [("FLIGHT", "CAPCOM, this is FLIGHT.")], set()),
+    ("thanks to the relay", [("FLIGHT", "Thanks, CAPCOM.")], set()),
+    # A length of time said back is no setting.
+    ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
+    ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
 ]
 
 # The same kinds on a company bridge, where nobody relays.
 CASES += [
+    ("order, will you?", [("Dana", "Marcus, drain node seven, will you?")], {"action:Marcus", "decision"}),
+    ("order, okay?", [("Priya", "Error rate is climbing."), ("Dana", "Keep watching it, okay?")], {"action:Priya"}),
+    ("let's, yeah?", [("Dana", "Let's roll back the canary, yeah?")], {"decision"}),
+    ("question, right?", [("Dana", "Priya, the errors are only in EU, right?")], set()),
+    ("anyone object", [("Dana", "We're going to fail over to the standby. Anyone object?")], set()),
+    ("okay with everyone", [("Dana", "We'll roll back the deploy. Is everyone okay with that?")], set()),
+    ("sound good", [("Dana", "Let's freeze all deploys until tomorrow. Sound good?")], set()),
+    (
+        "put, then taken",
+        [
+            ("Dana", "We're going to fail over to the standby. Anyone object?"),
+            ("Priya", "No."),
+            ("Dana", "Okay, failover it is."),
+        ],
+        {"decision"},
+    ),
+    ("a duration said back", [("Marcus", "Ten minutes."), ("Dana", "Ten minutes.")], set()),
     ("to the commander", [("Priya", "Dana, roll back the canary.")], set()),
     ("to the commander, terse", [("Dana", "Marcus, go."), ("Marcus", "Restart the consumers, Dana.")], set()),
     ("asked of the commander", [("Lena", "Dana, can you approve the spend?")], {"action:Dana"}),
