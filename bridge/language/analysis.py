@@ -139,6 +139,9 @@ class Sentence:
     """The task asked of the addressee, in a few words."""
     commitment: str | None = None
     """What the speaker takes on ("I will ...")."""
+    collective: bool = False
+    """The commitment is said for the speaker's team ("we'll look at that"): a responder's promise; the
+    commander's "we'll" is the bridge's course, not his own task."""
     decision: str | None = None
     status: bool = False
     time: SpokenTime | None = None
@@ -319,6 +322,7 @@ class Analyzer:
             task = (assigned.groupdict().get("task") or "").strip()
             assignment = task if task and task.lower() not in ("that", "it", "this") else ""
         commitment = None
+        collective = "COMMITMENT" in labels and doc[labels["COMMITMENT"]].lower_ == "we"
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
@@ -376,6 +380,7 @@ class Analyzer:
             ack=ack and not (request or decision),
             request=request,
             commitment=commitment,
+            collective=collective and commitment is not None,
             decision=decision,
             status=status,
             time=time,
@@ -924,7 +929,7 @@ def _future(doc: Any, index: int) -> bool:
 _DECISION_LEAD = re.compile(r"\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", re.I)
 _LEAD = re.compile(
     r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|go ahead and"
-    r"|you|i will|i'll|i am going to|i'm going to|i shall|let me|also|just|then|now)\s+)+",
+    r"|you|i will|i'll|i am going to|i'm going to|i shall|we will|we'll|let me|also|just|then|now)\s+)+",
     re.I,
 )
 _TAIL = re.compile(

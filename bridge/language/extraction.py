@@ -110,6 +110,8 @@ class _Turn:
     words: frozenset[str] = frozenset()
     asked: bool = False
     """The turn asked a question."""
+    intro: bool = False
+    """The speaker said who they are or that they run the call."""
     call: str | None = None
     """The person this turn only called ("CAPCOM, from FLIGHT."): their answer ("Go.") hands the floor back."""
 
@@ -216,6 +218,16 @@ class Extractor:
         commanding = bool(commander and speaker and same(commander, speaker))
         echo = commanding and last is not None and recent and not same_speaker and _echoes(sentences, last, self._known)
 
+        # "We'll work on it" right after the commander said what he wants takes it on; it is no new task.
+        # (The commander's own "we'll" is the bridge's course.)
+        told = commanding or bool(
+            last is not None
+            and recent
+            and not same_speaker
+            and commander
+            and same(last.speaker, commander)
+            and (last.decided or last.requests or (not last.asked and not last.intro and len(last.words) > 3))
+        )
         items: list[Extracted] = []
         decided: list[Sentence] = []
         requested = committed = checked = False
@@ -308,7 +320,7 @@ class Extractor:
                 items.append(self._requests[owner.lower()].item)
                 turn.requests.append((owner, task))
                 requested = True
-            elif not committed and not (checked and _STANDBY.search(s.text)):
+            elif not committed and not (checked and _STANDBY.search(s.text)) and not (s.collective and told):
                 # "Standby one minute; I'll poll my back room": the promise is the check
                 item = self._commitment(transcript, s, speaker, due, evidence, acts, last if recent else None)
                 if item is not None:
@@ -345,6 +357,7 @@ class Extractor:
         turn.addressee = addressee
         turn.words = frozenset(_words(clean))
         turn.asked = any(x.question for x in sentences)
+        turn.intro = any(x.self_id or x.commander_claim for x in sentences)
         if all(x.addressee and x.addressee != BRIDGE and _only_call(x) for x in sentences):
             turn.call = sentences[-1].addressee
         if commanding and decided and self._repeats(decided, transcript.end):
@@ -786,6 +799,9 @@ def _proposes(s: Sentence) -> bool:
     return bool(_PROPOSAL.search(s.text))
 
 
+_NOT_SUBSTANCE = frozenset({"it", "that", "this", "those", "these", "them", "do", "so", "now"})
+
+
 def _substantive(task: str) -> bool:
-    words = [w for w in re.findall(r"[\w']+", task.lower()) if w not in ("it", "that", "this", "do", "so", "now")]
+    words = [w for w in re.findall(r"[\w']+", task.lower()) if w not in _NOT_SUBSTANCE]
     return len(words) >= 2

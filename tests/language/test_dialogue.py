@@ -404,6 +404,27 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ),
     ("a call to the relay", [("FLIGHT", "CAPCOM, this is FLIGHT.")], set()),
     ("thanks to the relay", [("FLIGHT", "Thanks, CAPCOM.")], set()),
+    # A controller's "we'll look at that" promises the work; after FLIGHT's instruction it takes his on.
+    (
+        "we'll look, asked",
+        [("FLIGHT", "FAO, when is the next shadow?"), ("FAO", "Okay, FLIGHT. Standby and we'll look at that.")],
+        {"action:FAO"},
+    ),
+    (
+        "we'll get you",
+        [("EECOM", "Okay. We'll get you a number on the battery power here, shortly.")],
+        {"action:EECOM"},
+    ),
+    (
+        "we'll work on it, told",
+        [("FLIGHT", "FDO, plan the return on the LM DPS."), ("FDO", "Okay. We'll work on it, FLIGHT.")],
+        {"action:FDO"},
+    ),
+    (
+        "we'll take those",
+        [("FLIGHT", "EECOM, you need anything?"), ("EECOM", "Roger, FLIGHT. We'll take those.")],
+        set(),
+    ),
     # A length of time said back is no setting.
     ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
     ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
@@ -428,6 +449,18 @@ CASES += [
         {"decision"},
     ),
     ("a duration said back", [("Marcus", "Ten minutes."), ("Dana", "Ten minutes.")], set()),
+    (
+        "we'll look into it, asked",
+        [("Dana", "Priya, why is the queue backing up?"), ("Priya", "Hang on, we'll look into that.")],
+        {"action:Priya"},
+    ),
+    ("we'll dig", [("Marcus", "We'll dig into the slow queries and come back.")], {"action:Marcus"}),
+    ("we'll lose", [("Marcus", "We'll lose the cache if we restart it.")], set()),
+    (
+        "we'll get on it, told",
+        [("Dana", "Marcus, restart the consumers on node four."), ("Marcus", "Okay, we'll get on it.")],
+        {"action:Marcus", "decision"},
+    ),
     ("to the commander", [("Priya", "Dana, roll back the canary.")], set()),
     ("to the commander, terse", [("Dana", "Marcus, go."), ("Marcus", "Restart the consumers, Dana.")], set()),
     ("asked of the commander", [("Lena", "Dana, can you approve the spend?")], {"action:Dana"}),
