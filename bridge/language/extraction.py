@@ -139,6 +139,11 @@ class Extractor:
         self._last: _Turn | None = None
         self._called: tuple[str, str] | None = None
         self._asked: tuple[str, str, float] | None = None
+        self._put: tuple[str, str, float] | None = None
+        """The last course a responder put to the commander (speaker, words, end): what his "might as well"
+        or "we can do that" takes."""
+        self._ready: tuple[str, str, float] | None = None
+        """The last "you ready for the gimbal?" a responder asked (speaker, words, end)."""
         """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
         self._aliases: dict[str, dict[str, int]] = {}
         self._roster = speakers.names
@@ -398,10 +403,26 @@ class Extractor:
             if any(_SEEKS_ASSENT.search(x.text) for x in sentences[last_at + 1 :]):
                 # "We're going to do a 4-jet. That alright with you?": put to them, not yet taken
                 withheld, decided = decided, []
+        window = self.options.context_window * 1.5
+        course = self._put if self._put is not None and transcript.start - self._put[2] <= window else None
+        ready = self._ready if self._ready is not None and transcript.start - self._ready[2] <= window else None
+        takes = commanding and not decided and not withheld and not any(x.question for x in sentences)
+        if takes and course is not None and _TAKES.match(clean) and not _FINDS_OUT.search(course[1]):
+            # "Might as well do that.", "Yeah. We can sure turn those off.", "Okay. As soon as we get the COMM."
+            decided, proposal = [next((x for x in sentences if not x.ack), sentences[0])], course[1]
+        elif takes and ready is not None and _READY.match(clean):
+            # "You ready for the gimbal?" … "Ready for the gimbal.": the go for it
+            decided, proposal = [next((x for x in sentences if not x.ack), sentences[0])], ready[1]
         decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
             turn.decided = True
+            self._put = self._ready = None
+        if not commanding and speaker:
+            if turn.recommends or _PUTS.search(clean) or any(x.question or _proposes(x) for x in sentences):
+                self._put = (speaker, clean, transcript.end)
+            if _READY_ASKED.search(clean):
+                self._ready = (speaker, clean, transcript.end)
         if not turn.decided and withheld:
             put = withheld[0]
             turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
@@ -716,6 +737,31 @@ _ECHO_FILLER = frozenset(
 )
 """Words said back that take nothing: a "Negative." or "We concur." echoed is no setting."""
 _STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
+_ASSENT_LEAD = r"(?i)^(?:\W*(?:yeah|yes|yep|okay|ok|alright|all right|sure|roger|right|well|good)\b[,.!]*\s*)*"
+_TAKES = re.compile(
+    _ASSENT_LEAD + r"(?:i think\s+)?(?:(?:it'd|it would) be (?:good|best|better) to\b|might as well\b"
+    r"|(?:we|you) can (?:sure |certainly |just )?(?:do|turn|go|leave|take|get|pull|close|open|shut)\b"
+    r"|plan on (?:that|it)\b|as soon as\b|do (?:that|it)\b|make it so\b|sounds? (?:good|like a plan)\b"
+    r"|good idea\b|fair enough\b)"
+)
+"""The commander's assent to a course just put to him, softened: "Might as well do that.", "Yeah. We can sure turn
+those off.", "Okay. As soon as we get the COMM.", "Sounds like a plan." After nothing put to him, nothing."""
+_PUTS = re.compile(
+    _RECOMMENDS.pattern + r"|\b(?:i|we)(?:'d| would) (?:suggest|recommend|propose|go|do|pull|take)\b"
+    r"|\b(?:we|i) (?:could|might|should|ought to)\b|\bmaybe we\b|\bwhat if we\b|\b(?:i|we) need\b"
+)
+"""A responder putting a course to the commander, for the assent that may follow."""
+_FINDS_OUT = re.compile(
+    r"(?i)\b(?:confirm|verify|check|look|investigate|find out|figure out|ask|read|see if|see whether)\b"
+)
+"""A course that only finds something out: the commander's "good idea" to it decides nothing."""
+_READY_ASKED = re.compile(
+    r"(?i)(?:\b(?:you|you're|you are|we|we're|we are|they|they're|everyone|everybody)\s+(?:all\s+)?|^\W*)ready\s+"
+    r"(?:for|to)\b[^.!]*(?:\?|-)\s*$"
+)
+"""A responder asking whether the room is ready for the next step ("You ready for the gimbal?")."""
+_READY = re.compile(_ASSENT_LEAD + r"(?:(?:we're|we are|they're|they are|we're all)\s+)?ready\b(?![^.!?]*\?)")
+"""The commander's "Ready for the gimbal.", "Yeah, we're ready.": the go."""
 _CALLING = frozenset("from this is here calling over out thanks thank you fine great".split())
 """The words of a call or a thanks ("CAPCOM, from FLIGHT.", "CAPCOM, this is FLIGHT.", "Thanks, CAPCOM.")."""
 _DURATION_WORDS = frozenset(

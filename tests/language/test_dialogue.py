@@ -425,6 +425,63 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         [("FLIGHT", "EECOM, you need anything?"), ("EECOM", "Roger, FLIGHT. We'll take those.")],
         set(),
     ),
+    # FLIGHT's softened assent to what was just put to him takes it; the same words after nothing put, or to
+    # a course that only finds something out, take nothing.
+    (
+        "might as well",
+        [("CAPCOM", "And now you want them to yaw left to 090?"), ("FLIGHT", "Might as well do that.")],
+        {"decision"},
+    ),
+    (
+        "we can sure",
+        [("CONTROL", "I suggest we pull the DECA breakers, FLIGHT."), ("FLIGHT", "Yeah. We can sure pull those.")],
+        {"decision"},
+    ),
+    (
+        "as soon as",
+        [
+            ("CONTROL", "I think we ought to bring the AGS up first."),
+            ("FLIGHT", "Okay. As soon as we get the COMM back."),
+        ],
+        {"decision"},
+    ),
+    (
+        "it'd be good to",
+        [("FDO", "I need two minutes for a checkpoint, FLIGHT."), ("FLIGHT", "Yeah, I think it'd be good to get one.")],
+        {"decision"},
+    ),
+    (
+        "his own hedge",
+        [("EECOM", "Tank 2 is reading 240."), ("FLIGHT", "I think it'd be good to get a checkpoint.")],
+        set(),
+    ),
+    (
+        "good idea, to a check",
+        [("EECOM", "We'd better confirm the breaker on panel 226 was closed."), ("FLIGHT", "Okay, good idea.")],
+        set(),
+    ),
+    (
+        "can do, then a question",
+        [("CAPCOM", "We could use the optics to find stars."), ("FLIGHT", "Well, we can do that - but what for?")],
+        set(),
+    ),
+    # "You ready for ...?" answered "ready" by FLIGHT is the go; by a controller, a report.
+    (
+        "ready",
+        [
+            ("CAPCOM", "Okay, you ready for the trim test?"),
+            ("CONTROL", "Ready."),
+            ("FLIGHT", "Ready for the trim test."),
+        ],
+        {"decision"},
+    ),
+    (
+        "we're ready",
+        [("CAPCOM", "You're ready for pressurization -"), ("FLIGHT", "Alright. Yeah, we're ready.")],
+        {"decision"},
+    ),
+    ("ready, a controller", [("FLIGHT", "CONTROL, you ready for the gimbal?"), ("CONTROL", "Ready.")], set()),
+    ("ready, asked back", [("CAPCOM", "You ready for the trim test?"), ("FLIGHT", "Are we ready?")], set()),
     # A length of time said back is no setting.
     ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
     ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
@@ -449,6 +506,24 @@ CASES += [
         {"decision"},
     ),
     ("a duration said back", [("Marcus", "Ten minutes."), ("Dana", "Ten minutes.")], set()),
+    (
+        "might as well",
+        [("Priya", "I'd suggest we roll back the canary."), ("Dana", "Yeah, might as well.")],
+        {"decision"},
+    ),
+    (
+        "sounds like a plan",
+        [("Marcus", "We could drain node seven first and then restart it."), ("Dana", "Sounds like a plan.")],
+        {"decision"},
+    ),
+    (
+        "we can do that",
+        [("Marcus", "Should we drain node seven first?"), ("Dana", "Okay, we can do that.")],
+        {"decision"},
+    ),
+    ("sounds good, to a report", [("Priya", "Errors are down to two percent."), ("Dana", "Sounds good.")], set()),
+    ("ready", [("Priya", "Are we ready to flip the flag?"), ("Dana", "Yes, we're ready.")], {"decision"}),
+    ("ready, a responder", [("Dana", "Priya, are you ready to flip the flag?"), ("Priya", "Ready.")], set()),
     (
         "we'll look into it, asked",
         [("Dana", "Priya, why is the queue backing up?"), ("Priya", "Hang on, we'll look into that.")],
