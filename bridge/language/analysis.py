@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from .durations import SpokenTime, find_time
 
-__all__ = ["EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
+__all__ = ["DURATION_WORDS", "EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
 
 EXCLUDED = ["ner", "tokenizer"]
 """Left out when the pipeline loads: the entity recogniser (nothing reads it), and the tokenizer saved with
@@ -260,6 +260,8 @@ class Analyzer:
         core = " ".join(w for w in words if w not in self._acks)
         ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
+        if len(body) > 1 and body[0].lower_ in _DISCOURSE and body[0].i + 1 < len(doc) and doc[body[0].i + 1].is_punct:
+            body = body[1:]  # "Look, I think the cache is the problem.", "Listen - go ahead.": no order in "look"
         if body and self._holds(body):
             body = []  # "Hold on, let me check", "Stand by": no order in it
         # "Keep your eye on it, okay?", "Drain node seven, will you?": an order with a tag asks nothing.
@@ -475,8 +477,11 @@ class Analyzer:
         if addressee:
             task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
         words = task.lower().split()
-        if len(words) < 2 or task.lower() in self._not_tasks or (words[:2] == ["go", "ahead"] and len(words) < 3):
+        if len(words) < 2 or task.lower() in self._not_tasks:
             return None
+        said = re.findall(r"[\w'-]+", task.lower())
+        if said[:2] == ["go", "ahead"] and all(w in _GO_AHEAD_TAIL or w.isdigit() for w in said[2:]):
+            return None  # "Go ahead, for 5 minutes.", "Go ahead, now.": the go for what was asked, no new task
         if words[0] == "see" or " ".join(words[:3]) == "tell you what":  # "See that it's dropping", an idiom
             return None
         return task
@@ -562,6 +567,14 @@ class Analyzer:
 
 
 _WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+_DISCOURSE = frozenset({"look", "listen", "see", "say"})
+"""Verbs that open a sentence as a discourse marker when a comma or dash follows ("Look, ...")."""
+DURATION_WORDS = frozenset(
+    "second seconds sec secs minute minutes min mins hour hours one two three four five six seven eight nine ten"
+    " fifteen twenty thirty forty forty-five sixty ninety half a an couple few more another".split()
+)
+"""The words of a length of time ("five minutes", "another 30 seconds")."""
+_GO_AHEAD_TAIL = DURATION_WORDS | {"now", "then", "for", "and", "please", "sir", "again"}
 _TAG = re.compile(
     r"(?i),\s*(?:okay|ok|alright|all right|will you|would you|can you|could you|won't you|huh|yeah|right|eh)\s*\?\s*$"
 )

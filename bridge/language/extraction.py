@@ -40,7 +40,7 @@ from ..events import ActionItem, Category, Decision, Extracted, StatusCheck, Tra
 from ..people import same
 from ..speakers.attribution import Speakers
 from .acts import Acts
-from .analysis import BRIDGE, Analyzer, Sentence
+from .analysis import BRIDGE, DURATION_WORDS, Analyzer, Sentence
 from .durations import SpokenTime, find_answer
 
 __all__ = ["Extractor", "ExtractorOptions", "Use"]
@@ -764,11 +764,6 @@ _READY = re.compile(_ASSENT_LEAD + r"(?:(?:we're|we are|they're|they are|we're a
 """The commander's "Ready for the gimbal.", "Yeah, we're ready.": the go."""
 _CALLING = frozenset("from this is here calling over out thanks thank you fine great".split())
 """The words of a call or a thanks ("CAPCOM, from FLIGHT.", "CAPCOM, this is FLIGHT.", "Thanks, CAPCOM.")."""
-_DURATION_WORDS = frozenset(
-    "second seconds sec secs minute minutes min mins hour hours one two three four five six seven eight nine ten"
-    " fifteen twenty thirty forty forty-five sixty ninety half a an couple few more another".split()
-)
-"""The words of a length of time ("five minutes", "another 30 seconds"): said back, it is no setting."""
 _SEEKS_ASSENT = re.compile(
     r"(?i)\b(?:(?:that|this|it)(?:'s|\s+is)?\s+(?:alright|all right|okay|ok|fine|good)\s+(?:with|by|for)\s+"
     r"(?:you|everyone|everybody|y'all|all)|(?:you|everyone|everybody|anyone|anybody|y'all|all)\s+(?:alright|all right"
@@ -810,7 +805,7 @@ def _echoes(sentences: list[Sentence], last: _Turn, known: Callable[[str], bool]
     if not last.recommends or any(x.question for x in sentences):
         return False
     said = [w for x in sentences if not x.ack for w in _words(x.text) if w not in _ECHO_FILLER and not known(w)]
-    setting = any(not w.isdigit() and w not in _DURATION_WORDS for w in said)  # "5 minutes." said back: a time
+    setting = any(not w.isdigit() and w not in DURATION_WORDS for w in said)  # "5 minutes." said back: a time
     return 0 < len(said) <= 8 and setting and all(w in last.words for w in said)
 
 

@@ -482,6 +482,10 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ),
     ("ready, a controller", [("FLIGHT", "CONTROL, you ready for the gimbal?"), ("CONTROL", "Ready.")], set()),
     ("ready, asked back", [("CAPCOM", "You ready for the trim test?"), ("FLIGHT", "Are we ready?")], set()),
+    # "Look -" opening a sentence is no order; "go ahead" with only a time after it gives the go, no task.
+    ("look, a dash", [("FDO", "Go, FLIGHT."), ("FLIGHT", "Look - - go ahead.")], set()),
+    ("go ahead, for a time", [("INCO", "GO."), ("FLIGHT", "Go ahead, for 5 minutes.")], set()),
+    ("go ahead, for minutes", [("INCO", "Ready on the transceiver."), ("FLIGHT", "Go ahead, for two minutes.")], set()),
     # A length of time said back is no setting.
     ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
     ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
@@ -506,6 +510,10 @@ CASES += [
         {"decision"},
     ),
     ("a duration said back", [("Marcus", "Ten minutes."), ("Dana", "Ten minutes.")], set()),
+    ("look, a comma", [("Priya", "Errors are up again."), ("Dana", "Look, I think the cache is the problem.")], set()),
+    ("listen", [("Priya", "Errors are up again."), ("Dana", "Listen, we have ten minutes before the cut-off.")], set()),
+    ("look at it", [("Priya", "Errors are up again."), ("Dana", "Look at the cache hit rate.")], {"action:Priya"}),
+    ("go ahead, now", [("Marcus", "Ready to restart."), ("Dana", "Go ahead, now.")], set()),
     (
         "might as well",
         [("Priya", "I'd suggest we roll back the canary."), ("Dana", "Yeah, might as well.")],
