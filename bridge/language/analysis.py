@@ -316,6 +316,9 @@ class Analyzer:
             request = self._trim_task(why_not["task"], time)  # "CAPCOM, why don't they get all they can in A?"
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
+        needed = _NEEDED.search(text) if addressee and addressee != BRIDGE and not asks else None
+        if request is None and needed is not None:
+            request = self._trim_task(needed["task"], time)  # "CAPCOM, the last item we need is a stir on the O2"
         offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
         volunteer = any(p.search(text) for p in self._volunteers)
         assigned = next((m for p in self._assignments if (m := p.search(text))), None)
@@ -567,6 +570,13 @@ class Analyzer:
 
 
 _WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+_NEEDED = re.compile(
+    r"(?i)\b(?:the|our|two|three|a few|a couple of)\s+(?:(?:last|next|first|second|third|other|only|one)\s+)?"
+    r"(?:items?|things?|steps?)\s+"
+    r"(?:(?:we|i)\s+(?:need|want)(?:\s+(?:here|there|up there|now|from (?:you|them)|done))?|for\s+[\w' -]+?)"
+    r"(?:,\s*[\w' -]+,)?\s+(?:is|are|would be)\s+(?:to\s+)?(?P<task>[^.?!;]{4,})"
+)
+"""Said to someone named, "the last item we need is a stir on the H2 and O2" names their task."""
 _DISCOURSE = frozenset({"look", "listen", "see", "say"})
 """Verbs that open a sentence as a discourse marker when a comma or dash follows ("Look, ...")."""
 DURATION_WORDS = frozenset(

@@ -486,6 +486,22 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ("look, a dash", [("FDO", "Go, FLIGHT."), ("FLIGHT", "Look - - go ahead.")], set()),
     ("go ahead, for a time", [("INCO", "GO."), ("FLIGHT", "Go ahead, for 5 minutes.")], set()),
     ("go ahead, for minutes", [("INCO", "Ready on the transceiver."), ("FLIGHT", "Go ahead, for two minutes.")], set()),
+    # "The last item we need is ..." said to a call sign names its task.
+    (
+        "the last item we need",
+        [("FLIGHT", "CAPCOM, looks like the last item we need here is a stir on the O2 tanks at their convenience.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "the third thing, named inside",
+        [("FLIGHT", "Okay, the third thing we want up there, CAPCOM, is to verify their OMNI configuration.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "two items for",
+        [("FLIGHT", "CAPCOM, two items for power saving would be the DECA breakers on panel 11.")],
+        {"action:CAPCOM"},
+    ),
     # A length of time said back is no setting.
     ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
     ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
@@ -514,6 +530,18 @@ CASES += [
     ("listen", [("Priya", "Errors are up again."), ("Dana", "Listen, we have ten minutes before the cut-off.")], set()),
     ("look at it", [("Priya", "Errors are up again."), ("Dana", "Look at the cache hit rate.")], {"action:Priya"}),
     ("go ahead, now", [("Marcus", "Ready to restart."), ("Dana", "Go ahead, now.")], set()),
+    (
+        "the next thing we need",
+        [("Dana", "Marcus, the next thing we need is a restart of the consumers.")],
+        {"action:Marcus"},
+    ),
+    (
+        "the one thing I want",
+        [("Dana", "Priya, the one thing I want from you is the error budget for the week.")],
+        {"action:Priya"},
+    ),
+    ("the last thing we need, to nobody", [("Dana", "The last thing we need is another outage tonight.")], set()),
+    ("the thing we need to know", [("Dana", "Marcus, the thing we need to know is whether it's the cache.")], set()),
     (
         "might as well",
         [("Priya", "I'd suggest we roll back the canary."), ("Dana", "Yeah, might as well.")],
