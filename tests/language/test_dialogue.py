@@ -502,6 +502,8 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         [("FLIGHT", "CAPCOM, two items for power saving would be the DECA breakers on panel 11.")],
         {"action:CAPCOM"},
     ),
+    # FLIGHT putting off a change in the first person defers it: a decision.
+    ("not now, first person", [("FDO", "Negative."), ("FLIGHT", "I'm not turning it down now.")], {"decision"}),
     # A length of time said back is no setting.
     ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
     ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
@@ -530,6 +532,16 @@ CASES += [
     ("listen", [("Priya", "Errors are up again."), ("Dana", "Listen, we have ten minutes before the cut-off.")], set()),
     ("look at it", [("Priya", "Errors are up again."), ("Dana", "Look at the cache hit rate.")], {"action:Priya"}),
     ("go ahead, now", [("Marcus", "Ready to restart."), ("Dana", "Go ahead, now.")], set()),
+    # A deferral in the first person decides; not seeing something yet reports.
+    ("I'm not failing over", [("Priya", "Should we fail over?"), ("Dana", "I'm not failing over now.")], {"decision"}),
+    (
+        "I won't restart",
+        [("Priya", "Should we restart?"), ("Dana", "I won't restart anything until the vendor answers.")],
+        {"decision"},
+    ),
+    ("we're not seeing", [("Priya", "Any errors?"), ("Dana", "We're not seeing errors now.")], set()),
+    ("I'm not seeing", [("Priya", "Any errors?"), ("Dana", "I'm not seeing errors right now.")], set()),
+    ("not getting", [("Priya", "Any errors?"), ("Dana", "We're not getting alerts yet.")], set()),
     (
         "the next thing we need",
         [("Dana", "Marcus, the next thing we need is a restart of the consumers.")],
