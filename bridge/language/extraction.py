@@ -365,12 +365,6 @@ class Extractor:
         turn.intro = any(x.self_id or x.commander_claim for x in sentences)
         if all(x.addressee and x.addressee != BRIDGE and _only_call(x) for x in sentences):
             turn.call = sentences[-1].addressee
-        if commanding and decided and self._repeats(decided, transcript.end):
-            # "THRUSTER C-1 to OFF" again after "say again?": the decision and its order were taken already
-            quotes = {x.text for x in decided}
-            items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
-            decided = []
-
         proposal = last.proposal if last is not None and recent else None
         asked = self._asked
         if asked is not None and transcript.start - asked[2] > self.options.context_window * 1.5:
@@ -413,6 +407,11 @@ class Extractor:
         elif takes and ready is not None and _READY.match(clean):
             # "You ready for the gimbal?" … "Ready for the gimbal.": the go for it
             decided, proposal = [next((x for x in sentences if not x.ack), sentences[0])], ready[1]
+        if commanding and decided and self._repeats(decided, transcript.end):
+            # "THRUSTER C-1 to OFF" again after "say again?": the decision and its order were taken already
+            quotes = {x.text for x in decided}
+            items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
+            decided = []
         decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
@@ -501,6 +500,9 @@ class Extractor:
         """The commander says again what he decided within the last minute (nouns and states alike)."""
         about = frozenset(w for x in decided for w in x.lemmas if w not in self.speakers.names)
         self._decided = [(t, a) for t, a in self._decided if end - t <= 60.0]
+        if not about:  # nothing topical ("Plan on that."): the same words say it again
+            said = (w for x in decided for w in _words(x.text) if w not in _ECHO_FILLER and not self._known(w))
+            about = frozenset("=" + w for w in said)
         if not about:
             return False
         if any(about <= a for _, a in self._decided):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bridge.events import ActionItem, StatusCheck, Transcript
+from bridge.events import ActionItem, Decision, Extracted, StatusCheck, Transcript
 from bridge.language.analysis import Analyzer
 from bridge.language.extraction import Extractor
 from bridge.speakers.attribution import Speakers
@@ -682,25 +682,32 @@ def analyzer() -> Analyzer:
     return Analyzer(resolve_spacy())
 
 
-def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+def extracted(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> list[tuple[Transcript, Extracted]]:
+    """Every item the exchange gives, with the line that gave it."""
     started = datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp()
     roles = analyzer.patterns.words("commander_roles")
     speakers = Speakers(LOOP, commander_roles=roles) if loop else Speakers(ROSTER)
     extractor = Extractor(analyzer, speakers, started=started)
     said = exchange if loop else [("Dana", "This is Dana, I am the incident commander."), *exchange]
-    out: set[str] = set()
+    out = []
     for seq, (speaker, text) in enumerate(said, 1):
         start = seq * 2.0
         t = Transcript(seq=seq, t=start + 2.0, start=start, end=start + 1.5, text=text, speaker=speaker)
-        for item in extractor.extract(extractor.attribute(t)):
-            if not isinstance(item, ActionItem | StatusCheck):
-                out.add("decision")
-                continue
-            due = "" if item.due is None else f"@{round(item.due - t.end, -1 if item.due - t.end > 60 else 0):g}"
-            if isinstance(item, ActionItem):
-                out.add(f"action:{item.owner}{due}")
-            elif isinstance(item, StatusCheck):
-                out.add(f"check:{item.owner or 'bridge'}{due}")
+        out += [(t, item) for item in extractor.extract(extractor.attribute(t))]
+    return out
+
+
+def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+    out: set[str] = set()
+    for t, item in extracted(analyzer, exchange, loop=loop):
+        if not isinstance(item, ActionItem | StatusCheck):
+            out.add("decision")
+            continue
+        due = "" if item.due is None else f"@{round(item.due - t.end, -1 if item.due - t.end > 60 else 0):g}"
+        if isinstance(item, ActionItem):
+            out.add(f"action:{item.owner}{due}")
+        elif isinstance(item, StatusCheck):
+            out.add(f"check:{item.owner or 'bridge'}{due}")
     return out
 
 
@@ -712,6 +719,40 @@ def test_dialogue(analyzer: Analyzer, exchange: Exchange, expected: set[str]) ->
 @pytest.mark.parametrize("exchange, expected", [c[1:] for c in LOOP_CASES], ids=[c[0] for c in LOOP_CASES])
 def test_loop(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
     assert run(analyzer, exchange, loop=True) == expected
+
+
+@pytest.mark.parametrize(
+    "exchange, loop",
+    [
+        (
+            [
+                ("CONTROL", "Are we doing another burn at 79 hours?"),
+                ("FLIGHT", "Plan on that."),
+                ("CONTROL", "How are we going to get alignment?"),
+                ("FLIGHT", "Plan on that."),
+            ],
+            True,
+        ),
+        (
+            [("INCO", "OMNI Delta, FLIGHT."), ("FLIGHT", "OMNI Delta."), ("INCO", "Delta?"), ("FLIGHT", "OMNI Delta.")],
+            True,
+        ),
+        (
+            [
+                ("Priya", "Should we restart the consumers?"),
+                ("Dana", "Yes, do it."),
+                ("Priya", "All of them?"),
+                ("Dana", "Yes, do it."),
+            ],
+            False,
+        ),
+    ],
+    ids=["plan on that", "said back twice", "do it"],
+)
+def test_the_same_words_again_decide_once(analyzer: Analyzer, exchange: Exchange, loop: bool) -> None:
+    """Said again within a minute, even with nothing topical in it, a decision is the one already taken."""
+    decisions = [item for _, item in extracted(analyzer, exchange, loop=loop) if isinstance(item, Decision)]
+    assert len(decisions) == 1
 
 
 @pytest.mark.parametrize(
