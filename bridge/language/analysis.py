@@ -480,9 +480,9 @@ class Analyzer:
         if addressee:
             task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
         words = task.lower().split()
-        if len(words) < 2 or task.lower() in self._not_tasks:
+        said = re.findall(r"[\w']+(?:-[\w']+)*", task.lower())
+        if len(words) < 2 or task.lower() in self._not_tasks or " ".join(said) in self._not_tasks:
             return None
-        said = re.findall(r"[\w'-]+", task.lower())
         if said[:2] == ["go", "ahead"] and all(w in _GO_AHEAD_TAIL or w.isdigit() for w in said[2:]):
             return None  # "Go ahead, for 5 minutes.", "Go ahead, now.": the go for what was asked, no new task
         if words[0] == "see" or " ".join(words[:3]) == "tell you what":  # "See that it's dropping", an idiom
@@ -622,7 +622,10 @@ _WANT_TO = re.compile(
 _NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
-_OPENERS = frozenset({"and", "also", "so", "then", "now", "okay", "ok", "right", "well", "like", "oh", "hey", "but"})
+_OPENERS = frozenset(
+    "and also so then now okay ok right well like oh hey but however otherwise still besides instead meanwhile anyway"
+    " actually basically plus finally".split()
+)
 """Words that open a turn before the name it is said to: "And, Kenji, can you ..." """
 _BEFORE_WE = frozenset({"then", "so", "okay", "ok", "now", "right", "and"})
 _PRONOUNS = frozenset({"i", "you", "he", "she", "we", "they", "it", "me", "him", "her", "us", "them", "everyone"})

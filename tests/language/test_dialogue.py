@@ -502,6 +502,15 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
         [("FLIGHT", "CAPCOM, two items for power saving would be the DECA breakers on panel 11.")],
         {"action:CAPCOM"},
     ),
+    # A sentence adverb is nobody to speak to, and "there you go" or "hurry up" no task.
+    (
+        "however",
+        [("GNC", "Rates are steady."), ("FLIGHT", "However, right now, I want to be sure we get the LM stable.")],
+        set(),
+    ),
+    ("there you go", [("GUIDO", "Got it."), ("FLIGHT", "There you go, CAPCOM.")], set()),
+    ("come on, now", [("CONTROL", "Still loading."), ("FLIGHT", "Come on, now -")], set()),
+    ("hurry up", [("NETWORK", "Working it."), ("FLIGHT", "Hurry up.")], set()),
     # FLIGHT putting off a change in the first person defers it: a decision.
     ("not now, first person", [("FDO", "Negative."), ("FLIGHT", "I'm not turning it down now.")], {"decision"}),
     # A length of time said back is no setting.
@@ -532,6 +541,17 @@ CASES += [
     ("listen", [("Priya", "Errors are up again."), ("Dana", "Listen, we have ten minutes before the cut-off.")], set()),
     ("look at it", [("Priya", "Errors are up again."), ("Dana", "Look at the cache hit rate.")], {"action:Priya"}),
     ("go ahead, now", [("Marcus", "Ready to restart."), ("Dana", "Go ahead, now.")], set()),
+    ("still", [("Priya", "Errors are flat."), ("Dana", "Still, the error rate is too high.")], set()),
+    (
+        "otherwise, an order",
+        [("Priya", "Errors are flat."), ("Dana", "Otherwise, get the vendor on the phone.")],
+        {"action:Priya"},
+    ),
+    (
+        "however, then a request",
+        [("Dana", "However, right now I want to be sure of the cache. And I want you to pull the hit rate, Priya.")],
+        {"action:Priya"},
+    ),
     # A deferral in the first person decides; not seeing something yet reports.
     ("I'm not failing over", [("Priya", "Should we fail over?"), ("Dana", "I'm not failing over now.")], {"decision"}),
     (
