@@ -764,8 +764,11 @@ _READY_ASKED = re.compile(
 """A responder asking whether the room is ready for the next step ("You ready for the gimbal?")."""
 _READY = re.compile(_ASSENT_LEAD + r"(?:(?:we're|we are|they're|they are|we're all)\s+)?ready\b(?![^.!?]*\?)")
 """The commander's "Ready for the gimbal.", "Yeah, we're ready.": the go."""
-_CALLING = frozenset("from this is here calling over out thanks thank you fine great".split())
-"""The words of a call or a thanks ("CAPCOM, from FLIGHT.", "CAPCOM, this is FLIGHT.", "Thanks, CAPCOM.")."""
+_CALLING = frozenset(
+    "from this is here calling over out thanks thank you fine great standby stand by wait hold on hang minute moment"
+    " second sec just one".split()
+)
+"""The words of a call, a thanks or a hold ("CAPCOM, from FLIGHT.", "Thanks, CAPCOM.", "Standby, CAPCOM.")."""
 _SEEKS_ASSENT = re.compile(
     r"(?i)\b(?:(?:that|this|it)(?:'s|\s+is)?\s+(?:alright|all right|okay|ok|fine|good)\s+(?:with|by|for)\s+"
     r"(?:you|everyone|everybody|y'all|all)|(?:you|everyone|everybody|anyone|anybody|y'all|all)\s+(?:alright|all right"

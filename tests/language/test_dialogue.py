@@ -404,6 +404,8 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ),
     ("a call to the relay", [("FLIGHT", "CAPCOM, this is FLIGHT.")], set()),
     ("thanks to the relay", [("FLIGHT", "Thanks, CAPCOM.")], set()),
+    ("a hold to the relay", [("FLIGHT", "Standby, CAPCOM. Hey TELMU, he's talking.")], set()),
+    ("just a minute to the relay", [("FLIGHT", "Just a minute, CAPCOM.")], set()),
     # A controller's "we'll look at that" promises the work; after FLIGHT's instruction it takes his on.
     (
         "we'll look, asked",
