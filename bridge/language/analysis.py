@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from .durations import SpokenTime, find_time
 
-__all__ = ["EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
+__all__ = ["DURATION_WORDS", "EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
 
 EXCLUDED = ["ner", "tokenizer"]
 """Left out when the pipeline loads: the entity recogniser (nothing reads it), and the tokenizer saved with
@@ -139,6 +139,9 @@ class Sentence:
     """The task asked of the addressee, in a few words."""
     commitment: str | None = None
     """What the speaker takes on ("I will ...")."""
+    collective: bool = False
+    """The commitment is said for the speaker's team ("we'll look at that"): a responder's promise; the
+    commander's "we'll" is the bridge's course, not his own task."""
     decision: str | None = None
     status: bool = False
     time: SpokenTime | None = None
@@ -254,51 +257,48 @@ class Analyzer:
         self_id = self._self_identification(text, names)
         cadence = any(p.search(text) for p in self._status)
         time = find_time(text, said_at, bare=cadence)
-        question = text.endswith("?") or (
+        core = " ".join(w for w in words if w not in self._acks)
+        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
+        body = [t for t in sent if t.i >= body_start and not t.is_punct]
+        if len(body) > 1 and body[0].lower_ in _DISCOURSE and body[0].i + 1 < len(doc) and doc[body[0].i + 1].is_punct:
+            body = body[1:]  # "Look, I think the cache is the problem.", "Listen - go ahead.": no order in "look"
+        if body and self._holds(body):
+            body = []  # "Hold on, let me check", "Stand by": no order in it
+        # "Keep your eye on it, okay?", "Drain node seven, will you?": an order with a tag asks nothing.
+        asks = text.endswith("?") and not (_TAG.search(text) and _orders(body))
+        question = asks or (
             bool(words)
             and words[0] in self._openers
             and "REQUEST" not in labels
             and len(words) > 2
             and not text.endswith(".")
         )
-        core = " ".join(w for w in words if w not in self._acks)
-        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
-        body = [t for t in sent if t.i >= body_start and not t.is_punct]
-        if body and self._holds(body):
-            body = []  # "Hold on, let me check", "Stand by": no order in it
         request, task_at = None, None
-        if text.endswith("?") and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
+        if asks and ((words and words[0] in _WH) or (body and body[0].lower_ in _WH)):
             labels.pop("REQUEST", None)  # "How long will you want to do that?" asks, it gives no task
         at = labels.get("REQUEST")
         if at is not None and at > 0 and doc[at].lower_ == "you" and doc[at - 1].lower_ in ("do", "did", "does", "n't"):
             labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not text.endswith("?") and not ack:
+        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not asks and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
-        elif addressee and addressee != BRIDGE and _you_order(body) and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and _you_order(body) and not asks:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
         elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
-        elif addressee and addressee != BRIDGE and body and _relayed(body) and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and body and _relayed(body) and not asks:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
-        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not asks:
             request, task_at = self._task(doc, needs, sent.end, addressee, time), needs  # "CAPCOM, they need ..."
-        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not text.endswith("?"):
+        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not asks:
             request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
-        relay = bool(body) and not text.endswith("?") and _relayed(body)
-        if (
-            not addressee
-            and body
-            and (_imperative(body[0]) or relay)
-            and not text.endswith("?")
-            and request is None
-            and not ack
-        ):
+        relay = bool(body) and not asks and _relayed(body)
+        if not addressee and body and (_imperative(body[0]) or relay) and not asks and request is None and not ack:
             imperative = self._task(doc, body[0].i, sent.end, None, time)
         ours = None
-        if not addressee and (lets_at := _lets(body)) is not None and not text.endswith("?"):
+        if not addressee and (lets_at := _lets(body)) is not None and not asks:
             ours = self._task(doc, lets_at, sent.end, None, time)
         said = [t for t in sent if not t.is_punct]
         verbless = not question and not ack and bool(said) and not any(t.pos_ in ("VERB", "AUX") for t in said)
@@ -307,7 +307,7 @@ class Analyzer:
         named_owner, named_task = self._named_owner(text, names)
         if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
             named_owner, named_task = future["name"], future["task"]  # "CAPCOM will get that for me"
-        asked = text.endswith("?") or "please" in words
+        asked = asks or "please" in words
         invited = _WANT_TO.search(text) if addressee and addressee != BRIDGE and asked else None
         if request is None and invited is not None:
             request = self._trim_task(invited["task"], time)  # "GNC, you want to look at it?"
@@ -316,14 +316,18 @@ class Analyzer:
             request = self._trim_task(why_not["task"], time)  # "CAPCOM, why don't they get all they can in A?"
         if request is None and named_task is not None:
             request = self._trim_task(named_task, time)
+        needed = _NEEDED.search(text) if addressee and addressee != BRIDGE and not asks else None
+        if request is None and needed is not None:
+            request = self._trim_task(needed["task"], time)  # "CAPCOM, the last item we need is a stir on the O2"
         offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
         volunteer = any(p.search(text) for p in self._volunteers)
         assigned = next((m for p in self._assignments if (m := p.search(text))), None)
         assignment = None
-        if assigned is not None and addressee and addressee != BRIDGE and not text.endswith("?"):
+        if assigned is not None and addressee and addressee != BRIDGE and not asks:
             task = (assigned.groupdict().get("task") or "").strip()
             assignment = task if task and task.lower() not in ("that", "it", "this") else ""
         commitment = None
+        collective = "COMMITMENT" in labels and doc[labels["COMMITMENT"]].lower_ == "we"
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
             if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
@@ -381,6 +385,7 @@ class Analyzer:
             ack=ack and not (request or decision),
             request=request,
             commitment=commitment,
+            collective=collective and commitment is not None,
             decision=decision,
             status=status,
             time=time,
@@ -475,8 +480,11 @@ class Analyzer:
         if addressee:
             task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
         words = task.lower().split()
-        if len(words) < 2 or task.lower() in self._not_tasks or (words[:2] == ["go", "ahead"] and len(words) < 3):
+        said = re.findall(r"[\w']+(?:-[\w']+)*", task.lower())
+        if len(words) < 2 or task.lower() in self._not_tasks or " ".join(said) in self._not_tasks:
             return None
+        if said[:2] == ["go", "ahead"] and all(w in _GO_AHEAD_TAIL or w.isdigit() for w in said[2:]):
+            return None  # "Go ahead, for 5 minutes.", "Go ahead, now.": the go for what was asked, no new task
         if words[0] == "see" or " ".join(words[:3]) == "tell you what":  # "See that it's dropping", an idiom
             return None
         return task
@@ -562,6 +570,25 @@ class Analyzer:
 
 
 _WH = frozenset({"how", "what", "when", "where", "why", "which", "who"})
+_NEEDED = re.compile(
+    r"(?i)\b(?:the|our|two|three|a few|a couple of)\s+(?:(?:last|next|first|second|third|other|only|one)\s+)?"
+    r"(?:items?|things?|steps?)\s+"
+    r"(?:(?:we|i)\s+(?:need|want)(?:\s+(?:here|there|up there|now|from (?:you|them)|done))?|for\s+[\w' -]+?)"
+    r"(?:,\s*[\w' -]+,)?\s+(?:is|are|would be)\s+(?:to\s+)?(?P<task>[^.?!;]{4,})"
+)
+"""Said to someone named, "the last item we need is a stir on the H2 and O2" names their task."""
+_DISCOURSE = frozenset({"look", "listen", "see", "say"})
+"""Verbs that open a sentence as a discourse marker when a comma or dash follows ("Look, ...")."""
+DURATION_WORDS = frozenset(
+    "second seconds sec secs minute minutes min mins hour hours one two three four five six seven eight nine ten"
+    " fifteen twenty thirty forty forty-five sixty ninety half a an couple few more another".split()
+)
+"""The words of a length of time ("five minutes", "another 30 seconds")."""
+_GO_AHEAD_TAIL = DURATION_WORDS | {"now", "then", "for", "and", "please", "sir", "again"}
+_TAG = re.compile(
+    r"(?i),\s*(?:okay|ok|alright|all right|will you|would you|can you|could you|won't you|huh|yeah|right|eh)\s*\?\s*$"
+)
+"""A tag question closing a sentence ("..., okay?", "..., will you?", "..., huh?")."""
 
 
 _THOSE_WHO_NEED = frozenset({"they", "he", "she", "the crew", "the lm", "the customer", "the vendor"})
@@ -595,7 +622,10 @@ _WANT_TO = re.compile(
 _NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
-_OPENERS = frozenset({"and", "also", "so", "then", "now", "okay", "ok", "right", "well", "like", "oh", "hey", "but"})
+_OPENERS = frozenset(
+    "and also so then now okay ok right well like oh hey but however otherwise still besides instead meanwhile anyway"
+    " actually basically plus finally".split()
+)
 """Words that open a turn before the name it is said to: "And, Kenji, can you ..." """
 _BEFORE_WE = frozenset({"then", "so", "okay", "ok", "now", "right", "and"})
 _PRONOUNS = frozenset({"i", "you", "he", "she", "we", "they", "it", "me", "him", "her", "us", "them", "everyone"})
@@ -823,6 +853,11 @@ def _relayed(body: list[Any]) -> bool:
     return False
 
 
+def _orders(body: list[Any]) -> bool:
+    """The words open with an order: an imperative, "let's ...", or one to pass on ("let them know")."""
+    return bool(body) and (_imperative(body[0]) or _lets(body) is not None or _relayed(body))
+
+
 def _only_names(words: list[str], names: frozenset[str]) -> bool:
     return bool(words) and " ".join(words).lower().strip(" ,.!") in names
 
@@ -920,7 +955,7 @@ def _future(doc: Any, index: int) -> bool:
 _DECISION_LEAD = re.compile(r"\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", re.I)
 _LEAD = re.compile(
     r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|go ahead and"
-    r"|you|i will|i'll|i am going to|i'm going to|i shall|let me|also|just|then|now)\s+)+",
+    r"|you|i will|i'll|i am going to|i'm going to|i shall|we will|we'll|let me|also|just|then|now)\s+)+",
     re.I,
 )
 _TAIL = re.compile(
@@ -936,4 +971,4 @@ def _task(doc: Any, start: int, end: int) -> str:
 
 
 def _trim(text: str) -> str:
-    return text.strip().strip(" ,.;:!?").strip()
+    return _TAG.sub("", text.strip()).strip().strip(" ,.;:!?").strip()

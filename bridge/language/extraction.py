@@ -40,7 +40,7 @@ from ..events import ActionItem, Category, Decision, Extracted, StatusCheck, Tra
 from ..people import same
 from ..speakers.attribution import Speakers
 from .acts import Acts
-from .analysis import BRIDGE, Analyzer, Sentence
+from .analysis import BRIDGE, DURATION_WORDS, Analyzer, Sentence
 from .durations import SpokenTime, find_answer
 
 __all__ = ["Extractor", "ExtractorOptions", "Use"]
@@ -110,6 +110,8 @@ class _Turn:
     words: frozenset[str] = frozenset()
     asked: bool = False
     """The turn asked a question."""
+    intro: bool = False
+    """The speaker said who they are or that they run the call."""
     call: str | None = None
     """The person this turn only called ("CAPCOM, from FLIGHT."): their answer ("Go.") hands the floor back."""
 
@@ -137,6 +139,11 @@ class Extractor:
         self._last: _Turn | None = None
         self._called: tuple[str, str] | None = None
         self._asked: tuple[str, str, float] | None = None
+        self._put: tuple[str, str, float] | None = None
+        """The last course a responder put to the commander (speaker, words, end): what his "might as well"
+        or "we can do that" takes."""
+        self._ready: tuple[str, str, float] | None = None
+        """The last "you ready for the gimbal?" a responder asked (speaker, words, end)."""
         """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
         self._aliases: dict[str, dict[str, int]] = {}
         self._roster = speakers.names
@@ -216,6 +223,16 @@ class Extractor:
         commanding = bool(commander and speaker and same(commander, speaker))
         echo = commanding and last is not None and recent and not same_speaker and _echoes(sentences, last, self._known)
 
+        # "We'll work on it" right after the commander said what he wants takes it on; it is no new task.
+        # (The commander's own "we'll" is the bridge's course.)
+        told = commanding or bool(
+            last is not None
+            and recent
+            and not same_speaker
+            and commander
+            and same(last.speaker, commander)
+            and (last.decided or last.requests or (not last.asked and not last.intro and len(last.words) > 3))
+        )
         items: list[Extracted] = []
         decided: list[Sentence] = []
         requested = committed = checked = False
@@ -224,6 +241,9 @@ class Extractor:
         for i, x in enumerate(sentences[1:], 1):
             if x.addressee and addressees[i - 1] is None and _only_name(x):
                 addressees[i - 1] = x.addressee
+        for i, x in enumerate(sentences):
+            if x.verbless and x.addressee and x.self_id and speaker and self._sent_to(x, speaker):
+                addressees[i] = x.self_id  # "TTCA, CAPCOM." said by FLIGHT: the setting, put to CAPCOM
         said_task = last.task if last is not None and recent and same_speaker else None
         for s, named in zip(sentences, addressees, strict=True):
             if named:
@@ -243,6 +263,10 @@ class Extractor:
             spoken_to = next((n for n in (named, addressee) if n and self._person(n)), None)
             if spoken_to and speaker and same(spoken_to, speaker):
                 spoken_to = None  # "Go ahead, calling, FLIGHT." said by FLIGHT: his own call sign
+            # What the commander tells the relay, even without a verb ("CAPCOM, FUEL CELL 1 reactants.", "We
+            # delete it all, CAPCOM."), is for the crew: the relay's to pass on.
+            to_relay = bool(commanding and spoken_to and (r := self._relay()) is not None and same(spoken_to, r))
+            relayed = to_relay and s.verbless and self._content(s) and any(same(a or "", r or "") for a in addressees)
             relay = self._relay() if carried and not spoken_to and not s.named_owner else None
             before = last.speaker if echoed and last is not None else previous_speaker
             owner = relay or self._owner(s, spoken_to, before, speaker)
@@ -269,6 +293,8 @@ class Extractor:
             task = s.request or s.imperative or (s.ours if addressee and addressee != BRIDGE else None)
             if task is None and commanding and owner is not None and (s.mitigation_order or s.order or echoed):
                 task = s.text.rstrip(".!")  # "Inline heaters OFF on FUEL CELL 1": the setting is the task
+            if task is None and owner is not None and (relayed or (to_relay and s.decision)):
+                task = s.decision or s.text.rstrip(".!")
             if s.assignment is not None and (decided or not _GO_AHEAD.search(s.text)):
                 task = s.assignment or said_task
             if accepted is not None:
@@ -299,7 +325,7 @@ class Extractor:
                 items.append(self._requests[owner.lower()].item)
                 turn.requests.append((owner, task))
                 requested = True
-            elif not committed and not (checked and _STANDBY.search(s.text)):
+            elif not committed and not (checked and _STANDBY.search(s.text)) and not (s.collective and told):
                 # "Standby one minute; I'll poll my back room": the promise is the check
                 item = self._commitment(transcript, s, speaker, due, evidence, acts, last if recent else None)
                 if item is not None:
@@ -313,7 +339,10 @@ class Extractor:
 
             carries_out = bool(decided) or (last is not None and recent and last.decided)
             if (
-                s.decision or (s.mitigation_order and not s.addressee) or (s.order and not carries_out) or echoed
+                s.decision
+                or (s.mitigation_order and not s.addressee)
+                or ((s.order or relayed) and not carries_out)
+                or echoed
             ) and not s.status:
                 decided.append(s)
             # "X-POINTER negative." answering FLIGHT's "how about the X-POINTER?" reports, it recommends nothing
@@ -333,14 +362,9 @@ class Extractor:
         turn.addressee = addressee
         turn.words = frozenset(_words(clean))
         turn.asked = any(x.question for x in sentences)
+        turn.intro = any(x.self_id or x.commander_claim for x in sentences)
         if all(x.addressee and x.addressee != BRIDGE and _only_call(x) for x in sentences):
             turn.call = sentences[-1].addressee
-        if commanding and decided and self._repeats(decided, transcript.end):
-            # "THRUSTER C-1 to OFF" again after "say again?": the decision and its order were taken already
-            quotes = {x.text for x in decided}
-            items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
-            decided = []
-
         proposal = last.proposal if last is not None and recent else None
         asked = self._asked
         if asked is not None and transcript.start - asked[2] > self.options.context_window * 1.5:
@@ -367,11 +391,41 @@ class Extractor:
                         by=speaker,
                     )
                 )
+        withheld: list[Sentence] = []
+        if decided:
+            last_at = max(i for i, x in enumerate(sentences) if any(x is d for d in decided))
+            if any(_SEEKS_ASSENT.search(x.text) for x in sentences[last_at + 1 :]):
+                # "We're going to do a 4-jet. That alright with you?": put to them, not yet taken
+                withheld, decided = decided, []
+        window = self.options.context_window * 1.5
+        course = self._put if self._put is not None and transcript.start - self._put[2] <= window else None
+        ready = self._ready if self._ready is not None and transcript.start - self._ready[2] <= window else None
+        takes = commanding and not decided and not withheld and not any(x.question for x in sentences)
+        if takes and course is not None and _TAKES.match(clean) and not _FINDS_OUT.search(course[1]):
+            # "Might as well do that.", "Yeah. We can sure turn those off.", "Okay. As soon as we get the COMM."
+            decided, proposal = [next((x for x in sentences if not x.ack), sentences[0])], course[1]
+        elif takes and ready is not None and _READY.match(clean):
+            # "You ready for the gimbal?" … "Ready for the gimbal.": the go for it
+            decided, proposal = [next((x for x in sentences if not x.ack), sentences[0])], ready[1]
+        if commanding and decided and self._repeats(decided, transcript.end):
+            # "THRUSTER C-1 to OFF" again after "say again?": the decision and its order were taken already
+            quotes = {x.text for x in decided}
+            items = [i for i in items if not (isinstance(i, ActionItem) and i.quote in quotes)]
+            decided = []
         decision = self._decision(transcript, clean, sentences, decided, speaker, acts, proposal)
         if decision is not None:
             items.insert(0, decision)
             turn.decided = True
-        if not turn.decided and any(s.question or _proposes(s) for s in sentences):
+            self._put = self._ready = None
+        if not commanding and speaker:
+            if turn.recommends or _PUTS.search(clean) or any(x.question or _proposes(x) for x in sentences):
+                self._put = (speaker, clean, transcript.end)
+            if _READY_ASKED.search(clean):
+                self._ready = (speaker, clean, transcript.end)
+        if not turn.decided and withheld:
+            put = withheld[0]
+            turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
+        elif not turn.decided and any(s.question or _proposes(s) for s in sentences):
             put = next(s for s in reversed(sentences) if s.question or _proposes(s))
             turn.proposal, turn.proposal_start = put.text, self._times(transcript, clean, put)[0]
         whether = next((x for x in sentences if _ASKS_COMMANDER.search(x.text)), None)
@@ -423,6 +477,21 @@ class Extractor:
             if not same(self.speakers.canonical(said), best):
                 self.speakers.rename(said, best)
 
+    def _sent_to(self, s: Sentence, speaker: str) -> bool:
+        """ "TTCA, CAPCOM." said by FLIGHT: a setting and a call sign on the call, not the speaker's, after it;
+        on a loop the setting is put to that call sign (the first word is equipment, nobody to speak to)."""
+        called = s.self_id or ""
+        return (
+            self._known(called)
+            and not same(called, speaker)
+            and not self._known(s.addressee or "")
+            and s.text.rstrip(" .!").lower().endswith(called.lower())
+        )
+
+    def _content(self, s: Sentence) -> bool:
+        """Words in `s` other than names, call signs and acknowledgements: a setting, not a call."""
+        return any(w not in _ECHO_FILLER and w not in _CALLING and not self._known(w) for w in _words(s.text))
+
     def _unknown(self, name: str) -> bool:
         """Not a name the call started with: one an alias may be learnt for."""
         return name.lower() in self._aliases or self.speakers.canonical(name).lower() not in self._roster
@@ -431,6 +500,9 @@ class Extractor:
         """The commander says again what he decided within the last minute (nouns and states alike)."""
         about = frozenset(w for x in decided for w in x.lemmas if w not in self.speakers.names)
         self._decided = [(t, a) for t, a in self._decided if end - t <= 60.0]
+        if not about:  # nothing topical ("Plan on that."): the same words say it again
+            said = (w for x in decided for w in _words(x.text) if w not in _ECHO_FILLER and not self._known(w))
+            about = frozenset("=" + w for w in said)
         if not about:
             return False
         if any(about <= a for _, a in self._decided):
@@ -667,6 +739,45 @@ _ECHO_FILLER = frozenset(
 )
 """Words said back that take nothing: a "Negative." or "We concur." echoed is no setting."""
 _STANDBY = re.compile(r"(?i)\bstand\s*-?\s*by\b")
+_ASSENT_LEAD = r"(?i)^(?:\W*(?:yeah|yes|yep|okay|ok|alright|all right|sure|roger|right|well|good)\b[,.!]*\s*)*"
+_TAKES = re.compile(
+    _ASSENT_LEAD + r"(?:i think\s+)?(?:(?:it'd|it would) be (?:good|best|better) to\b|might as well\b"
+    r"|(?:we|you) can (?:sure |certainly |just )?(?:do|turn|go|leave|take|get|pull|close|open|shut)\b"
+    r"|plan on (?:that|it)\b|as soon as\b|do (?:that|it)\b|make it so\b|sounds? (?:good|like a plan)\b"
+    r"|good idea\b|fair enough\b)"
+)
+"""The commander's assent to a course just put to him, softened: "Might as well do that.", "Yeah. We can sure turn
+those off.", "Okay. As soon as we get the COMM.", "Sounds like a plan." After nothing put to him, nothing."""
+_PUTS = re.compile(
+    _RECOMMENDS.pattern + r"|\b(?:i|we)(?:'d| would) (?:suggest|recommend|propose|go|do|pull|take)\b"
+    r"|\b(?:we|i) (?:could|might|should|ought to)\b|\bmaybe we\b|\bwhat if we\b|\b(?:i|we) need\b"
+)
+"""A responder putting a course to the commander, for the assent that may follow."""
+_FINDS_OUT = re.compile(
+    r"(?i)\b(?:confirm|verify|check|look|investigate|find out|figure out|ask|read|see if|see whether)\b"
+)
+"""A course that only finds something out: the commander's "good idea" to it decides nothing."""
+_READY_ASKED = re.compile(
+    r"(?i)(?:\b(?:you|you're|you are|we|we're|we are|they|they're|everyone|everybody)\s+(?:all\s+)?|^\W*)ready\s+"
+    r"(?:for|to)\b[^.!]*(?:\?|-)\s*$"
+)
+"""A responder asking whether the room is ready for the next step ("You ready for the gimbal?")."""
+_READY = re.compile(_ASSENT_LEAD + r"(?:(?:we're|we are|they're|they are|we're all)\s+)?ready\b(?![^.!?]*\?)")
+"""The commander's "Ready for the gimbal.", "Yeah, we're ready.": the go."""
+_CALLING = frozenset(
+    "from this is here calling over out thanks thank you fine great standby stand by wait hold on hang minute moment"
+    " second sec just one".split()
+)
+"""The words of a call, a thanks or a hold ("CAPCOM, from FLIGHT.", "Thanks, CAPCOM.", "Standby, CAPCOM.")."""
+_SEEKS_ASSENT = re.compile(
+    r"(?i)\b(?:(?:that|this|it)(?:'s|\s+is)?\s+(?:alright|all right|okay|ok|fine|good)\s+(?:with|by|for)\s+"
+    r"(?:you|everyone|everybody|y'all|all)|(?:you|everyone|everybody|anyone|anybody|y'all|all)\s+(?:alright|all right"
+    r"|okay|ok|fine|good|happy)\s+with\s+(?:that|this|it)|any(?:one|body)\s+object|any\s+objections?|objections"
+    r"|(?:you|everyone|everybody|y'all|all)\s+(?:agree|concur)|sounds?\s+(?:good|okay|ok|alright|right)|agreed)\b"
+    r"[^?]*\?\s*$"
+)
+"""A question that asks the others to agree ("That alright with you?", "Anyone object?"): what was just
+said is put to them, not yet decided."""
 
 
 _ASKS_COMMANDER = re.compile(
@@ -699,7 +810,8 @@ def _echoes(sentences: list[Sentence], last: _Turn, known: Callable[[str], bool]
     if not last.recommends or any(x.question for x in sentences):
         return False
     said = [w for x in sentences if not x.ack for w in _words(x.text) if w not in _ECHO_FILLER and not known(w)]
-    return 0 < len(said) <= 8 and any(not w.isdigit() for w in said) and all(w in last.words for w in said)
+    setting = any(not w.isdigit() and w not in DURATION_WORDS for w in said)  # "5 minutes." said back: a time
+    return 0 < len(said) <= 8 and setting and all(w in last.words for w in said)
 
 
 def _only_call(s: Sentence) -> bool:
@@ -733,6 +845,9 @@ def _proposes(s: Sentence) -> bool:
     return bool(_PROPOSAL.search(s.text))
 
 
+_NOT_SUBSTANCE = frozenset({"it", "that", "this", "those", "these", "them", "do", "so", "now"})
+
+
 def _substantive(task: str) -> bool:
-    words = [w for w in re.findall(r"[\w']+", task.lower()) if w not in ("it", "that", "this", "do", "so", "now")]
+    words = [w for w in re.findall(r"[\w']+", task.lower()) if w not in _NOT_SUBSTANCE]
     return len(words) >= 2

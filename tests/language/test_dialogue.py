@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bridge.events import ActionItem, StatusCheck, Transcript
+from bridge.events import ActionItem, Decision, Extracted, StatusCheck, Transcript
 from bridge.language.analysis import Analyzer
 from bridge.language.extraction import Extractor
 from bridge.speakers.attribution import Speakers
@@ -369,10 +369,243 @@ LOOP_CASES: list[tuple[str, Exchange, set[str]]] = [
     ("plural equipment", [("FLIGHT", "You want TTCAs for the maneuver, right?")], set()),
     ("have to, if", [("EECOM", "It only takes a minute, I guess I'll have to if we need it, FLIGHT.")], set()),
     ("keep reminding", [("FLIGHT", "TELMU, keep reminding me of that heater.")], {"action:TELMU"}),
+    # An order closed by a tag question is still an order; a question with a tag is still a question.
+    (
+        "order, will you?",
+        [("EECOM", "Tank pressure is holding, FLIGHT."), ("FLIGHT", "Okay. Watch it for me, will you?")],
+        {"action:EECOM"},
+    ),
+    (
+        "let them know, okay?",
+        [("FLIGHT", "CAPCOM, there'll be a loss of COMM during the site handover. Let them know that, okay?")],
+        {"action:CAPCOM"},
+    ),
+    ("question, right?", [("FLIGHT", "GNC, you're seeing the same rates, right?")], set()),
+    # A course put to the others for their assent is not taken yet.
+    ("any objections", [("FLIGHT", "We're going to stay on the 4-jet DAP. Any objections?")], set()),
+    ("alright with you", [("FLIGHT", "We'll do the burn on the PGNS. That alright with you, GUIDO?")], set()),
+    # What FLIGHT tells CAPCOM, even without a verb, is the crew's to carry out: CAPCOM's to pass on.
+    (
+        "a setting to the relay",
+        [("FLIGHT", "CAPCOM, FUEL CELL 2 reactants. The breaker and the switch.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("a setting, the relay named after it", [("FLIGHT", "PGNS AUTO, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    (
+        "an answer given to the relay",
+        [("GUIDO", "We'd go PGNS AUTO, FLIGHT."), ("FLIGHT", "PGNS AUTO, CAPCOM. Tell them that's our choice.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("we keep it, to the relay", [("FLIGHT", "Okay. We keep the DAP, CAPCOM.")], {"decision", "action:CAPCOM"}),
+    (
+        "the setting continued",
+        [("FLIGHT", "CAPCOM, TTCA to the burn attitude."), ("FLIGHT", "With the TTCA.")],
+        {"decision", "action:CAPCOM"},
+    ),
+    ("a call to the relay", [("FLIGHT", "CAPCOM, this is FLIGHT.")], set()),
+    ("thanks to the relay", [("FLIGHT", "Thanks, CAPCOM.")], set()),
+    ("a hold to the relay", [("FLIGHT", "Standby, CAPCOM. Hey TELMU, he's talking.")], set()),
+    ("just a minute to the relay", [("FLIGHT", "Just a minute, CAPCOM.")], set()),
+    # A controller's "we'll look at that" promises the work; after FLIGHT's instruction it takes his on.
+    (
+        "we'll look, asked",
+        [("FLIGHT", "FAO, when is the next shadow?"), ("FAO", "Okay, FLIGHT. Standby and we'll look at that.")],
+        {"action:FAO"},
+    ),
+    (
+        "we'll get you",
+        [("EECOM", "Okay. We'll get you a number on the battery power here, shortly.")],
+        {"action:EECOM"},
+    ),
+    (
+        "we'll work on it, told",
+        [("FLIGHT", "FDO, plan the return on the LM DPS."), ("FDO", "Okay. We'll work on it, FLIGHT.")],
+        {"action:FDO"},
+    ),
+    (
+        "we'll take those",
+        [("FLIGHT", "EECOM, you need anything?"), ("EECOM", "Roger, FLIGHT. We'll take those.")],
+        set(),
+    ),
+    # FLIGHT's softened assent to what was just put to him takes it; the same words after nothing put, or to
+    # a course that only finds something out, take nothing.
+    (
+        "might as well",
+        [("CAPCOM", "And now you want them to yaw left to 090?"), ("FLIGHT", "Might as well do that.")],
+        {"decision"},
+    ),
+    (
+        "we can sure",
+        [("CONTROL", "I suggest we pull the DECA breakers, FLIGHT."), ("FLIGHT", "Yeah. We can sure pull those.")],
+        {"decision"},
+    ),
+    (
+        "as soon as",
+        [
+            ("CONTROL", "I think we ought to bring the AGS up first."),
+            ("FLIGHT", "Okay. As soon as we get the COMM back."),
+        ],
+        {"decision"},
+    ),
+    (
+        "it'd be good to",
+        [("FDO", "I need two minutes for a checkpoint, FLIGHT."), ("FLIGHT", "Yeah, I think it'd be good to get one.")],
+        {"decision"},
+    ),
+    (
+        "his own hedge",
+        [("EECOM", "Tank 2 is reading 240."), ("FLIGHT", "I think it'd be good to get a checkpoint.")],
+        set(),
+    ),
+    (
+        "good idea, to a check",
+        [("EECOM", "We'd better confirm the breaker on panel 226 was closed."), ("FLIGHT", "Okay, good idea.")],
+        set(),
+    ),
+    (
+        "can do, then a question",
+        [("CAPCOM", "We could use the optics to find stars."), ("FLIGHT", "Well, we can do that - but what for?")],
+        set(),
+    ),
+    # "You ready for ...?" answered "ready" by FLIGHT is the go; by a controller, a report.
+    (
+        "ready",
+        [
+            ("CAPCOM", "Okay, you ready for the trim test?"),
+            ("CONTROL", "Ready."),
+            ("FLIGHT", "Ready for the trim test."),
+        ],
+        {"decision"},
+    ),
+    (
+        "we're ready",
+        [("CAPCOM", "You're ready for pressurization -"), ("FLIGHT", "Alright. Yeah, we're ready.")],
+        {"decision"},
+    ),
+    ("ready, a controller", [("FLIGHT", "CONTROL, you ready for the gimbal?"), ("CONTROL", "Ready.")], set()),
+    ("ready, asked back", [("CAPCOM", "You ready for the trim test?"), ("FLIGHT", "Are we ready?")], set()),
+    # "Look -" opening a sentence is no order; "go ahead" with only a time after it gives the go, no task.
+    ("look, a dash", [("FDO", "Go, FLIGHT."), ("FLIGHT", "Look - - go ahead.")], set()),
+    ("go ahead, for a time", [("INCO", "GO."), ("FLIGHT", "Go ahead, for 5 minutes.")], set()),
+    ("go ahead, for minutes", [("INCO", "Ready on the transceiver."), ("FLIGHT", "Go ahead, for two minutes.")], set()),
+    # "The last item we need is ..." said to a call sign names its task.
+    (
+        "the last item we need",
+        [("FLIGHT", "CAPCOM, looks like the last item we need here is a stir on the O2 tanks at their convenience.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "the third thing, named inside",
+        [("FLIGHT", "Okay, the third thing we want up there, CAPCOM, is to verify their OMNI configuration.")],
+        {"action:CAPCOM"},
+    ),
+    (
+        "two items for",
+        [("FLIGHT", "CAPCOM, two items for power saving would be the DECA breakers on panel 11.")],
+        {"action:CAPCOM"},
+    ),
+    # A sentence adverb is nobody to speak to, and "there you go" or "hurry up" no task.
+    (
+        "however",
+        [("GNC", "Rates are steady."), ("FLIGHT", "However, right now, I want to be sure we get the LM stable.")],
+        set(),
+    ),
+    ("there you go", [("GUIDO", "Got it."), ("FLIGHT", "There you go, CAPCOM.")], set()),
+    ("come on, now", [("CONTROL", "Still loading."), ("FLIGHT", "Come on, now -")], set()),
+    ("hurry up", [("NETWORK", "Working it."), ("FLIGHT", "Hurry up.")], set()),
+    # FLIGHT putting off a change in the first person defers it: a decision.
+    ("not now, first person", [("FDO", "Negative."), ("FLIGHT", "I'm not turning it down now.")], {"decision"}),
+    # A length of time said back is no setting.
+    ("a duration said back", [("INCO", "Five minutes."), ("FLIGHT", "Five minutes.")], set()),
+    ("seconds said back", [("INCO", "Thirty seconds, FLIGHT."), ("FLIGHT", "30 seconds.")], set()),
 ]
 
 # The same kinds on a company bridge, where nobody relays.
 CASES += [
+    ("order, will you?", [("Dana", "Marcus, drain node seven, will you?")], {"action:Marcus", "decision"}),
+    ("order, okay?", [("Priya", "Error rate is climbing."), ("Dana", "Keep watching it, okay?")], {"action:Priya"}),
+    ("let's, yeah?", [("Dana", "Let's roll back the canary, yeah?")], {"decision"}),
+    ("question, right?", [("Dana", "Priya, the errors are only in EU, right?")], set()),
+    ("anyone object", [("Dana", "We're going to fail over to the standby. Anyone object?")], set()),
+    ("okay with everyone", [("Dana", "We'll roll back the deploy. Is everyone okay with that?")], set()),
+    ("sound good", [("Dana", "Let's freeze all deploys until tomorrow. Sound good?")], set()),
+    (
+        "put, then taken",
+        [
+            ("Dana", "We're going to fail over to the standby. Anyone object?"),
+            ("Priya", "No."),
+            ("Dana", "Okay, failover it is."),
+        ],
+        {"decision"},
+    ),
+    ("a duration said back", [("Marcus", "Ten minutes."), ("Dana", "Ten minutes.")], set()),
+    ("look, a comma", [("Priya", "Errors are up again."), ("Dana", "Look, I think the cache is the problem.")], set()),
+    ("listen", [("Priya", "Errors are up again."), ("Dana", "Listen, we have ten minutes before the cut-off.")], set()),
+    ("look at it", [("Priya", "Errors are up again."), ("Dana", "Look at the cache hit rate.")], {"action:Priya"}),
+    ("go ahead, now", [("Marcus", "Ready to restart."), ("Dana", "Go ahead, now.")], set()),
+    ("still", [("Priya", "Errors are flat."), ("Dana", "Still, the error rate is too high.")], set()),
+    (
+        "otherwise, an order",
+        [("Priya", "Errors are flat."), ("Dana", "Otherwise, get the vendor on the phone.")],
+        {"action:Priya"},
+    ),
+    (
+        "however, then a request",
+        [("Dana", "However, right now I want to be sure of the cache. And I want you to pull the hit rate, Priya.")],
+        {"action:Priya"},
+    ),
+    # A deferral in the first person decides; not seeing something yet reports.
+    ("I'm not failing over", [("Priya", "Should we fail over?"), ("Dana", "I'm not failing over now.")], {"decision"}),
+    (
+        "I won't restart",
+        [("Priya", "Should we restart?"), ("Dana", "I won't restart anything until the vendor answers.")],
+        {"decision"},
+    ),
+    ("we're not seeing", [("Priya", "Any errors?"), ("Dana", "We're not seeing errors now.")], set()),
+    ("I'm not seeing", [("Priya", "Any errors?"), ("Dana", "I'm not seeing errors right now.")], set()),
+    ("not getting", [("Priya", "Any errors?"), ("Dana", "We're not getting alerts yet.")], set()),
+    (
+        "the next thing we need",
+        [("Dana", "Marcus, the next thing we need is a restart of the consumers.")],
+        {"action:Marcus"},
+    ),
+    (
+        "the one thing I want",
+        [("Dana", "Priya, the one thing I want from you is the error budget for the week.")],
+        {"action:Priya"},
+    ),
+    ("the last thing we need, to nobody", [("Dana", "The last thing we need is another outage tonight.")], set()),
+    ("the thing we need to know", [("Dana", "Marcus, the thing we need to know is whether it's the cache.")], set()),
+    (
+        "might as well",
+        [("Priya", "I'd suggest we roll back the canary."), ("Dana", "Yeah, might as well.")],
+        {"decision"},
+    ),
+    (
+        "sounds like a plan",
+        [("Marcus", "We could drain node seven first and then restart it."), ("Dana", "Sounds like a plan.")],
+        {"decision"},
+    ),
+    (
+        "we can do that",
+        [("Marcus", "Should we drain node seven first?"), ("Dana", "Okay, we can do that.")],
+        {"decision"},
+    ),
+    ("sounds good, to a report", [("Priya", "Errors are down to two percent."), ("Dana", "Sounds good.")], set()),
+    ("ready", [("Priya", "Are we ready to flip the flag?"), ("Dana", "Yes, we're ready.")], {"decision"}),
+    ("ready, a responder", [("Dana", "Priya, are you ready to flip the flag?"), ("Priya", "Ready.")], set()),
+    (
+        "we'll look into it, asked",
+        [("Dana", "Priya, why is the queue backing up?"), ("Priya", "Hang on, we'll look into that.")],
+        {"action:Priya"},
+    ),
+    ("we'll dig", [("Marcus", "We'll dig into the slow queries and come back.")], {"action:Marcus"}),
+    ("we'll lose", [("Marcus", "We'll lose the cache if we restart it.")], set()),
+    (
+        "we'll get on it, told",
+        [("Dana", "Marcus, restart the consumers on node four."), ("Marcus", "Okay, we'll get on it.")],
+        {"action:Marcus", "decision"},
+    ),
     ("to the commander", [("Priya", "Dana, roll back the canary.")], set()),
     ("to the commander, terse", [("Dana", "Marcus, go."), ("Marcus", "Restart the consumers, Dana.")], set()),
     ("asked of the commander", [("Lena", "Dana, can you approve the spend?")], {"action:Dana"}),
@@ -471,25 +704,32 @@ def analyzer() -> Analyzer:
     return Analyzer(resolve_spacy())
 
 
-def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+def extracted(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> list[tuple[Transcript, Extracted]]:
+    """Every item the exchange gives, with the line that gave it."""
     started = datetime(2026, 11, 27, 14, 0, tzinfo=UTC).timestamp()
     roles = analyzer.patterns.words("commander_roles")
     speakers = Speakers(LOOP, commander_roles=roles) if loop else Speakers(ROSTER)
     extractor = Extractor(analyzer, speakers, started=started)
     said = exchange if loop else [("Dana", "This is Dana, I am the incident commander."), *exchange]
-    out: set[str] = set()
+    out = []
     for seq, (speaker, text) in enumerate(said, 1):
         start = seq * 2.0
         t = Transcript(seq=seq, t=start + 2.0, start=start, end=start + 1.5, text=text, speaker=speaker)
-        for item in extractor.extract(extractor.attribute(t)):
-            if not isinstance(item, ActionItem | StatusCheck):
-                out.add("decision")
-                continue
-            due = "" if item.due is None else f"@{round(item.due - t.end, -1 if item.due - t.end > 60 else 0):g}"
-            if isinstance(item, ActionItem):
-                out.add(f"action:{item.owner}{due}")
-            elif isinstance(item, StatusCheck):
-                out.add(f"check:{item.owner or 'bridge'}{due}")
+        out += [(t, item) for item in extractor.extract(extractor.attribute(t))]
+    return out
+
+
+def run(analyzer: Analyzer, exchange: Exchange, *, loop: bool = False) -> set[str]:
+    out: set[str] = set()
+    for t, item in extracted(analyzer, exchange, loop=loop):
+        if not isinstance(item, ActionItem | StatusCheck):
+            out.add("decision")
+            continue
+        due = "" if item.due is None else f"@{round(item.due - t.end, -1 if item.due - t.end > 60 else 0):g}"
+        if isinstance(item, ActionItem):
+            out.add(f"action:{item.owner}{due}")
+        elif isinstance(item, StatusCheck):
+            out.add(f"check:{item.owner or 'bridge'}{due}")
     return out
 
 
@@ -501,6 +741,40 @@ def test_dialogue(analyzer: Analyzer, exchange: Exchange, expected: set[str]) ->
 @pytest.mark.parametrize("exchange, expected", [c[1:] for c in LOOP_CASES], ids=[c[0] for c in LOOP_CASES])
 def test_loop(analyzer: Analyzer, exchange: Exchange, expected: set[str]) -> None:
     assert run(analyzer, exchange, loop=True) == expected
+
+
+@pytest.mark.parametrize(
+    "exchange, loop",
+    [
+        (
+            [
+                ("CONTROL", "Are we doing another burn at 79 hours?"),
+                ("FLIGHT", "Plan on that."),
+                ("CONTROL", "How are we going to get alignment?"),
+                ("FLIGHT", "Plan on that."),
+            ],
+            True,
+        ),
+        (
+            [("INCO", "OMNI Delta, FLIGHT."), ("FLIGHT", "OMNI Delta."), ("INCO", "Delta?"), ("FLIGHT", "OMNI Delta.")],
+            True,
+        ),
+        (
+            [
+                ("Priya", "Should we restart the consumers?"),
+                ("Dana", "Yes, do it."),
+                ("Priya", "All of them?"),
+                ("Dana", "Yes, do it."),
+            ],
+            False,
+        ),
+    ],
+    ids=["plan on that", "said back twice", "do it"],
+)
+def test_the_same_words_again_decide_once(analyzer: Analyzer, exchange: Exchange, loop: bool) -> None:
+    """Said again within a minute, even with nothing topical in it, a decision is the one already taken."""
+    decisions = [item for _, item in extracted(analyzer, exchange, loop=loop) if isinstance(item, Decision)]
+    assert len(decisions) == 1
 
 
 @pytest.mark.parametrize(
