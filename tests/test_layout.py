@@ -36,6 +36,8 @@ PURE = [
     "speakers/attribution",
     "speakers/offline",
     "language/analysis",
+    "language/grammar",
+    "language/pattern_file",
     "language/durations",
     "language/replies",
     "language/findings",

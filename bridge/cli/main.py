@@ -614,8 +614,9 @@ def _interim_model(name: str, main: Path) -> Path:
 
 def _extractor(spacy_path: Path, roster: list[str], patterns: Path | None, understanding: Use) -> Any:
     from ..language.acts import Acts
-    from ..language.analysis import Analyzer, load_patterns
+    from ..language.analysis import Analyzer
     from ..language.extraction import Extractor, ExtractorOptions
+    from ..language.pattern_file import load_patterns
     from ..speakers.attribution import Speakers
 
     people = [term for term in roster if len(term.split()) <= 2 and term[:1].isupper()]

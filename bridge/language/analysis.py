@@ -9,7 +9,6 @@ events, with owners and evidence, is the extractor's job; attributing speakers i
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, UsageError
+from . import grammar
 from .durations import SpokenTime, find_time
+from .pattern_file import Patterns, load_patterns
 
-__all__ = ["DURATION_WORDS", "EXCLUDED", "Analyzer", "Patterns", "Sentence", "load_patterns"]
+__all__ = ["DURATION_WORDS", "EXCLUDED", "Analyzer", "Sentence"]
 
 EXCLUDED = ["ner", "tokenizer"]
 """Left out when the pipeline loads: the entity recogniser (nothing reads it), and the tokenizer saved with
@@ -28,100 +29,6 @@ of the start-up (tests/language/test_acts.py checks the two cut text alike)."""
 
 BRIDGE = "*bridge*"
 """Addressee of a sentence spoken to everyone ("Everyone, we will regroup")."""
-
-DEFAULT_PATTERNS = Path(__file__).parent / "patterns" / "en.json"
-
-
-@dataclass(frozen=True)
-class Patterns:
-    data: dict[str, Any]
-
-    def words(self, key: str) -> frozenset[str]:
-        return frozenset(self.data[key])
-
-
-_REGEX_KEYS = frozenset(
-    {
-        "self_identification",
-        "status_phrases",
-        "owners_after_verb",
-        "group_offers",
-        "volunteers",
-        "decision_phrases",
-        "assignments",
-    }
-)
-"""Keys whose entries are regular expressions, compiled when the file is read so a bad one is refused then."""
-_GROUPS = {"self_identification": ("name",), "owners_after_verb": ("name",), "group_offers": ("task",)}
-"""Named groups the analyzer reads from each match of these keys' expressions."""
-_CATEGORIES = ("mitigation", "investigation", "communication", "follow-up")
-"""An action item's categories (events.Category): the log's schema knows no other."""
-
-
-def load_patterns(extra: Path | None = None) -> Patterns:
-    data = json.loads(DEFAULT_PATTERNS.read_text())
-    if extra is not None:
-        try:
-            user = json.loads(extra.read_text())
-        except (OSError, ValueError) as e:
-            raise UsageError(f"cannot read --patterns {extra}: {getattr(e, 'strerror', None) or e}") from None
-        _merge(data, user, f"--patterns {extra}")
-    return Patterns(data)
-
-
-def _merge(data: dict[str, Any], user: object, where: str) -> None:
-    """Add the user's rules to `data`, refusing (UsageError, one line) anything the analyzer could not use."""
-    if not isinstance(user, dict):
-        raise UsageError(f"{where}: a JSON {_json_type(user)}; give an object with keys as in {DEFAULT_PATTERNS.name}")
-    for key, value in user.items():
-        if key not in data or key == "about":
-            known = ", ".join(k for k in data if k != "about")
-            raise UsageError(f"{where}: unknown key {key!r}; the keys are {known}")
-        if key == "patterns":
-            for label, pats in _object_of_lists(where, key, value).items():
-                data["patterns"].setdefault(label, []).extend(pats)
-        elif key == "categories":
-            for category, words in _object_of_lists(where, key, value).items():
-                if category not in _CATEGORIES:
-                    raise UsageError(f"{where}: categories: {category!r} is not one of {', '.join(_CATEGORIES)}")
-                _strings(where, f"categories.{category}", words)
-                data["categories"].setdefault(category, []).extend(words)
-        else:
-            _strings(where, key, value)
-            if key in _REGEX_KEYS:
-                for expression in value:
-                    _regex(where, key, expression)
-            data[key] = [*data[key], *value]
-
-
-def _object_of_lists(where: str, key: str, value: object) -> dict[str, list[Any]]:
-    if not isinstance(value, dict):
-        raise UsageError(f"{where}: {key!r} must be an object of name to list, not a JSON {_json_type(value)}")
-    for name, items in value.items():
-        if not isinstance(items, list):
-            raise UsageError(f"{where}: {key}.{name} must be a list, not a JSON {_json_type(items)}")
-    return value
-
-
-def _strings(where: str, key: str, value: object) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        got = _json_type(value) if not isinstance(value, list) else "list holding other than strings"
-        raise UsageError(f"{where}: {key!r} must be a list of strings, not a JSON {got}")
-
-
-def _regex(where: str, key: str, expression: str) -> None:
-    try:
-        compiled = re.compile(expression)
-    except (re.error, OverflowError, RecursionError) as e:
-        raise UsageError(f"{where}: {key}: {expression!r} is not a regular expression ({e})") from None
-    for group in _GROUPS.get(key, ()):
-        if group not in compiled.groupindex:
-            raise UsageError(f"{where}: {key}: {expression!r} needs a named group (?P<{group}>...)")
-
-
-def _json_type(value: object) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
 
 
 @dataclass(frozen=True)
@@ -234,7 +141,7 @@ class Analyzer:
         self, text: str, *, said_at: datetime | None = None, names: frozenset[str] = frozenset()
     ) -> list[Sentence]:
         """`text` must be cleaned; `names` are lower-case names known to be people on the call."""
-        doc = _join_hyphenated_names(self.nlp(text), names)
+        doc = grammar.join_hyphenated_names(self.nlp(text), names)
         matches: dict[int, set[str]] = {}
         for match_id, start, _ in self.matcher(doc):
             matches.setdefault(start, set()).add(self.nlp.vocab.strings[match_id])
@@ -258,14 +165,14 @@ class Analyzer:
         cadence = any(p.search(text) for p in self._status)
         time = find_time(text, said_at, bare=cadence)
         core = " ".join(w for w in words if w not in self._acks)
-        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and _only_acks(words, self._acks))
+        ack = not core or " ".join(words) in self._acks or (len(words) <= 4 and grammar.only_acks(words, self._acks))
         body = [t for t in sent if t.i >= body_start and not t.is_punct]
         if len(body) > 1 and body[0].lower_ in _DISCOURSE and body[0].i + 1 < len(doc) and doc[body[0].i + 1].is_punct:
             body = body[1:]  # "Look, I think the cache is the problem.", "Listen - go ahead.": no order in "look"
         if body and self._holds(body):
             body = []  # "Hold on, let me check", "Stand by": no order in it
         # "Keep your eye on it, okay?", "Drain node seven, will you?": an order with a tag asks nothing.
-        asks = text.endswith("?") and not (_TAG.search(text) and _orders(body))
+        asks = text.endswith("?") and not (grammar.TAG.search(text) and grammar.orders(body))
         question = asks or (
             bool(words)
             and words[0] in self._openers
@@ -281,28 +188,35 @@ class Analyzer:
             labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not asks and not ack:
+        elif addressee and addressee != BRIDGE and body and grammar.imperative(body[0]) and not asks and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
-        elif addressee and addressee != BRIDGE and _you_order(body) and not asks:
+        elif addressee and addressee != BRIDGE and grammar.you_order(body) and not asks:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
-        elif addressee and addressee != BRIDGE and (wants := _wants_to_know(body)) is not None:
+        elif addressee and addressee != BRIDGE and (wants := grammar.wants_to_know(body)) is not None:
             request, task_at = self._task(doc, wants, sent.end, addressee, time), wants
-        elif addressee and addressee != BRIDGE and body and _relayed(body) and not asks:
+        elif addressee and addressee != BRIDGE and body and grammar.relayed(body) and not asks:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i  # "have them ..."
-        elif addressee and addressee != BRIDGE and (needs := _they_need(body)) is not None and not asks:
+        elif addressee and addressee != BRIDGE and (needs := grammar.they_need(body)) is not None and not asks:
             request, task_at = self._task(doc, needs, sent.end, addressee, time), needs  # "CAPCOM, they need ..."
-        elif addressee and addressee != BRIDGE and (lets_i := _lets(body)) is not None and not asks:
+        elif addressee and addressee != BRIDGE and (lets_i := grammar.lets(body)) is not None and not asks:
             request, task_at = self._task(doc, lets_i, sent.end, addressee, time), lets_i  # "CAPCOM, let's close"
         imperative = None
-        relay = bool(body) and not asks and _relayed(body)
-        if not addressee and body and (_imperative(body[0]) or relay) and not asks and request is None and not ack:
+        relay = bool(body) and not asks and grammar.relayed(body)
+        if (
+            not addressee
+            and body
+            and (grammar.imperative(body[0]) or relay)
+            and not asks
+            and request is None
+            and not ack
+        ):
             imperative = self._task(doc, body[0].i, sent.end, None, time)
         ours = None
-        if not addressee and (lets_at := _lets(body)) is not None and not asks:
+        if not addressee and (lets_at := grammar.lets(body)) is not None and not asks:
             ours = self._task(doc, lets_at, sent.end, None, time)
         said = [t for t in sent if not t.is_punct]
         verbless = not question and not ack and bool(said) and not any(t.pos_ in ("VERB", "AUX") for t in said)
-        if imperative and _only_names(imperative.split()[1:], names):
+        if imperative and grammar.only_names(imperative.split()[1:], names):
             imperative = None  # "Go EECOM": the floor, to a call sign said without a comma
         named_owner, named_task = self._named_owner(text, names)
         if named_owner is None and (future := _FUTURE_OWNER.match(text)) and future["name"].lower() in names:
@@ -319,7 +233,7 @@ class Analyzer:
         needed = _NEEDED.search(text) if addressee and addressee != BRIDGE and not asks else None
         if request is None and needed is not None:
             request = self._trim_task(needed["task"], time)  # "CAPCOM, the last item we need is a stir on the O2"
-        offer = next((_trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
+        offer = next((grammar.trim(m["task"]) for p in self._offers if (m := p.search(text))), None)
         volunteer = any(p.search(text) for p in self._volunteers)
         assigned = next((m for p in self._assignments if (m := p.search(text))), None)
         assignment = None
@@ -347,18 +261,18 @@ class Analyzer:
             and addressee
             and addressee != BRIDGE
             and body
-            and _imperative(body[0])
+            and grammar.imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
-            and not _continuing(body)
+            and not grammar.continuing(body)
         )
-        setting = not question and _setting(sent)
+        setting = not question and grammar.setting(sent)
         mitigation_order = bool(
             not question
             and not addressee
             and body
-            and _imperative(body[0])
+            and grammar.imperative(body[0])
             and body[0].lemma_.lower() in self._imperative
-            and not _continuing(body)
+            and not grammar.continuing(body)
         ) or (setting and not addressee)
         order = order or (setting and bool(addressee) and addressee != BRIDGE)
         gives = self._imperative | {"go", "proceed"}  # "have them close the valve", "have them go ahead"
@@ -369,12 +283,12 @@ class Analyzer:
         if (
             status
             and decision
-            and _verb_after(doc, labels.get("WE_WILL")) in ("regroup", "reconvene", "sync", "update")
+            and grammar.verb_after(doc, labels.get("WE_WILL")) in ("regroup", "reconvene", "sync", "update")
         ):
             decision = None
         claim = any(c in lower for c in self.patterns.data["commander_claims"])
-        lemmas = frozenset(t.lemma_.lower() for t in sent if _topical(t))
-        topic = _topic(sent, task_at) if task_at is not None else frozenset()
+        lemmas = frozenset(t.lemma_.lower() for t in sent if grammar.topical(t))
+        topic = grammar.topic(sent, task_at) if task_at is not None else frozenset()
         return Sentence(
             text=text,
             span=(sent.start_char, sent.end_char),
@@ -406,7 +320,7 @@ class Analyzer:
     def _decision_phrase(self, text: str) -> str | None:
         """A state, severity, freeze, prohibition or deferral call: "we're mitigated", "this is a SEV one now",
         "nobody touches prod config until the rollback lands", "park the cache theory for now"."""
-        return _trim(text) if any(p.search(text) for p in self._decision_phrases) else None
+        return grammar.trim(text) if any(p.search(text) for p in self._decision_phrases) else None
 
     def _we_do(self, sent: Any) -> str | None:
         """ "We shift Asia traffic to the second provider", "then we swap back to yesterday's index": the
@@ -425,7 +339,7 @@ class Analyzer:
                 and verb.lemma_.lower() not in self._not_decision
                 and any(c.dep_ in _COMPLEMENTS for c in verb.children)
             ):
-                return _trim(sent[t.i - sent.start :].text)
+                return grammar.trim(sent[t.i - sent.start :].text)
         return None
 
     def _named_owner(self, text: str, names: frozenset[str]) -> tuple[str | None, str | None]:
@@ -441,42 +355,44 @@ class Analyzer:
                     continue  # "we still don't have OMNI Charlie": equipment, and no order
                 if low in names or name[:1].isupper():
                     task = m.groupdict().get("task")
-                    return name, (_trim(task) if task and len(task.split()) >= 2 else None)
+                    return name, (grammar.trim(task) if task and len(task.split()) >= 2 else None)
         return None, None
 
     def _trim_task(self, task: str, time: SpokenTime | None) -> str:
         if time is not None:
             task = re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I)
-        return _trim(task)
+        return grammar.trim(task)
 
     def _decision(self, doc: Any, sent: Any, labels: dict[str, int], text: str) -> str | None:
         if "DECISION_MARKER" in labels:
             after = _DECISION_LEAD.split(text, maxsplit=1)
-            return _trim(after[-1]) or _trim(text)
+            return grammar.trim(after[-1]) or grammar.trim(text)
         if "WE_WILL" in labels:
             at = labels["WE_WILL"]
-            if _embedded_question(doc, at, sent.start):
+            if grammar.embedded_question(doc, at, sent.start):
                 return None  # "I don't know what we're going to do for PTC yet"
-            verb = _main_verb(doc, at)
+            verb = grammar.main_verb(doc, at)
             if verb is None:
                 return None
             lemma = verb.lemma_.lower()
             if not any(c.dep_ in _COMPLEMENTS for c in verb.children):
                 return None  # "We'll do." (Whisper's "Will do.") commits to nothing
             if lemma in ("get", "put", "take", "bring") and any(
-                c.dep_ == "prt" and c.lower_ in _STATES | {"out"} for c in verb.children
+                c.dep_ == "prt" and c.lower_ in grammar.STATES | {"out"} for c in verb.children
             ):
-                return _trim(doc[labels["WE_WILL"] : sent.end].text)  # "let's get it off": a setting
-            if lemma not in self._not_decision and (lemma in self._decision_verbs or _future(doc, labels["WE_WILL"])):
-                return _trim(doc[labels["WE_WILL"] : sent.end].text)
+                return grammar.trim(doc[labels["WE_WILL"] : sent.end].text)  # "let's get it off": a setting
+            if lemma not in self._not_decision and (
+                lemma in self._decision_verbs or grammar.future(doc, labels["WE_WILL"])
+            ):
+                return grammar.trim(doc[labels["WE_WILL"] : sent.end].text)
         return None
 
     def _task(self, doc: Any, start: int, end: int, addressee: str | None, time: SpokenTime | None) -> str | None:
         """The task in a few words, or None when what was said is no task ("Go ahead, FLIGHT"). The deadline
         is left out: it is the item's `due`."""
-        task = _task(doc, start, end)
+        task = grammar.task(doc, start, end)
         if time is not None:
-            task = _trim(re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I))
+            task = grammar.trim(re.sub(rf"\s*{re.escape(time.phrase)}", "", task, count=1, flags=re.I))
         if addressee:
             task = re.sub(rf",?\s*{re.escape(addressee)}$", "", task, flags=re.I).strip(" ,")
         words = task.lower().split()
@@ -585,23 +501,6 @@ DURATION_WORDS = frozenset(
 )
 """The words of a length of time ("five minutes", "another 30 seconds")."""
 _GO_AHEAD_TAIL = DURATION_WORDS | {"now", "then", "for", "and", "please", "sir", "again"}
-_TAG = re.compile(
-    r"(?i),\s*(?:okay|ok|alright|all right|will you|would you|can you|could you|won't you|huh|yeah|right|eh)\s*\?\s*$"
-)
-"""A tag question closing a sentence ("..., okay?", "..., will you?", "..., huh?")."""
-
-
-_THOSE_WHO_NEED = frozenset({"they", "he", "she", "the crew", "the lm", "the customer", "the vendor"})
-
-
-def _they_need(body: list[Any]) -> int | None:
-    """ "CAPCOM, they need a VERB 06 NOUN 20 on the CSM", "Jack, the crew needs to get the sublimator up":
-    what those the addressee speaks for must do is the addressee's to pass on; where the task begins."""
-    for n in (1, 2):
-        who = " ".join(t.lower_ for t in body[:n])
-        if who in _THOSE_WHO_NEED and len(body) > n + 1 and body[n].lemma_.lower() == "need":
-            return int(body[n].i)
-    return None
 
 
 _NEGATED = re.compile(r"(?i)(?:\bnot|n't|\bnever)\s*$")
@@ -632,343 +531,11 @@ _PRONOUNS = frozenset({"i", "you", "he", "she", "we", "they", "it", "me", "him",
 _FUNCTION_POS = frozenset({"PRON", "DET", "AUX", "ADP", "CCONJ", "SCONJ", "INTJ", "NUM", "PART"})
 
 
-def _only_acks(words: list[str], acks: frozenset[str]) -> bool:
-    i = 0
-    while i < len(words):
-        for n in (3, 2, 1):
-            if " ".join(words[i : i + n]) in acks:
-                i += n
-                break
-        else:
-            return False
-    return True
-
-
-_GENERIC = frozenset(
-    {
-        "update",
-        "status",
-        "minute",
-        "second",
-        "hour",
-        "bridge",
-        "thing",
-        "everyone",
-        "time",
-        "team",
-        "call",
-        "incident",
-        "issue",
-        "problem",
-        "people",
-        "way",
-        "lot",
-        "bit",
-        "percent",
-        "moment",
-        "change",
-        "work",
-        "one",
-        "something",
-        "anything",
-        "everything",
-    }
-)
-
-
-def _topical(token: Any) -> bool:
-    return bool(
-        token.pos_ in ("NOUN", "PROPN")
-        and not token.is_stop
-        and len(token.text) > 2
-        and token.lemma_.lower() not in _GENERIC
-    )
-
-
-def _topic(sent: Any, start: int) -> frozenset[str]:
-    """What a task is about: the nouns of its verb's object and of the places it names ("turn down the
-    retry rate on the orders service" -> retry, rate, order, service), not of clauses hanging off them."""
-    verb = next((t for t in sent if t.i >= start and t.pos_ == "VERB"), None)
-    if verb is None:
-        return frozenset()
-    verbs = [verb, *(c for c in verb.children if c.dep_ in ("xcomp", "conj") and c.pos_ == "VERB")][:2]
-    heads = [c for v in verbs for c in v.children if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass")]
-    preps = [c for h in (*verbs, *heads) for c in h.children if c.dep_ == "prep"]
-    heads += [c for p in preps for c in p.children if c.dep_ == "pobj"]
-    nouns = {
-        t.lemma_.lower()
-        for h in heads
-        for t in (h, *h.children)
-        if _topical(t) and (t is h or t.dep_ in ("compound", "amod", "nmod"))
-    }
-    if not nouns:
-        chunk = next((c for c in sent.noun_chunks if c.start >= verb.i and c.root.pos_ != "PRON"), None)
-        nouns = {t.lemma_.lower() for t in chunk if _topical(t)} if chunk is not None else set()
-    return frozenset(nouns)
-
-
-_STATES = frozenset({"off", "on", "open", "closed", "enabled", "disabled"})
-_AFTER_STATE = frozenset({"now", "please", "too", "also", "then", "again", "immediately"})
-_REPORTING = frozenset(
-    {
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "looks",
-        "look",
-        "seems",
-        "shows",
-        "show",
-        "went",
-        "came",
-        "has",
-        "have",
-        "had",
-        "got",
-        "see",
-        "saw",
-        "stays",
-        "remains",
-        "'s",
-        "'re",
-    }
-)
-
-
-def _setting(sent: Any) -> bool:
-    """A setting said as an order, without a verb: "O2 fans 2 off", "all fuel cell pumps off, CAPCOM", "flag
-    off now", "inline heaters OFF on FUEL CELL 1", "THRUSTER C-1 to OFF": something, then its new state, then at
-    most when, to whom or where; not "the pumps are off", "keep an eye on it"."""
-    words = [t for t in sent if not t.is_punct]
-    # "heaters OFF": the tagger takes a plural before a state for a verb
-    nouns = {i for i, t in enumerate(words[:-1]) if t.tag_ == "VBZ" and words[i + 1].lower_ in _STATES}
-    if not 2 <= len(words) <= 12 or any(
-        t.lower_ in _REPORTING or (t.tag_ in ("VBD", "VBZ", "VBN") and i not in nouns) for i, t in enumerate(words)
-    ):
-        return False
-    end = len(words)
-    while end > 1 and words[end - 1].lower_ not in _STATES:
-        last = words[end - 1]
-        if last.lower_ not in _AFTER_STATE and not last.is_title and not last.is_upper:
-            break
-        end -= 1  # "off now", "off, CAPCOM": what follows the state says when or to whom
-    if words[end - 1].lower_ not in _STATES:
-        where = [
-            i + 1
-            for i, t in enumerate(words[:-1])
-            if i > 0 and t.lower_ in _STATES and _where(words[i + 1 :])  # "OFF on FUEL CELL 1": where
-        ]
-        if not where:
-            return False
-        end = where[-1]
-    before = words[: end - 1]
-    return any(t.pos_ in ("NOUN", "PROPN", "NUM") or t.is_upper or i in nouns for i, t in enumerate(before)) and all(
-        t.pos_ != "VERB"
-        or i in nouns
-        or t.lemma_.lower() in ("turn", "switch", "leave", "keep", "put", "set", "get", "recommend")
-        for i, t in enumerate(before)
-    )
-
-
-def _where(tail: list[Any]) -> bool:
-    """ "on FUEL CELL 1", "for the EU region": a place after a state."""
-    return (
-        tail[0].pos_ == "ADP"
-        and tail[0].lower_ != "of"
-        and 2 <= len(tail) <= 5
-        and all(t.pos_ in ("ADP", "DET", "NOUN", "PROPN", "NUM", "ADJ") or t.like_num or t.is_upper for t in tail)
-    )
-
-
-def _join_hyphenated_names(doc: Any, names: frozenset[str]) -> Any:
-    """ "Sung-min", "Joon-ho", "Jean-Luc" as one token: spaCy splits them at the hyphen, and a name in three
-    pieces is no addressee. Joined when the roster has the name, or both halves are tagged proper nouns."""
-    spans = []
-    i = 0
-    while i + 2 < len(doc):
-        a, hyphen, b = doc[i], doc[i + 1], doc[i + 2]
-        if (
-            hyphen.text == "-"
-            and not a.whitespace_
-            and not hyphen.whitespace_
-            and a.text[:1].isupper()
-            and b.is_alpha
-            and (f"{a.lower_}-{b.lower_}" in names or a.pos_ == b.pos_ == "PROPN")
-        ):
-            spans.append(doc[i : i + 3])
-            i += 3
-        else:
-            i += 1
-    if spans:
-        with doc.retokenize() as retokenizer:
-            for span in spans:
-                retokenizer.merge(span, attrs={"POS": "PROPN", "TAG": "NNP"})
-    return doc
-
-
-def _wants_to_know(body: list[Any]) -> int | None:
-    """ "Ayesha, I want to know whether node four will fail": asked of the person named, to find out; where
-    the task ("know whether ...") begins."""
-    words = [t.lower_ for t in body[:5]]
-    for wants in (["i", "want", "to"], ["i", "need", "to"], ["i", "'d", "like", "to"], ["i", "would", "like", "to"]):
-        n = len(wants)
-        if words[:n] == wants and len(body) > n + 1 and body[n].lower_ in ("know", "find", "understand", "hear"):
-            return int(body[n].i)
-    return None
-
-
-def _lets(body: list[Any]) -> int | None:
-    """ "CAPCOM, let's close the reactant valve", "Kim, let's get the banner up": said to someone named, "let's"
-    gives them the task; where it begins."""
-    start = next(
-        (j for j in range(len(body) - 1) if (j == 0 or body[j - 1].nbor(1).text == ",") and body[j].lower_ == "let"),
-        None,
-    )  # "If you want to do something about these valves, let's make up our mind."
-    if start is None or body[start + 1].lower_ not in ("'s", "us"):
-        return None
-    body = body[start:]
-    i = 2
-    while i < len(body) - 1 and body[i].lower_ in ("also", "just", "now", "then", "go", "and"):
-        i += 1
-    return int(body[i].i) if i < len(body) - 1 and body[i].pos_ == "VERB" else None
-
-
-_RELAY_OBJECTS = frozenset({"them", "him", "her", "the crew", "the team", "the vendor", "the customer"})
-
-
-def _relayed(body: list[Any]) -> bool:
-    """An order passed on: "tell them we're debating it", "have them close the valve", "have the crew verify";
-    not "tell me" or "have a look"."""
-    if len(body) > 3 and [t.lower_ for t in body[:3]] == ["let", "them", "know"]:
-        return True  # "Let them know that."
-    if len(body) < 3 or body[0].lower_ not in ("tell", "have", "ask"):
-        return False
-    for n in (2, 1):
-        said = " ".join(t.lower_ for t in body[1 : 1 + n])
-        if said in _RELAY_OBJECTS and len(body) > 1 + n:
-            return body[0].lower_ == "tell" or body[1 + n].pos_ in ("VERB", "AUX") or body[1 + n].lower_ == "go"
-    return False
-
-
-def _orders(body: list[Any]) -> bool:
-    """The words open with an order: an imperative, "let's ...", or one to pass on ("let them know")."""
-    return bool(body) and (_imperative(body[0]) or _lets(body) is not None or _relayed(body))
-
-
-def _only_names(words: list[str], names: frozenset[str]) -> bool:
-    return bool(words) and " ".join(words).lower().strip(" ,.!") in names
-
-
-def _continuing(body: list[Any]) -> bool:
-    """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
-    return (
-        len(body) > 1
-        and body[0].lemma_.lower() == "keep"
-        and (body[1].tag_ == "VBG" or any(t.lower_ in ("eye", "eyes", "tabs") for t in body[1:4]))
-    )
-
-
-def _you_order(body: list[Any]) -> bool:
-    """ "Mitchell, you dig into the backup provider", "Tevita, you start the drain": an order said with "you",
-    not "you know", "you were right" or "you can see it"."""
-    return (
-        len(body) > 1 and body[0].lower_ == "you" and _imperative(body[1]) and body[1].lemma_.lower() not in _NOT_ORDERS
-    )
-
-
-_NOT_ORDERS = frozenset(
-    "know see mean think guess reckon feel believe want need have like mind say said hear bet wonder"
-    " look sound seem remember agree understand".split()
-)
-
-
-def _imperative(token: Any) -> bool:
-    """A verb in its base form opening a clause ("ping me", "open a ticket"); the tagger's tag alone is
-    unreliable on imperatives, so the form decides."""
-    word, lemma = token.lower_, token.lemma_.lower()
-    participle = word in (lemma + "ing", lemma + lemma[-1:] + "ing") or (len(lemma) > 2 and word == lemma[:-1] + "ing")
-    base = word == lemma or (token.tag_ == "VBG" and not participle)  # "ping" tagged as a form of "pe"
-    return bool(
-        token.pos_ == "VERB"
-        and base
-        and token.tag_ not in ("VBD", "VBN")
-        and word not in ("let", "need", "have", "thank")
-        and token.dep_ not in _NOT_CLAUSE_HEAD  # "Wait, I was asking": "wait" is an interjection here
-    )
-
-
 _HOLDS = frozenset({"hold on", "hang on", "stand by", "hold up", "one sec", "one moment"})
-_NOT_CLAUSE_HEAD = frozenset({"intj", "csubj", "csubjpass", "nsubj", "nsubjpass", "amod", "compound"})
-"""Where a verb-looking opener is not the head of an order: an interjection, or the subject of the sentence
-("Spend on that account is up")."""
 
 _COMPLEMENTS = frozenset(
     {"dobj", "prt", "prep", "xcomp", "ccomp", "acomp", "attr", "oprd", "dative", "advmod", "npadvmod"}
 )
 
 
-_WONDERING = frozenset(
-    {"know", "sure", "wonder", "ask", "decide", "idea", "clue", "understand", "figure", "tell", "see"}
-)
-
-
-def _embedded_question(doc: Any, index: int, start: int) -> bool:
-    """ "we're going to ..." inside what someone does not know or asks: "I don't know what we're going to do",
-    "not sure whether we'll fail over"; not "what we'll do is fail over"."""
-    if index <= start or doc[index - 1].lower_ not in ("what", "how", "whether", "if", "when", "where", "why", "which"):
-        return False
-    return any(t.lemma_.lower() in _WONDERING for t in doc[max(start, index - 5) : index - 1])
-
-
-def _main_verb(doc: Any, index: int) -> Any:
-    """The verb a "we will" / "let's" match commits to, if it heads the sentence: "I don't know how long
-    we'll keep that up" reports a doubt, not a decision."""
-    for t in doc[index : index + 8]:
-        if t.pos_ == "VERB" and t.lower_ not in ("going", "gon", "let", "'s"):
-            head = t.head
-            if t.dep_ == "ROOT" or (t.dep_ in ("conj", "xcomp") and head.dep_ == "ROOT"):
-                return t
-            if t.dep_ in ("ccomp", "xcomp") and head.lemma_.lower() in ("let", "go"):
-                return t
-            return None
-    return None
-
-
-def _verb_after(doc: Any, index: int | None) -> str | None:
-    if index is None:
-        return None
-    for t in doc[index : index + 8]:
-        if t.pos_ == "VERB" and t.lower_ not in ("going", "gon", "let", "'s"):
-            return str(t.lemma_.lower())
-    return None
-
-
-def _future(doc: Any, index: int) -> bool:
-    """'we will X' and 'we are going to X' commit; 'we are seeing X' reports."""
-    window = [t.lower_ for t in doc[index : index + 4]]
-    return any(w in ("will", "'ll", "shall", "going", "gon") for w in window)
-
-
 _DECISION_LEAD = re.compile(r"\bdecision\s*[:,.-]\s*|\bdecision is\s+|\bdecided\s+(?:to\s+|that\s+)?", re.I)
-_LEAD = re.compile(
-    r"^(?:(?:please|can you|could you|would you|will you|i need you to|i want you to|i'd like you to|go ahead and"
-    r"|you|i will|i'll|i am going to|i'm going to|i shall|we will|we'll|let me|also|just|then|now)\s+)+",
-    re.I,
-)
-_TAIL = re.compile(
-    r"\s*(?:,?\s*(?:and|then)\s+(?:report back|give (?:us|me) an update|update (?:us|me)|let (?:us|me) know)\b.*"
-    r"|\s+please)$",
-    re.I,
-)
-
-
-def _task(doc: Any, start: int, end: int) -> str:
-    text = doc[start:end].text
-    return _trim(_TAIL.sub("", _LEAD.sub("", _trim(text))))
-
-
-def _trim(text: str) -> str:
-    return _TAG.sub("", text.strip()).strip().strip(" ,.;:!?").strip()
