@@ -10,7 +10,6 @@ the worker was: every speed gives the same log apart from wall times.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
 import threading
@@ -37,14 +36,12 @@ from .events import (
     SessionOptions,
     SourceInfo,
     Transcript,
-    Word,
 )
 from .incident import Incident
 from .sources.source import Block, Source
 from .sources.transcript_input import Utterance
-from .speakers.changes import ChangeOptions, candidates, parts, spans, splits
 from .speech.segmenter import Cut, Segmenter, SegmenterOptions
-from .speech.transcriber import Recogniser, Recognition, collapse_repeats
+from .speech.transcriber import Recogniser, Recognition
 from .speech.vad import Vad
 
 if TYPE_CHECKING:
@@ -132,45 +129,21 @@ def paced(
         yield block
 
 
-@dataclass(frozen=True)
-class Said:
-    """One speaker's part of a final utterance: all of it, or the part on one side of a change of voice."""
-
-    start: int
-    """First sample of the part's speech."""
-    end: int
-    text: str
-    words: list[Word] | None
-    voiceprint: np.ndarray | None
-
-
 class TranscriptionWorker:
     """The transcriber on its own thread. Finals are done in order; an early (tentative) or interim
     request is done only when no final waits, and only the latest of each is kept. With an encoder, each
-    final's speech is also embedded, so attribution can tell voices apart, and where its words leave a gap
-    the speech on either side is embedded too, so that an utterance holding two voices is cut in two
-    (bridge.speakers.changes)."""
+    final's speech is also embedded, so attribution can tell voices apart."""
 
-    def __init__(
-        self,
-        recogniser: Recogniser,
-        encoder: VoiceEncoder | None = None,
-        changes: ChangeOptions | None = None,
-        *,
-        pinned: Iterable[int | None] = (),
-    ) -> None:
-        """`pinned`: channels one known person speaks on alone, whose utterances are never split."""
+    def __init__(self, recogniser: Recogniser, encoder: VoiceEncoder | None = None) -> None:
         self._transcriber = recogniser
         self._encoder = encoder
-        self._changes = changes or ChangeOptions()
-        self._pinned = frozenset(pinned)
         self._finals: deque[Cut] = deque()
         self._tentative: dict[int | None, Cut] = {}  # the latest per channel
         self._interim: Cut | None = None
         self._cache: dict[tuple[int | None, int, int], Recognition] = {}
         self._cond = threading.Condition()
         self._closed = False
-        self.results: queue.Queue[tuple[Cut, Recognition, list[Said]]] = queue.Queue()
+        self.results: queue.Queue[tuple[Cut, Recognition, np.ndarray | None]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="transcriber", daemon=True)
         self._thread.start()
 
@@ -222,42 +195,21 @@ class TranscriptionWorker:
                     result = Recognition("", None, error=f"{type(e).__name__}: {why[:200]}")
             if cut.kind == "final":
                 self._cache = {k: v for k, v in self._cache.items() if k[0] != cut.channel}
-                self.results.put((cut, result, self._parts(cut, result) if result.text else []))
+                self.results.put((cut, result, self._embed(cut) if result.text else None))
             elif cut.kind == "tentative":
                 self._cache[cut.key] = result
             else:
-                self.results.put((cut, result, []))
+                self.results.put((cut, result, None))
 
-    def _parts(self, cut: Cut, result: Recognition) -> list[Said]:
-        """The final's speech as one part, or as several where the voice changes at a gap between words."""
-        whole = Said(cut.start, cut.end, result.text, result.words, None)
+    def _embed(self, cut: Cut) -> np.ndarray | None:
         if self._encoder is None:
-            return [whole]
+            return None
         speech = cut.audio[max(0, cut.start - cut.audio_start) : cut.end - cut.audio_start]
-        words = result.words if result.words and cut.channel not in self._pinned else []
-        cuts = candidates(words, self._changes)
         try:
-            if not cuts:
-                return [replace(whole, voiceprint=self._encoder.embed(speech))]
-            stretches = spans(words, cuts, int(cut.start) / RATE, int(cut.end) / RATE)
-            pieces = [speech[round(a * RATE) - cut.start : round(b * RATE) - cut.start] for a, b in stretches]
-            vectors = self._encoder.embed_many([speech, *pieces])
+            return self._encoder.embed(speech)
         except Exception:  # the outermost loop of the thread: a voice is a hint, the words still count
             log.exception("embedding failed for the utterance at %.1f s", cut.start / RATE)
-            return [whole]
-        seconds = [b - a for a, b in stretches]
-        chosen = splits(vectors[1:], seconds, cuts, self._changes)
-        if not chosen:
-            return [replace(whole, voiceprint=vectors[0])]
-        out = []
-        bounds = [0, *(cuts.index(i) + 1 for i in chosen), len(cuts) + 1]  # stretches of each part
-        for (a, b), part in zip(itertools.pairwise(bounds), parts(words, chosen), strict=True):
-            start, end = round(stretches[a][0] * RATE), round(stretches[b - 1][1] * RATE)
-            weights = np.asarray(seconds[a:b])[:, None]
-            voice = (vectors[1 + a : 1 + b] * weights).sum(axis=0)
-            text = collapse_repeats(" ".join(w.text for w in part))
-            out.append(Said(start, end, text, part, voice / max(float(np.linalg.norm(voice)), 1e-12)))
-        return out
+            return None
 
 
 @dataclass(frozen=True)
@@ -307,12 +259,10 @@ class Pipeline:
                 _Lane(i, name, Segmenter(vad(), options.segmenter, options.start))
                 for i, name in sorted(options.channels.items())
             ]
-        self._worker = TranscriptionWorker(
-            recogniser, encoder, pinned=[lane.channel for lane in self._lanes if lane.speaker is not None]
-        )
+        self._worker = TranscriptionWorker(recogniser, encoder)
         self._speakers = {lane.channel: lane.speaker for lane in self._lanes}
         self._pending: deque[Cut] = deque()
-        self._done: dict[tuple[int | None, int, int], tuple[Recognition, list[Said]]] = {}
+        self._done: dict[tuple[int | None, int, int], tuple[Recognition, np.ndarray | None]] = {}
         self._warned = 0
         self._behind = False
         self.failed = 0
@@ -396,7 +346,7 @@ class Pipeline:
         """Take what the worker finished; pass finals on in the order they were cut."""
         while True:
             try:
-                cut, result, said = self._worker.results.get(block=wait and bool(self._pending))
+                cut, result, voiceprint = self._worker.results.get(block=wait and bool(self._pending))
             except queue.Empty:
                 return
             wait = False
@@ -412,35 +362,34 @@ class Pipeline:
                         )
                     )
                 continue
-            self._done[cut.key] = (result, said)
+            self._done[cut.key] = (result, voiceprint)
             while self._pending and self._pending[0].key in self._done:
                 done = self._pending.popleft()
                 self._final(done, *self._done.pop(done.key))
 
-    def _final(self, cut: Cut, result: Recognition, said: list[Said]) -> None:
+    def _final(self, cut: Cut, result: Recognition, voiceprint: np.ndarray | None) -> None:
         if result.error is not None:
             self._failed(cut, result.error)
         if not result.text:
             return
         speaker = self._speakers.get(cut.channel)
-        for part in said:
-            self.incident.advance(part.start / RATE)
-            self.incident.transcript(
-                Transcript(
-                    t=round(cut.at / RATE, 3),
-                    start=round(part.start / RATE, 3),
-                    end=round(part.end / RATE, 3),
-                    text=part.text,
-                    confidence=result.confidence,
-                    words=part.words,
-                    channel=cut.channel,
-                    speaker=speaker,
-                    speaker_source="channel" if speaker else None,
-                    speaker_confidence=1.0 if speaker else None,
-                ),
-                voiceprint=part.voiceprint,
-                seconds=(part.end - part.start) / RATE,
-            )
+        self.incident.advance(cut.start / RATE)
+        self.incident.transcript(
+            Transcript(
+                t=round(cut.at / RATE, 3),
+                start=round(cut.start / RATE, 3),
+                end=round(cut.end / RATE, 3),
+                text=result.text,
+                confidence=result.confidence,
+                words=result.words,
+                channel=cut.channel,
+                speaker=speaker,
+                speaker_source="channel" if speaker else None,
+                speaker_confidence=1.0 if speaker else None,
+            ),
+            voiceprint=voiceprint,
+            seconds=(cut.end - cut.start) / RATE,
+        )
 
     def _failed(self, cut: Cut, error: str) -> None:
         """The transcriber failed on `cut`: say so in the log, and keep its audio to be transcribed again."""

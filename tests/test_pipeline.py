@@ -41,7 +41,7 @@ from bridge.sources.files import FileSource, open_source
 from bridge.speakers.attribution import Speakers
 from bridge.speakers.voiceprint import VoiceEncoder
 from bridge.speech.segmenter import SegmenterOptions
-from bridge.speech.transcriber import Transcriber, TranscriberOptions
+from bridge.speech.transcriber import Transcriber
 from bridge.speech.vad import SileroVad
 from bridge.weights import resolve_spacy, resolve_voice, resolve_whisper
 from tests.conftest import REAL_ASR, SAMPLE, wer, write_wav
@@ -234,45 +234,6 @@ def test_after_the_call_a_voice_split_live_is_mended_in_every_view(transcriber: 
     assert all(f"{mended[f.ref]}: {said[f.ref].text}" in text for f in fixes)
     rows = {p.name: p.lines for p in timeline.build(logged).participants}
     assert rows == {name: sum(1 for s in said if mended[s] == name) for name in set(mended.values())}
-
-
-@pytest.fixture(scope="module")
-def timed() -> Transcriber:
-    """The transcriber as `bridge` runs it with voices on: word times say where a voice may change."""
-    return Transcriber(resolve_whisper("base").path, TranscriberOptions(word_timestamps=True))
-
-
-def conversation(tmp_path: Path, *stretches: tuple[float, float]) -> tuple[Path, list[float]]:
-    """Stretches of pyannote's real two-person conversation, 0.3 s apart (too short a pause to end an
-    utterance), and the call seconds where each begins."""
-    audio = heard(REAL_DIARIZATION / "pyannote_sample.wav")
-    gap = np.zeros(round(0.3 * RATE), np.float32)
-    lead = np.zeros(RATE, np.float32)
-    pieces, starts, t = [lead], [], 1.0
-    for a, b in stretches:
-        starts.append(t)
-        pieces += [audio[round(a * RATE) : round(b * RATE)], gap]
-        t += b - a + 0.3
-    return write_wav(tmp_path / "call.wav", np.concatenate([*pieces, lead])), starts
-
-
-@pytest.mark.slow
-def test_an_answer_within_a_pause_is_its_speakers_own_line(timed: Transcriber, tmp_path: Path) -> None:
-    # speaker90 alone (11.03-14.49 s of the RTTM), then speaker91 alone (14.6-17.9 s), 0.3 s apart: the
-    # segmenter hears one utterance; the voices either side of the gap between the words are two people.
-    call, (_, second) = conversation(tmp_path, (11.03, 14.49), (14.6, 17.9))
-    said = [e for e in replay(call, timed, tmp_path, voices=True) if isinstance(e, Transcript)]
-    assert len(said) == 2, [(e.start, e.end, e.text) for e in said]
-    assert said[0].end == said[1].start and said[1].start > second - 1.0
-    assert said[0].voice != said[1].voice
-    assert " ".join(w.text for e in said for w in e.words or []) == " ".join(e.text for e in said)
-
-
-@pytest.mark.slow
-def test_one_speaker_on_both_sides_of_a_pause_stays_one_line(timed: Transcriber, tmp_path: Path) -> None:
-    call, _ = conversation(tmp_path, (14.6, 17.9), (21.9, 27.8))  # speaker91 twice
-    said = [e for e in replay(call, timed, tmp_path, voices=True) if isinstance(e, Transcript)]
-    assert len(said) == 1, [(e.start, e.end, e.text) for e in said]
 
 
 @pytest.mark.slow

@@ -269,7 +269,6 @@ class _Session:
                 language=args.language,
                 beam_size=args.beam_size,
                 hotwords=", ".join(self.roster) or None,
-                word_timestamps=getattr(args, "voices", False),  # where the voice may change within an utterance
                 cpu_threads=args.threads,
             )
             watched = live or getattr(args, "speed", None) is not None
