@@ -161,7 +161,9 @@ class Analyzer:
         lower = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
         words = lower.split()
         addressee, body_start = self._addressee(sent, names)
-        self_id = self._self_identification(text, names)
+        self_id = self._self_identification(text, names) or self._roll_call(sent, names)
+        if self_id is not None and self_id == self._roll_call(sent, names):
+            addressee = None  # "Kenji, customer support.": his own name, not a word to him
         cadence = any(p.search(text) for p in self._status)
         time = find_time(text, said_at, bare=cadence)
         core = " ".join(w for w in words if w not in self._acks)
@@ -471,6 +473,27 @@ class Analyzer:
                 return False
         return True
 
+    def _roll_call(self, sent: Any, names: frozenset[str]) -> str | None:
+        """The name of someone answering a roll call: "Kenji, customer support.", "Babajide, release
+        engineering.", "Esi, comms.": a name, a comma, a few words that say what they do (no verb, no pronoun,
+        no question), and nothing else. "Ines, watch lag." and "Tariq, node seven?" are said to them."""
+        tokens = [t for t in sent if not t.is_space]
+        if len(tokens) < 3 or tokens[1].text != "," or tokens[-1].text == "?":
+            return None
+        rest = [t for t in tokens[2:] if not t.is_punct]
+        if not 1 <= len(rest) <= 4 or not self._is_name(tokens[:1], names) or tokens[0].lower_ in self._bridge:
+            return None
+        if rest[0].lower_ == "from" or any(t.lower_ in names for t in rest):
+            return None  # "CAPCOM, from FLIGHT.": a call on the loop, to CAPCOM
+        if any(t.like_num for t in rest):
+            return None  # "CAPCOM, FUEL CELL 2 reactants.": a setting, told to the relay
+        if any(
+            t.pos_ in ("VERB", "AUX", "PRON") or t.tag_ in ("VB", "POS") or t.lower_ in _OWNED or t.lower_ in self._acks
+            for t in rest
+        ):
+            return None  # "Tevita, the volume's yours.": spaCy's small model reads "yours" as a noun
+        return str(tokens[0].text)
+
     def _self_identification(self, text: str, names: frozenset[str]) -> str | None:
         for pattern in self._self_id:
             for m in pattern.finditer(text):
@@ -501,6 +524,7 @@ DURATION_WORDS = frozenset(
 )
 """The words of a length of time ("five minutes", "another 30 seconds")."""
 _GO_AHEAD_TAIL = DURATION_WORDS | {"now", "then", "for", "and", "please", "sir", "again"}
+_OWNED = frozenset({"yours", "mine", "his", "hers", "ours", "theirs"})
 
 
 _NEGATED = re.compile(r"(?i)(?:\bnot|n't|\bnever)\s*$")

@@ -78,6 +78,11 @@ class Speakers:
         floor_window: float = 5.0,
     ) -> None:
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
+        self._people: set[str] | None = set(self._names) if self._names else None
+        """Lower-case names of the people known to be on the call, when a roster was given: the roster, whoever
+        introduced themselves or was named by the commander or a channel. A word that only looks like a name
+        ("Blast radius?" heard as "Blast Radio.", the "Numbers." asked for) is then nobody to reply to; an owner
+        the extractor learned is no such evidence."""
         roles = {r.lower() for r in commander_roles}
         self.commander: str | None = next((n for key, n in self._names.items() if key in roles), None)
         """Who runs the call: a roster name that is the role itself (FLIGHT on a mission loop), or whoever says so."""
@@ -104,7 +109,7 @@ class Speakers:
     def rename(self, old: str, new: str) -> None:
         """The commander says `old` is really `new`: from now on every guess of `old` says `new`."""
         self._aliases[old.strip().lower()] = new.strip()
-        self.learn(new)
+        self._meet(new)
         if self.commander and same(self.commander, old):
             self.commander = new
         self._tasks = [(new if same(owner, old) else owner, lemmas) for owner, lemmas in self._tasks]
@@ -186,7 +191,7 @@ class Speakers:
             if elsewhere is not None and elsewhere != channel:
                 guess = _UNKNOWN  # that person has a channel of their own, and it is not this one
         if known is not None:
-            name = self.learn(known)
+            name = self._meet(known)
             guess = replace(guess, speaker=name, evidence="channel" if pinned else "known")
             if pinned and channel is not None:
                 self._pinned[name.lower()] = channel
@@ -207,7 +212,9 @@ class Speakers:
             guess = replace(guess, voice=match.label)
         if guess.speaker and any(s.commander_claim for s in sentences):
             self.commander = guess.speaker  # "Omar here." / "I will be incident commander."
-        addressed = next((s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE), None)
+        addressed = next(
+            (s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE and self._known(s.addressee)), None
+        )
         if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
         replied = bool(
@@ -234,7 +241,7 @@ class Speakers:
     ) -> Attribution:
         for s in sentences:
             if s.self_id:
-                name = self.learn(s.self_id)
+                name = self._meet(s.self_id)
                 if s.commander_claim or any(x.commander_claim for x in sentences):
                     self.commander = name
                 return Attribution(name, "words", 0.9, evidence="self")
@@ -265,6 +272,17 @@ class Speakers:
         if self.commander and last and last.replied_to_commander and gap <= self._floor_window:
             return Attribution(self.commander, "words", 0.4, evidence="floor")
         return _UNKNOWN
+
+    def _known(self, name: str) -> bool:
+        """Whether `name` is someone on the call (anyone may be, when no roster was given)."""
+        return self._people is None or self.canonical(name).lower() in self._people
+
+    def _meet(self, name: str) -> str:
+        """`name` is a person on the call: learn them."""
+        canonical = self.learn(name)
+        if self._people is not None:
+            self._people.add(canonical.lower())
+        return canonical
 
     def reserve_voice(self, label: str) -> None:
         """A voice label from before a resume: its voice is not known any more, but its label stays taken."""

@@ -149,9 +149,14 @@ class Transcriber:
             texts.append(s.text.strip())
             logprobs.append(s.avg_logprob)
             lengths.append(max(1, len(s.tokens)))
-            for w in s.words or []:
+            for w in s.words or []:  # faster-whisper's times are numpy numbers, which the log cannot encode
                 words.append(
-                    Word(round(offset + w.start, 3), round(offset + w.end, 3), w.word.strip(), round(w.probability, 3))
+                    Word(
+                        round(offset + float(w.start), 3),
+                        round(offset + float(w.end), 3),
+                        w.word.strip(),
+                        round(float(w.probability), 3),
+                    )
                 )
         text = collapse_repeats(" ".join(t for t in texts if t))
         if dropped:
@@ -175,12 +180,12 @@ class Transcriber:
             temperature=0.0,
             condition_on_previous_text=False,
             hotwords=o.hotwords,
-            word_timestamps=o.word_timestamps,
+            word_timestamps=o.word_timestamps and not interim,
             no_speech_threshold=o.no_speech_threshold,
             log_prob_threshold=o.log_prob_threshold,
             compression_ratio_threshold=o.compression_ratio_threshold,
             vad_filter=False,
-            without_timestamps=not o.word_timestamps,
+            without_timestamps=not o.word_timestamps or interim,
         )
         return list(segments)
 

@@ -105,6 +105,103 @@ def test_common_words_are_not_names(analyzer: Analyzer) -> None:
     assert said == [None, None, None]
 
 
+ROSTER = ("Kwabena", "Ines", "Tariq", "Mei")
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Blast Radio.",  # "Blast radius?" as Whisper heard it on a phone line
+        "Numbers.",
+        "Ken Kampin.",  # "Checkout on call."
+    ],
+)
+def test_with_a_roster_a_word_that_looks_like_a_name_is_nobody_to_reply(analyzer: Analyzer, asked: str) -> None:
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Kwabena, incident commander."),
+            (5, 7, asked),
+            (9, 12, "Checkout is fine, emails are late."),
+        ],
+        roster=ROSTER,
+    )
+    assert said[2] is None
+
+
+def test_with_a_roster_the_person_addressed_is_still_the_one_who_replies(analyzer: Analyzer) -> None:
+    # "Ines. Numbers.": the second sentence addresses nobody, so the reply is still Ines's.
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Kwabena, incident commander."),
+            (5, 5.6, "Ines."),
+            (6.2, 6.8, "Numbers."),
+            (9, 12, "Lag is at four hundred thousand."),
+        ],
+        roster=ROSTER,
+    )
+    assert said == ["Kwabena", "Kwabena", "Kwabena", "Ines"]
+
+
+def test_with_a_roster_someone_who_introduced_themselves_can_be_replied_to(analyzer: Analyzer) -> None:
+    said = attribute(
+        analyzer,
+        [
+            (0, 3, "This is Kwabena, incident commander."),
+            (5, 8, "Hi, this is Dana from finance."),
+            (10, 13, "Dana, what do customers see?"),
+            (15, 18, "Payments fail at checkout."),
+        ],
+        roster=ROSTER,
+    )
+    assert said == ["Kwabena", "Dana", "Kwabena", "Dana"]
+
+
+def test_without_a_roster_anyone_addressed_may_reply(analyzer: Analyzer) -> None:
+    said = attribute(
+        analyzer,
+        [(0, 3, "This is Kwabena, incident commander."), (5, 7, "Numbers, go ahead."), (9, 12, "Lag is falling.")],
+    )
+    assert said[2] == "Numbers"
+
+
+@pytest.mark.parametrize(
+    "answer, who",
+    [
+        ("Ines, streaming.", "Ines"),
+        ("Tariq, platform.", "Tariq"),
+        ("Mei, checkout on call.", "Mei"),
+        ("Babajide, release engineering.", "Babajide"),
+        ("Kenji, customer support", "Kenji"),
+        ("Esi, comms.", "Esi"),
+    ],
+)
+def test_a_name_and_a_team_answering_a_roll_call_is_an_introduction(analyzer: Analyzer, answer: str, who: str) -> None:
+    said = attribute(
+        analyzer,
+        [(0, 3, "This is Kwabena, incident commander. Who's on?"), (5, 7, answer)],
+        roster=(*ROSTER, "Babajide", "Kenji", "Esi"),
+    )
+    assert said == ["Kwabena", who]
+
+
+@pytest.mark.parametrize(
+    "said_to",
+    [
+        "Ines, watch lag.",
+        "Tariq, node seven?",
+        "Mei, hold the email retry job.",
+        "Ines, thanks.",
+        "Tariq, you there?",
+        "Mei, node 7 first.",
+    ],
+)
+def test_a_name_and_words_to_them_is_no_introduction(analyzer: Analyzer, said_to: str) -> None:
+    said = attribute(analyzer, [(0, 3, "This is Kwabena, incident commander."), (5, 7, said_to)], roster=ROSTER)
+    assert said == ["Kwabena", "Kwabena"]
+
+
 def test_misheard_names_take_the_roster_spelling() -> None:
     speakers = Speakers(["Sofia", "Lena", "Ana", "Dana", "Daniel"])
     assert [speakers.canonical(n) for n in ["Sophia", "laina", "Anna", "Priya"]] == ["Sofia", "Lena", "Ana", "Priya"]

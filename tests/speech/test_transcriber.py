@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 import pytest
 
+from bridge.events import Transcript
 from bridge.sources.files import open_source
 from bridge.speech.transcriber import Transcriber, TranscriberOptions, _looped, collapse_repeats
 from bridge.weights import resolve_whisper
@@ -77,6 +79,19 @@ def test_real_speech(transcriber: Transcriber) -> None:
     result = transcriber.transcribe(audio)
     assert wer((REAL_ASR / "jfk.txt").read_text(), result.text) < 0.1
     assert result.confidence is not None and 0.3 < result.confidence <= 1
+
+
+@pytest.mark.slow
+def test_word_times_are_in_call_seconds_and_can_be_logged() -> None:
+    audio = np.concatenate([b.mono for b in open_source(str(REAL_ASR / "jfk.flac")).blocks()])
+    timed = Transcriber(resolve_whisper("base").path, TranscriberOptions(word_timestamps=True))
+    result = timed.transcribe(audio, 100.0)
+    assert result.words and " ".join(w.text for w in result.words) == result.text
+    assert all(100.0 <= w.start <= w.end <= 100.0 + len(audio) / 16000 for w in result.words)
+    assert [w.start for w in result.words] == sorted(w.start for w in result.words)
+    said = Transcript(t=112.0, start=100.0, end=111.0, text=result.text, words=result.words)
+    assert msgspec.json.decode(msgspec.json.encode(said), type=Transcript) == said  # plain numbers, as the log needs
+    assert timed.transcribe(audio, 100.0, interim=True).words == []  # interim text needs no times
 
 
 @pytest.mark.slow
