@@ -3,7 +3,8 @@
 
 For each call (the bundled sample and the rendered development calls in ../shared/calls, and with --real the
 real recordings of ../shared/data/real that have a transcript), in one run:
-- offline: faster-whisper over the whole file, VAD on, its default beam (the baseline);
+- offline: faster-whisper over the whole file, VAD on, its default beam, in its own process (the baseline:
+  timed transcribing alone and as a whole process, as the replay is);
 - `bridge replay --speed max` in a subprocess: wall time, peak memory, WER;
 - a real-time replay in this process: delay from the end of each spoken line to its final transcript
   event, and from any moment of speech to the first text (interim or final) that covers it (real recordings:
