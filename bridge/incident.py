@@ -20,7 +20,7 @@ import numpy as np
 from .calltime import duration, zone
 from .events import Correction, Event, LoggedEvent, Notice, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
-from .speakers.offline import after_call, pack
+from .speakers.offline import after_call, pack, placed
 
 if TYPE_CHECKING:
     from .language.extraction import Extractor
@@ -148,6 +148,9 @@ class Incident:
         with self.lock:
             for correction in after_call(cast(list[LoggedEvent], self.history), t):
                 self.emit(correction)
+            if self.extractor is not None:  # and the names the words gave the voices over the whole call
+                for correction in placed(cast(list[LoggedEvent], self.history), self.extractor.speakers.placement(), t):
+                    self.emit(correction)
             return self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
 
     def close(self) -> None:
