@@ -347,8 +347,9 @@ class Speakers:
 
     def placement(self) -> dict[str, str]:
         """After the call: the name of each voice, placed one to one (a name on one voice only) by all the words
-        said about the voices (`_EVIDENCE`), where that is at least `PLACE_AT`. With a roster, only its names
-        are placed. A voice the commander named keeps that name, and the name is taken."""
+        said about the voices (`_EVIDENCE`), where that is at least `PLACE_AT` and more than for any other name
+        (a tie is no evidence for either). With a roster, only its names are placed. A voice the commander
+        named keeps that name, and the name is taken."""
         if self.voices is None:
             return {}
         root = {v.label: v.merged_into or v.label for v in self.voices.voices}
@@ -371,7 +372,8 @@ class Speakers:
             score = np.array([[evidence.get(label, {}).get(name, 0.0) for name in people] for label in voices])
             rows, cols = linear_sum_assignment(-score)
             for r, c in zip(rows, cols, strict=True):
-                if score[r, c] >= PLACE_AT:
+                rivals = np.delete(score[r], c)  # a tie (two people introduced in one voice) places neither
+                if score[r, c] >= PLACE_AT and (rivals.size == 0 or score[r, c] > rivals.max()):
                     placed[voices[r]] = self.canonical(people[c])
         return {label: placed[into] for label, into in root.items() if into in placed}
 

@@ -455,3 +455,17 @@ def test_a_voice_that_addresses_someone_is_not_placed_as_them(analyzer: Analyzer
     )
     assert speakers.placement().get("Speaker 1") != "Priya"
     assert speakers.placement()["Speaker 2"] == "Priya"
+
+
+def test_two_people_introduced_in_one_voice_place_neither_there(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya", "Marcus"])
+    heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (6, 9, "Priya here, on the database.", 1),
+            (12, 15, "Marcus here, from payments.", 1),  # two alike voices heard as one
+        ],
+    )
+    assert "Speaker 2" not in speakers.placement()
