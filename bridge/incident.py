@@ -142,7 +142,10 @@ class Incident:
 
         Every voice is known now, so they are clustered again (bridge.speakers.offline), and the lines whose
         speaker that changes are logged as `attribute` corrections just before the end: every view made after
-        the call uses them, while the transcripts stay as they were heard. The monitor sees none of them."""
+        the call uses them, while the transcripts stay as they were heard. Then each voice is given the name
+        the words said over the whole call, one name to one voice (`Speakers.placement`), and the lines the
+        voice decided follow it (`offline.placed`), so a voice shown as "Speaker 4" to the end, or named by a
+        few wrong votes, is named after the call. The monitor sees none of them."""
         self.advance(t)
         self.ended = True
         with self.lock:
