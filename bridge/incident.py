@@ -20,7 +20,7 @@ import numpy as np
 from .calltime import duration, zone
 from .events import Correction, Event, LoggedEvent, Notice, Session, SessionEnd, Transcript
 from .log.eventlog import EventLog
-from .speakers.offline import after_call, pack
+from .speakers.offline import after_call, pack, placed
 
 if TYPE_CHECKING:
     from .language.extraction import Extractor
@@ -142,12 +142,18 @@ class Incident:
 
         Every voice is known now, so they are clustered again (bridge.speakers.offline), and the lines whose
         speaker that changes are logged as `attribute` corrections just before the end: every view made after
-        the call uses them, while the transcripts stay as they were heard. The monitor sees none of them."""
+        the call uses them, while the transcripts stay as they were heard. Then each voice is given the name
+        the words said over the whole call, one name to one voice (`Speakers.placement`), and the lines the
+        voice decided follow it (`offline.placed`), so a voice shown as "Speaker 4" to the end, or named by a
+        few wrong votes, is named after the call. The monitor sees none of them."""
         self.advance(t)
         self.ended = True
         with self.lock:
             for correction in after_call(cast(list[LoggedEvent], self.history), t):
                 self.emit(correction)
+            if self.extractor is not None:  # and the names the words gave the voices over the whole call
+                for correction in placed(cast(list[LoggedEvent], self.history), self.extractor.speakers.placement(), t):
+                    self.emit(correction)
             return self.emit(SessionEnd(t=round(t, 3), reason=reason, duration=round(t, 3)))
 
     def close(self) -> None:

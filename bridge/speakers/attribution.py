@@ -16,11 +16,13 @@ Each guess carries how it was made and a confidence; the monitor and extraction 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from ..events import SpeakerSource
 from ..language.analysis import BRIDGE, Sentence
@@ -55,6 +57,17 @@ once that has at least one reply's worth and twice any other name's: one self-in
 out of turn, and two people who sound alike (pitch-shifted copies of one synthetic voice score 0.9 against
 each other) leave their shared voice unnamed, so the words decide between them."""
 
+_EVIDENCE = {"self": 3.0, "reply": 1.0, "addressing": -1.0}
+"""What the words said about a voice over the whole call, for placing names after it (`Speakers.placement`):
+an introduction in the voice, the voice speaking right after someone was addressed by name, and the voice
+addressing someone (then it is not them). Kept for every utterance, short or long, whoever the line went to."""
+
+_INTRODUCING = re.compile(r"\b(this is|i am|i'm|my name is)\b|\bhere\b[.!]?$", re.IGNORECASE)
+"""An introduction in so many words, which a name off the roster needs to be believed."""
+
+PLACE_AT = 1.0
+"""The least evidence for a name to be placed on a voice after the call: one reply's worth."""
+
 
 @dataclass
 class _Turn:
@@ -65,6 +78,10 @@ class _Turn:
     channel: int | None = None
     voice: str | None = None
     evidence: str | None = None
+    heard_in: str | None = None
+    """The voice the utterance was matched to, sure or not."""
+    continued: bool = False
+    """The utterance went on from the one before."""
 
 
 class Speakers:
@@ -79,6 +96,10 @@ class Speakers:
     ) -> None:
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
         self._people: set[str] | None = set(self._names) if self._names else None
+        self._roster: set[str] | None = set(self._names) if self._names else None
+        """Lower-case names on the roster (and those the commander gave), when one was given: only these name a
+        voice or introduce someone. "Connor, Security." heard as an introduction of "Security", or "Loss from
+        Singapore is under one percent" as one of "Loss", is then nobody."""
         """Lower-case names of the people known to be on the call, when a roster was given: the roster, whoever
         introduced themselves or was named by the commander or a channel. A word that only looks like a name
         ("Blast radius?" heard as "Blast Radio.", the "Numbers." asked for) is then nobody to reply to; an owner
@@ -94,6 +115,7 @@ class Speakers:
         """The voices heard so far, once utterances come with voiceprints."""
         self._votes: dict[str, dict[str, float]] = {}  # voice label → name → weight of evidence
         self._fixed: dict[str, str] = {}  # voice label → the name the commander gave it
+        self._evidence: dict[str, dict[str, float]] = {}  # voice label → name → what the words said (_EVIDENCE)
         self._shown: set[str] = set()  # voice labels that stood for a speaker before the voice had a name
         self.named: list[tuple[str, str]] = []
         """(label, name) for each voice shown by its label that has since been named: earlier lines can say who."""
@@ -110,6 +132,8 @@ class Speakers:
         """The commander says `old` is really `new`: from now on every guess of `old` says `new`."""
         self._aliases[old.strip().lower()] = new.strip()
         self._meet(new)
+        if self._roster is not None:
+            self._roster.add(new.strip().lower())
         if self.commander and same(self.commander, old):
             self.commander = new
         self._tasks = [(new if same(owner, old) else owner, lemmas) for owner, lemmas in self._tasks]
@@ -199,7 +223,7 @@ class Speakers:
         if evidence == "continuation" and last is not None:
             evidence = last.evidence  # "This is Priya." ... "Error rate is at twelve percent." count as one
         if match is not None:
-            if guess.speaker is not None and evidence in _VOTES and sure:
+            if guess.speaker is not None and evidence in _VOTES and sure and self._on_roster(guess.speaker):
                 votes = self._votes.setdefault(match.label, {})
                 votes[guess.speaker] = votes.get(guess.speaker, 0.0) + _VOTES[evidence or ""]
                 earned = self._voice_name(match.label)
@@ -213,7 +237,15 @@ class Speakers:
         if guess.speaker and any(s.commander_claim for s in sentences):
             self.commander = guess.speaker  # "Omar here." / "I will be incident commander."
         addressed = next(
-            (s.addressee for s in sentences if s.addressee and s.addressee != BRIDGE and self._known(s.addressee)), None
+            (
+                s.addressee
+                for s in sentences
+                if s.addressee
+                and s.addressee != BRIDGE
+                and self._known(s.addressee)
+                and not (s.self_id and guess.evidence == "self" and same(s.addressee, guess.speaker or ""))
+            ),
+            None,
         )
         if addressed is None and continuing and last is not None and last.speaker == guess.speaker:
             addressed = last.addressed  # "Maya, we have not heard from you." / "What is happening?"
@@ -225,6 +257,8 @@ class Speakers:
             and same(guess.speaker, last.addressed)
             and last.speaker == self.commander
         )
+        if voice is not None:
+            self._tally(voice, sentences, start, continuing, sure)
         self._last = _Turn(
             guess.speaker,
             end,
@@ -233,18 +267,129 @@ class Speakers:
             channel,
             voice if sure else None,
             evidence,
+            voice,
+            continuing,
         )
         return guess
+
+    def _tally(self, voice: str, sentences: list[Sentence], start: float, continuing: bool, sure: bool) -> None:
+        """What this utterance's words say about whose voice `voice` is, for `placement` after the call. An
+        introduction too short to be sure of its voice ("Pedro, storage team.") counts for little there, and
+        in full for the voice that goes straight on ("About a third of put requests fail.")."""
+        said = self._evidence.setdefault(voice, {})
+        last = self._last
+
+        def add(name: str, kind: str, share: float = 1.0) -> None:
+            key = self.canonical(name).lower()
+            said[key] = said.get(key, 0.0) + _EVIDENCE[kind] * share
+
+        intro = self._introduced(sentences)
+        if intro is not None:
+            add(intro, "self")
+        elif continuing and last is not None and last.evidence == "self" and last.speaker:
+            if sure and last.heard_in != voice and not last.continued:  # the introduction was heard elsewhere
+                add(last.speaker, "self")
+        elif (
+            last is not None
+            and last.addressed
+            and not continuing
+            and last.heard_in != voice
+            and start - last.end <= self._reply_window
+        ):
+            add(last.addressed, "reply")
+        for s in sentences:
+            if s.addressee and s.addressee != BRIDGE and not s.self_id and self._known(s.addressee):
+                add(s.addressee, "addressing")
+
+    def _introduced(self, sentences: list[Sentence]) -> str | None:
+        """Who the utterance says is speaking. With a roster, only a name on it: a roll-call answer "Connor,
+        Security." that the analyzer read as "Security" introducing themselves to Connor is Connor's (the
+        name before the comma is on the roster, the team after it is not); someone off the roster only says who
+        they are in so many words ("Hi, this is Dana from finance", "Dana here"), and even then names no voice
+        (`_on_roster`); any other name off the roster ("Loss from Singapore is under one percent") is nobody."""
+        for s in sentences:
+            if not s.self_id:
+                continue
+            if self._on_roster(s.self_id) or _INTRODUCING.search(s.text):
+                return s.self_id
+            if s.addressee and s.addressee != BRIDGE and self._on_roster(s.addressee) and not s.question:
+                return s.addressee
+        if self._roster is not None and sentences:
+            return self._answering(sentences[0])
+        return None
+
+    def _answering(self, s: Sentence) -> str | None:
+        """A roll-call answer the analyzer took for words to someone: a roster name, then a team it took for
+        part of the name ("Dmitri Edge") or the speaker's own first-person words ("Samir, I manage the carrier
+        relationships."), asking nothing of anyone, said before that person was heard introduced. The
+        commander's "Tariq, node seven?", "Ines, watch lag.", "Ines, thanks.", "Ines." or "Maya, we have not
+        heard from you." are not."""
+        if not s.addressee or s.addressee == BRIDGE or s.self_id:
+            return None
+        first = s.addressee.split()[0]
+        name = self.canonical(first)
+        if not self._on_roster(first) or any(same(name, n) for n in self._introduced_names()):
+            return None
+        if s.question or s.request or s.decision or s.status or s.mitigation_order or s.order or s.assignment:
+            return None
+        words = [w.strip(".,!?;:").lower() for w in s.text.split()]
+        rest = words[1:]
+        if not rest or {"you", "your", "yours", "you're", "you've", "you'll"} & set(rest):
+            return None
+        glued = len(s.addressee.split()) > 1 and len(words) == len(s.addressee.split())  # "Dmitri Edge"
+        if glued or rest[0] in ("i", "i'm", "i've", "i'll"):  # "Samir, I manage the carrier relationships."
+            return name
+        return None
+
+    def _introduced_names(self) -> set[str]:
+        """The names already heard introduced in some voice."""
+        return {name for said in self._evidence.values() for name, w in said.items() if w >= _EVIDENCE["self"]}
+
+    def placement(self) -> dict[str, str]:
+        """After the call: the name of each voice, placed one to one (a name on one voice only) by all the words
+        said about the voices (`_EVIDENCE`), where that is at least `PLACE_AT` and more than for any other name
+        (a tie is no evidence for either). With a roster, only its names are placed. A voice the commander
+        named keeps that name, and the name is taken."""
+        if self.voices is None:
+            return {}
+        root = {v.label: v.merged_into or v.label for v in self.voices.voices}
+        evidence: dict[str, dict[str, float]] = {}  # a merged voice's words count for the voice it went into
+        for label, said in self._evidence.items():
+            into = evidence.setdefault(root.get(label, label), {})
+            for name, weight in said.items():
+                into[name] = into.get(name, 0.0) + weight
+        live = sorted(set(root.values()))
+        fixed = {label: self._fixed[label] for label in live if label in self._fixed}
+        taken = {name.lower() for name in fixed.values()}
+        voices = [label for label in live if label not in fixed]
+        people = sorted(
+            {name for label in voices for name in evidence.get(label, {})} - taken
+            if self._roster is None
+            else {name for name in self._roster if name not in taken}
+        )
+        placed = dict(fixed)
+        if voices and people:
+            score = np.array([[evidence.get(label, {}).get(name, 0.0) for name in people] for label in voices])
+            rows, cols = linear_sum_assignment(-score)
+            for r, c in zip(rows, cols, strict=True):
+                rivals = np.delete(score[r], c)  # a tie (two people introduced in one voice) places neither
+                if score[r, c] >= PLACE_AT and (rivals.size == 0 or score[r, c] > rivals.max()):
+                    placed[voices[r]] = self.canonical(people[c])
+        return {label: placed[into] for label, into in root.items() if into in placed}
+
+    def _on_roster(self, name: str) -> bool:
+        """Whether `name` may name someone: any name without a roster, with one only its names."""
+        return self._roster is None or self.canonical(name).lower() in self._roster
 
     def _guess(
         self, sentences: list[Sentence], start: float, continuing: bool, match: VoiceMatch | None = None
     ) -> Attribution:
-        for s in sentences:
-            if s.self_id:
-                name = self._meet(s.self_id)
-                if s.commander_claim or any(x.commander_claim for x in sentences):
-                    self.commander = name
-                return Attribution(name, "words", 0.9, evidence="self")
+        intro = self._introduced(sentences)
+        if intro is not None:
+            name = self._meet(intro)
+            if any(s.commander_claim for s in sentences):
+                self.commander = name
+            return Attribution(name, "words", 0.9, evidence="self")
         named = self._voice_name(match.label) if match is not None else None
         if match is not None and named is not None and match.confidence >= SURE_VOICE:
             return Attribution(named, "voice", match.confidence, evidence="voice")

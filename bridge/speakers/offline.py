@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from .. import corrections
 from ..events import Correction, LoggedEvent, Transcript
 
-__all__ = ["MOVABLE", "OfflineOptions", "after_call", "pack", "recluster", "unpack"]
+__all__ = ["MOVABLE", "OfflineOptions", "after_call", "pack", "placed", "recluster", "unpack"]
 
 MOVABLE = ("voice",)
 """The `speaker_source`s the pass may overrule. Measured on the 33 corpus calls end to end (roster given):
@@ -142,4 +142,24 @@ def after_call(events: Iterable[LoggedEvent], t: float, options: OfflineOptions 
         and e.speaker_source in MOVABLE
         and e.seq not in by_hand
         and (speaker not in unnamed or was in unnamed)
+    ]
+
+
+def placed(events: Iterable[LoggedEvent], names: dict[str, str], t: float) -> list[Correction]:
+    """The `attribute` corrections (by "bridge", at call time `t`) that give each line the voice decided the
+    name its voice was placed with after the call (`names`: voice label → name, from
+    bridge.speakers.attribution.Speakers.placement). A line the words named keeps its name, and so does one
+    already corrected (by the commander, or moved to another voice by `after_call`)."""
+    events = list(events)
+    touched = {e.ref for e in events if isinstance(e, Correction) and e.action == "attribute"}
+    by_hand = {e.ref for e in events if isinstance(e, Correction) and e.action == "rename" and not e.speaker}
+    return [
+        Correction(t=round(t, 3), action="attribute", ref=e.seq, speaker=name, by="bridge")
+        for e in corrections.apply(events).events
+        if isinstance(e, Transcript)
+        and e.voice is not None
+        and e.speaker_source in MOVABLE
+        and e.seq not in touched | by_hand
+        and (name := names.get(e.voice)) is not None
+        and e.speaker != name
     ]

@@ -341,3 +341,131 @@ def test_renaming_a_voice_to_someone_who_has_one_merges_the_two(analyzer: Analyz
     assert speakers.voices is not None
     assert [(v.label, v.merged_into) for v in speakers.voices.voices][2] == ("Speaker 3", "Speaker 2")
     assert heard(analyzer, speakers, [(20, 23, "Lag is down to one minute now.", 2)]) == ["Priya"]
+
+
+# With a roster, only its names name anyone.
+
+
+@pytest.mark.parametrize(
+    ("answer", "who"),
+    [("Connor, Security.", "Connor"), ("Ines, Treming.", "Ines"), ("Ikaika, Capacity Planning.", "Ikaika")],
+)
+def test_with_a_roster_a_team_heard_as_a_name_does_not_introduce_anyone(
+    analyzer: Analyzer, answer: str, who: str
+) -> None:
+    said = attribute(analyzer, [(0, 4, "This is Piotr, incident commander."), (6, 8, answer)], ("Piotr", who))
+    assert said[1] == who
+
+
+@pytest.mark.parametrize(
+    "report", ["Loss from Singapore is under one percent.", "Traffic from Asia is back to normal."]
+)
+def test_with_a_roster_a_word_read_as_an_introduction_is_nobody(analyzer: Analyzer, report: str) -> None:
+    said = attribute(analyzer, [(0, 4, "This is Piotr, incident commander."), (20, 23, report)], ("Piotr", "Adaeze"))
+    assert said[1] in (None, "Piotr")
+
+
+@pytest.mark.parametrize(
+    ("answer", "who"),
+    [
+        ("Dmitri Edge", "Dmitri"),
+        ("Tariq Platform", "Tariq"),
+        ("Samir, I'm on the carrier side.", "Samir"),
+        ("Samir, I manage the carrier relationships.", "Samir"),
+    ],
+)
+def test_with_a_roster_a_name_and_words_that_ask_nothing_answer_a_roll_call(
+    analyzer: Analyzer, answer: str, who: str
+) -> None:
+    said = attribute(analyzer, [(0, 4, "This is Hamid, incident commander."), (30, 32, answer)], ("Hamid", who))
+    assert said[1] == who
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["Tariq, node seven?", "Tariq, watch the lag.", "Tariq, we have not heard from you.", "Tariq.", "Tariq, thanks."],
+)
+def test_the_commander_turning_to_someone_is_no_roll_call_answer(analyzer: Analyzer, asked: str) -> None:
+    said = attribute(analyzer, [(0, 4, "This is Hamid, incident commander."), (30, 32, asked)], ("Hamid", "Tariq"))
+    assert said[1] != "Tariq"
+
+
+# After the call: names placed on voices one to one, by everything the words said about them.
+
+
+def test_a_voice_never_named_live_is_placed_by_the_replies_it_gave(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya", "Marcus"])
+    heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (10, 14, "The deploy finished at ten past.", 1),
+            (20, 23, "Priya, what is the error rate?", 0),
+            (24.5, 24.9, "Flat.", 1),  # too short to be sure of the voice: no vote live
+            (40, 43, "Marcus, is checkout healthy?", 0),
+            (44.5, 45.0, "Yes.", 2),
+        ],
+    )
+    placed = speakers.placement()
+    assert placed["Speaker 2"] == "Priya"
+    assert placed["Speaker 3"] == "Marcus"
+    assert "Dana" not in placed.values() or placed.get("Speaker 1") == "Dana"
+
+
+def test_an_introduction_outweighs_being_addressed_and_a_name_goes_on_one_voice(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya", "Marcus"])
+    heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (6, 9, "Priya here, on the database.", 1),
+            (12, 15, "Priya, how is the replica?", 0),
+            (16, 19, "Checkout looks fine from here.", 2),  # out of turn: the words say Priya, the voice is Marcus's
+            (22, 25, "Marcus here, from payments.", 2),
+        ],
+    )
+    placed = speakers.placement()
+    assert placed["Speaker 2"] == "Priya" and placed["Speaker 3"] == "Marcus"
+    assert list(placed.values()).count("Priya") == 1
+
+
+def test_no_words_about_a_voice_leave_it_unplaced(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya"])
+    heard(
+        analyzer,
+        speakers,
+        [(0, 4, "This is Dana, incident commander.", 0), (30, 34, "The deploy finished at ten past.", 1)],
+    )
+    assert "Speaker 2" not in speakers.placement()
+
+
+def test_a_voice_that_addresses_someone_is_not_placed_as_them(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya"])
+    heard(
+        analyzer,
+        speakers,
+        [
+            (0, 3, "Priya, what is the error rate?", 0),
+            (4, 7, "About twelve percent.", 1),
+            (20, 23, "Priya, and the latency?", 0),
+            (24, 27, "Back to normal.", 1),
+        ],
+    )
+    assert speakers.placement().get("Speaker 1") != "Priya"
+    assert speakers.placement()["Speaker 2"] == "Priya"
+
+
+def test_two_people_introduced_in_one_voice_place_neither_there(analyzer: Analyzer) -> None:
+    speakers = Speakers(["Dana", "Priya", "Marcus"])
+    heard(
+        analyzer,
+        speakers,
+        [
+            (0, 4, "This is Dana, incident commander.", 0),
+            (6, 9, "Priya here, on the database.", 1),
+            (12, 15, "Marcus here, from payments.", 1),  # two alike voices heard as one
+        ],
+    )
+    assert "Speaker 2" not in speakers.placement()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bridge.events import Correction, LoggedEvent, Transcript
-from bridge.speakers.offline import after_call, pack, recluster, unpack
+from bridge.speakers.offline import after_call, pack, placed, recluster, unpack
 
 
 def voices(*counts: int, seed: int = 0, spread: float = 0.02) -> tuple[np.ndarray, list[int]]:
@@ -117,3 +117,36 @@ def test_after_call_leaves_what_the_words_said_and_names_no_line_anew() -> None:
 def test_after_call_on_a_log_without_voices_does_nothing() -> None:
     events: list[LoggedEvent] = [Transcript(seq=1, t=2.0, start=0.0, end=2.0, text="Hello.", speaker="Rosa")]
     assert after_call(events, 3.0) == []
+
+
+def placing(seq: int, voice: str, speaker: str, source: str = "voice") -> Transcript:
+    return Transcript(
+        seq=seq,
+        t=seq * 5.0,
+        start=seq * 5.0 - 2,
+        end=seq * 5.0,
+        text=f"line {seq}",
+        speaker=speaker,
+        speaker_source=source,  # type: ignore[arg-type]
+        voice=voice,
+    )
+
+
+def test_placed_names_the_lines_the_voice_decided_and_nothing_else() -> None:
+    events: list[LoggedEvent] = [
+        placing(1, "Speaker 1", "Omar", "words"),
+        placing(2, "Speaker 2", "Speaker 2"),  # shown by its label to the end: placed as Lena
+        placing(3, "Speaker 2", "Omar", "words"),  # the words named this line: left alone
+        placing(4, "Speaker 3", "Lena"),  # a voice named Lena live, placed as Ines after the call
+        placing(5, "Speaker 2", "Speaker 2"),  # the commander named this line
+        placing(6, "Speaker 2", "Speaker 2", "channel"),
+        placing(7, "Speaker 2", "Speaker 2"),  # moved to another voice by the re-clustering
+        Correction(t=40.0, action="rename", ref=5, name="Omar"),
+        Correction(t=41.0, action="attribute", ref=7, speaker="Speaker 3", by="bridge"),
+    ]
+    fixes = placed(events, {"Speaker 1": "Omar", "Speaker 2": "Lena", "Speaker 3": "Ines"}, 42.0)
+    assert fixes == [
+        Correction(t=42.0, action="attribute", ref=2, speaker="Lena", by="bridge"),
+        Correction(t=42.0, action="attribute", ref=4, speaker="Ines", by="bridge"),
+    ]
+    assert placed(events, {}, 42.0) == []
