@@ -281,7 +281,7 @@ class Analyzer:
             labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and _imperative(body[0]) and not asks and not ack:
+        elif addressee and addressee != BRIDGE and body and _told(body[0]) and not asks and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
         elif addressee and addressee != BRIDGE and _you_order(body) and not asks:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
@@ -330,8 +330,8 @@ class Analyzer:
         collective = "COMMITMENT" in labels and doc[labels["COMMITMENT"]].lower_ == "we"
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
-            if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
-                commitment, task_at = None, None
+            if commitment and (commitment.split()[:1] == ["be"] or _RUNS_CALL.match(commitment)):
+                commitment, task_at = None, None  # "I will be incident commander", "I'm going to run this call"
             if commitment and _NO_VERB_AFTER.match(commitment):  # "I guess I'll have to if we need it"
                 commitment, task_at = None, None
         # A hedge holds for its own clause: "I think the retry change is the cause, so let's roll it back" decides.
@@ -347,7 +347,7 @@ class Analyzer:
             and addressee
             and addressee != BRIDGE
             and body
-            and _imperative(body[0])
+            and _told(body[0])
             and body[0].lemma_.lower() in self._imperative
             and not _continuing(body)
         )
@@ -619,6 +619,11 @@ _WANT_TO = re.compile(
 )
 """Offered to someone named as a question ("Priya, you want to take a look at the logs?"): their task; not
 "do you want to close it?", which asks what they would have done."""
+_RUNS_CALL = re.compile(
+    r"(?i)^(?:run|lead|chair|command|coordinate|take|drive)\s+(?:this|the)\s+(?:call|bridge|incident|response)"
+    r"(?:\s+(?:myself|today|tonight|now|from here))*(?:\s+(?:because|since|as|while|so)\b.*)?\s*$"
+)
+"""Running the call is the commander's role, not a task."""
 _NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})
@@ -863,7 +868,10 @@ def _only_names(words: list[str], names: frozenset[str]) -> bool:
 
 
 def _continuing(body: list[Any]) -> bool:
-    """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
+    """ "Keep reminding me of that heater", "keep watching the queue", "move on to the next item": carrying on,
+    not changing anything."""
+    if len(body) > 1 and body[0].lemma_.lower() == "move" and body[1].lower_ == "on":
+        return True
     return (
         len(body) > 1
         and body[0].lemma_.lower() == "keep"
@@ -898,6 +906,15 @@ def _imperative(token: Any) -> bool:
         and word not in ("let", "need", "have", "thank")
         and token.dep_ not in _NOT_CLAUSE_HEAD  # "Wait, I was asking": "wait" is an interjection here
     )
+
+
+def _told(token: Any) -> bool:
+    """The verb of an order right after its addressee ("Marcus, resize the volume", "Priya, put it in read
+    only"): the tagger, reading the name as a subject, calls a base form a past tense; the form decides."""
+    if _imperative(token):
+        return True
+    word = token.lower_
+    return bool(token.pos_ == "VERB" and token.tag_ == "VBD" and token.dep_ == "ROOT" and word == token.lemma_.lower())
 
 
 _HOLDS = frozenset({"hold on", "hang on", "stand by", "hold up", "one sec", "one moment"})
