@@ -297,7 +297,7 @@ class Extractor:
 
             # An answer to "what's the ETA?" is the answerer's status check, not a deadline for a task.
             # "No bother, I'll give you a shout in twenty": the promise is the check, the deadline no task's.
-            reports = bool(check_owners and s.status and s.commitment and _REPORT_ONLY.match(s.commitment))
+            reports = bool(check_owners and s.status and s.commitment and _CALLS_BACK.match(s.commitment))
             accepted = (
                 None if requested or answered or reports else self._acceptance(transcript, s, speaker, due, evidence)
             )
@@ -722,6 +722,12 @@ _REPORT_ONLY = re.compile(
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
+_CALLS_BACK = re.compile(
+    r"(?i)^(?:give you (?:a|an) (?:call|shout|ring|buzz|holler|heads[- ]up)|get back to you|come back to you"
+    r"|call you back|ring you back|let you know|keep you (?:posted|updated))\b"
+)
+"""A promise only to call back, said to the one who asked: the check, not a task ("Let me get that for you in a
+minute" delivers what was asked: the task, with its deadline)."""
 _PRESENCE = re.compile(
     r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b|come\s+(?:up|over|by|down)\b"
     r"|(?:keep|leave|hold)\s+(?:the|this)\s+(?:bridge|call|line|channel)\s+open\b)"

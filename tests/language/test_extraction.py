@@ -51,6 +51,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("Lena, grow the disk to two terabytes.", {"action:Lena", "decision"}),
     ("Resolved?", set()),
     ("Is the flag staying off?", set()),
+    ("The rollback is merged. The worker stays off.", set()),
     ("Priya, move on to the customer list.", {"action:Priya"}),
     ("Marcus, resize the volume anyway.", {"action:Marcus", "decision"}),
     ("Lena, cut the batch job over to the replica.", {"action:Lena", "decision"}),
@@ -342,3 +343,18 @@ def test_spoken_clock_times_are_meant_in_the_calls_timezone(analyzer: Analyzer) 
 )
 def test_words_in_a_language_it_does_not_read_decide_nothing(analyzer: Analyzer, text: str) -> None:
     assert extract(analyzer, text) == []
+
+
+def test_a_promise_to_deliver_what_was_asked_is_the_task_with_its_deadline(analyzer: Analyzer) -> None:
+    extractor = Extractor(analyzer, Speakers(ROSTER))
+    said = [
+        ("This is Dana, incident commander.", 0),
+        ("Lena, can you pull the error counts for the last hour?", 5),
+        ("Let me get that for you in a minute.", 9),
+    ]
+    found = []
+    for seq, (text, at) in enumerate(said, 1):
+        t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))
+        found += extractor.extract(t)
+    items = [(getattr(i, "owner", None), getattr(i, "due", None)) for i in found if isinstance(i, ActionItem)]
+    assert items == [("Lena", None), ("Lena", 71.5)]
