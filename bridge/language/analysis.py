@@ -190,7 +190,7 @@ class Analyzer:
             labels.pop("REQUEST")  # "Do you have good data there?", "did you have something for me?"
         if "REQUEST" in labels and addressee != BRIDGE:
             request, task_at = self._task(doc, labels["REQUEST"], sent.end, addressee, time), labels["REQUEST"]
-        elif addressee and addressee != BRIDGE and body and grammar.imperative(body[0]) and not asks and not ack:
+        elif addressee and addressee != BRIDGE and body and grammar.told(body[0]) and not asks and not ack:
             request, task_at = self._task(doc, body[0].i, sent.end, addressee, time), body[0].i
         elif addressee and addressee != BRIDGE and grammar.you_order(body) and not asks:
             request, task_at = self._task(doc, body[1].i, sent.end, addressee, time), body[1].i
@@ -246,8 +246,8 @@ class Analyzer:
         collective = "COMMITMENT" in labels and doc[labels["COMMITMENT"]].lower_ == "we"
         if "COMMITMENT" in labels:
             commitment, task_at = self._task(doc, labels["COMMITMENT"], sent.end, None, time), labels["COMMITMENT"]
-            if commitment and commitment.split()[:1] == ["be"]:  # "I will be incident commander" is a role
-                commitment, task_at = None, None
+            if commitment and (commitment.split()[:1] == ["be"] or _RUNS_CALL.match(commitment)):
+                commitment, task_at = None, None  # "I will be incident commander", "I'm going to run this call"
             if commitment and _NO_VERB_AFTER.match(commitment):  # "I guess I'll have to if we need it"
                 commitment, task_at = None, None
         # A hedge holds for its own clause: "I think the retry change is the cause, so let's roll it back" decides.
@@ -263,7 +263,7 @@ class Analyzer:
             and addressee
             and addressee != BRIDGE
             and body
-            and grammar.imperative(body[0])
+            and grammar.told(body[0])
             and body[0].lemma_.lower() in self._imperative
             and not grammar.continuing(body)
         )
@@ -542,6 +542,11 @@ _WANT_TO = re.compile(
 )
 """Offered to someone named as a question ("Priya, you want to take a look at the logs?"): their task; not
 "do you want to close it?", which asks what they would have done."""
+_RUNS_CALL = re.compile(
+    r"(?i)^(?:run|lead|chair|command|coordinate|take|drive)\s+(?:this|the)\s+(?:call|bridge|incident|response)"
+    r"(?:\s+(?:myself|today|tonight|now|from here))*(?:\s+(?:because|since|as|while|so)\b.*)?\s*$"
+)
+"""Running the call is the commander's role, not a task."""
 _NO_VERB_AFTER = re.compile(r"(?i)^have to(?:\s+(?:if|when|unless|then|anyway|too)\b|$)")
 
 _DIRECT = frozenset({"can", "could", "would", "will", "please", "you", "go", "i"})

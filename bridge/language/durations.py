@@ -104,7 +104,8 @@ def find_answer(text: str) -> SpokenTime | None:
 
 
 _BARE = re.compile(
-    rf"\b(?:in|within|another)\s+(?:about\s+|another\s+|the\s+next\s+)?(?P<num>{_NUMBER})\b(?!\s*(?:%|percent|[a-z]))",
+    rf"\b(?:in|within|another)\s+(?:about\s+|another\s+|the\s+next\s+)?(?P<num>{_NUMBER})\b"
+    r"(?!\s*(?:%|percent|(?!(?:on|if|when|once|with|about|and|or|so|then|please|to|for)\b)[a-z]))",
     re.I,
 )
 _ANSWER = re.compile(

@@ -236,6 +236,7 @@ class Extractor:
         items: list[Extracted] = []
         decided: list[Sentence] = []
         requested = committed = checked = False
+        check_owners: list[str | None] = []  # "Lerato, in five. Nomvula, in three.": one check each
         # A name said on its own ("Rolling back the canary. Tariq.") is for the sentence before it.
         addressees = [x.addressee for x in sentences]
         for i, x in enumerate(sentences[1:], 1):
@@ -274,8 +275,14 @@ class Extractor:
             if owner and not commanding and commander and same(owner, commander) and not _POLITE.search(s.text):
                 turn.recommends = True  # "Turn Charlie 1 OFF", said to FLIGHT: put to the commander, not his task
                 owner = None
-            if due is not None and not checked and self._says(acts, "status_check", bool(s.status) or answered):
+            another = bool(checked and named and s.status and not any(same(named, o or "") for o in check_owners))
+            if (
+                due is not None
+                and (not checked or another)
+                and self._says(acts, "status_check", bool(s.status) or answered)
+            ):
                 check_owner = self._check_owner(s, owner, speaker, answered=answered)
+                check_owners.append(check_owner)
                 items.append(
                     StatusCheck(
                         t=transcript.t,
@@ -289,7 +296,11 @@ class Extractor:
                 checked = True
 
             # An answer to "what's the ETA?" is the answerer's status check, not a deadline for a task.
-            accepted = None if requested or answered else self._acceptance(transcript, s, speaker, due, evidence)
+            # "No bother, I'll give you a shout in twenty": the promise is the check, the deadline no task's.
+            reports = bool(check_owners and s.status and s.commitment and _CALLS_BACK.match(s.commitment))
+            accepted = (
+                None if requested or answered or reports else self._acceptance(transcript, s, speaker, due, evidence)
+            )
             task = s.request or s.imperative or (s.ours if addressee and addressee != BRIDGE else None)
             if task is None and commanding and owner is not None and (s.mitigation_order or s.order or echoed):
                 task = s.text.rstrip(".!")  # "Inline heaters OFF on FUEL CELL 1": the setting is the task
@@ -711,10 +722,17 @@ _REPORT_ONLY = re.compile(
     r"|tell (?:me|us)\b|hear back|revert|give (?:\w+ ){0,5}(?:an? )?(?:update|status)|send (?:\w+ )?(?:an? )?update)"
 )
 """A task that is only to report back: the status check says it; it is no action item of its own."""
-_PRESENCE = re.compile(
-    r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b|come\s+(?:up|over|by|down)\b)"
+_CALLS_BACK = re.compile(
+    r"(?i)^(?:give you (?:a|an) (?:call|shout|ring|buzz|holler|heads[- ]up)|get back to you|come back to you"
+    r"|call you back|ring you back|let you know|keep you (?:posted|updated))\b"
 )
-"""Staying on the call is no task."""
+"""A promise only to call back, said to the one who asked: the check, not a task ("Let me get that for you in a
+minute" delivers what was asked: the task, with its deadline)."""
+_PRESENCE = re.compile(
+    r"(?i)^(?:(?:stay|stick|hang|be)\s+(?:on|around|here|back)\b|wait\b|come\s+(?:up|over|by|down)\b"
+    r"|(?:keep|leave|hold)\s+(?:the|this)\s+(?:bridge|call|line|channel)\s+open\b)"
+)
+"""Staying on the call, or keeping it open, is no task."""
 _GO_AHEAD = re.compile(r"(?i)\bgo ahead\b")
 """Said to a name, "go ahead" carries out a decision just taken; otherwise it gives the floor."""
 _ASKS = re.compile(

@@ -28,6 +28,7 @@ __all__ = [
     "setting",
     "task",
     "they_need",
+    "told",
     "topic",
     "topical",
     "trim",
@@ -288,7 +289,10 @@ def only_names(words: list[str], names: frozenset[str]) -> bool:
 
 
 def continuing(body: list[Any]) -> bool:
-    """ "Keep reminding me of that heater", "keep watching the queue": carrying on, not changing anything."""
+    """ "Keep reminding me of that heater", "keep watching the queue", "move on to the next item": carrying on,
+    not changing anything."""
+    if len(body) > 1 and body[0].lemma_.lower() == "move" and body[1].lower_ == "on":
+        return True
     return (
         len(body) > 1
         and body[0].lemma_.lower() == "keep"
@@ -332,6 +336,15 @@ _NOT_CLAUSE_HEAD = frozenset({"intj", "csubj", "csubjpass", "nsubj", "nsubjpass"
 _WONDERING = frozenset(
     {"know", "sure", "wonder", "ask", "decide", "idea", "clue", "understand", "figure", "tell", "see"}
 )
+
+
+def told(token: Any) -> bool:
+    """The verb of an order right after its addressee ("Marcus, resize the volume", "Priya, put it in read
+    only"): the tagger, reading the name as a subject, calls a base form a past tense; the form decides."""
+    if imperative(token):
+        return True
+    word = token.lower_
+    return bool(token.pos_ == "VERB" and token.tag_ == "VBD" and token.dep_ == "ROOT" and word == token.lemma_.lower())
 
 
 def embedded_question(doc: Any, index: int, start: int) -> bool:

@@ -87,12 +87,23 @@ def test_deadlines_named_by_day_resolve_to_the_next_such_time(text: str, at: str
         ("holler in five", 300),
         ("get back to me in two", 120),
         ("next update in another ten", 600),
+        ("come back to me in five on the gateway", 300),
+        ("tell me in three if the retries are off", 180),
+        ("give us a shout in twenty when it's built", 1200),
+        ("ring me in ten once the export is done", 600),
     ],
 )
 def test_a_bare_number_means_minutes_only_where_a_report_is_asked_for(text: str, seconds: float) -> None:
     found = find_time(text, AT, bare=True)
     assert found is not None and found.seconds == seconds
     assert find_time(text, AT) is None  # elsewhere "in five" is not a time
+
+
+@pytest.mark.parametrize(
+    "text", ["report back in five nodes", "check in ten percent of the fleet", "sync in two regions"]
+)
+def test_a_bare_number_before_a_noun_is_no_time(text: str) -> None:
+    assert find_time(text, AT, bare=True) is None
 
 
 @pytest.mark.parametrize(

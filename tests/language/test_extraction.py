@@ -36,6 +36,40 @@ CASES: list[tuple[str, set[str]]] = [
     ("Let's scale the API pool up to twenty nodes.", {"decision"}),
     ("We are declaring this resolved.", {"decision"}),
     ("We are not going to wait for the vendor, we will revert the certificate now.", {"decision"}),
+    # Prohibitions, deferrals and state calls in everyday words
+    ("No deploys to the billing services until the rollback lands.", {"decision"}),
+    ("While the restore runs, no changes to the ledger database.", {"decision"}),
+    ("Let's not restart anything until the vendor calls back.", {"decision"}),
+    ("Feature flags stay disabled for now.", {"decision"}),
+    ("The canary stays off until the review.", {"decision"}),
+    ("Ship the patch on Monday, not today.", {"decision"}),
+    ("We're calling the incident resolved.", {"decision"}),
+    ("Okay. Mitigated.", {"decision"}),
+    ("Okay so that's what we'll do.", {"decision"}),
+    ("We'll go with the second processor, it's the safer option.", {"decision"}),
+    ("Marcus, move the reports onto the replica.", {"action:Marcus", "decision"}),
+    ("Lena, grow the disk to two terabytes.", {"action:Lena", "decision"}),
+    ("Resolved?", set()),
+    ("Is the flag staying off?", set()),
+    ("The rollback is merged. The worker stays off.", set()),
+    ("Priya, move on to the customer list.", {"action:Priya"}),
+    ("Marcus, resize the volume anyway.", {"action:Marcus", "decision"}),
+    ("Lena, cut the batch job over to the replica.", {"action:Lena", "decision"}),
+    ("Tom, set the pool size back to forty.", {"action:Tom"}),
+    ("Marcus, we put the fix in yesterday.", set()),
+    ("Chen, I read the logs already.", set()),
+    ("I'm going to run this call myself today.", set()),
+    ("I'll take the bridge from here because Sofia has to drop.", set()),
+    ("Hi all, I'll lead the bridge from here.", set()),
+    ("This is Raj. I'll run the refund script on the duplicates.", {"action:Raj"}),
+    ("This is Raj, I'm going to run this call while Dana is away.", set()),
+    ("We'll leave this call open until the vendor is back.", {"decision"}),
+    # Cadence said by whoever owes it, in ordinary words
+    ("Priya, get back to me in five if the queue drains.", {"check:Priya@300"}),
+    ("Tom, I want the error numbers from you within fifteen minutes.", {"check:Tom@900"}),
+    ("I'll be back on the bridge in twenty minutes.", {"check:Dana@1200"}),
+    ("Right, I'll be back in ten.", {"check:Dana@600"}),
+    ("Sure, I'll give you a shout in fifteen once it's done.", {"check:Dana@900"}),
     # Not decisions: questions, proposals, status reports, acknowledgements
     ("Should we roll back?", set()),
     ("Do we want to fail over?", set()),
@@ -247,6 +281,43 @@ def test_an_acceptance_that_sets_a_deadline_adds_it(analyzer: Analyzer) -> None:
     ]
 
 
+def test_several_people_asked_for_updates_in_one_breath_owe_one_each(analyzer: Analyzer) -> None:
+    for text, expected in [
+        (
+            "Priya, holler in five. Marcus, get back to me in ten. Lena, I want the numbers from you in fifteen.",
+            [("Lena", 900), ("Marcus", 600), ("Priya", 300)],
+        ),
+        (
+            "Okay. Tom, come back to me in three on the queue. Chen, tell me in two if it drained.",
+            [
+                ("Chen", 120),
+                ("Tom", 180),
+            ],
+        ),
+        ("Marcus, report back in five. And report back again in ten.", [("Marcus", 300)]),
+    ]:
+        checks = [i for i in extract(analyzer, text) if isinstance(i, StatusCheck)]
+        assert sorted((c.owner, round(c.due - c.end)) for c in checks) == expected, text
+
+
+def test_a_promise_to_report_back_accepts_without_a_task_deadline(analyzer: Analyzer) -> None:
+    for reply in ["No bother, I'll give you a shout in twenty when it's done.", "Sure, I'll get back to you in ten."]:
+        extractor = Extractor(analyzer, Speakers(ROSTER))
+        said = [
+            ("This is Dana, incident commander.", 0),
+            ("Lena, can you rebuild the export on the old version?", 5),
+            (reply, 9),
+        ]
+        found = []
+        for seq, (text, at) in enumerate(said, 1):
+            t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))
+            found += extractor.extract(t)
+        assert [(type(i).__name__, getattr(i, "owner", None), getattr(i, "due", None) is not None) for i in found] == [
+            ("ActionItem", "Lena", False),
+            ("StatusCheck", "Lena", True),
+        ], reply
+
+
 def test_spoken_clock_times_resolve_against_the_session_start(analyzer: Analyzer) -> None:
     items = extract(analyzer, "Priya, please report back at two thirty.")
     check = next(i for i in items if isinstance(i, StatusCheck))
@@ -272,3 +343,18 @@ def test_spoken_clock_times_are_meant_in_the_calls_timezone(analyzer: Analyzer) 
 )
 def test_words_in_a_language_it_does_not_read_decide_nothing(analyzer: Analyzer, text: str) -> None:
     assert extract(analyzer, text) == []
+
+
+def test_a_promise_to_deliver_what_was_asked_is_the_task_with_its_deadline(analyzer: Analyzer) -> None:
+    extractor = Extractor(analyzer, Speakers(ROSTER))
+    said = [
+        ("This is Dana, incident commander.", 0),
+        ("Lena, can you pull the error counts for the last hour?", 5),
+        ("Let me get that for you in a minute.", 9),
+    ]
+    found = []
+    for seq, (text, at) in enumerate(said, 1):
+        t = extractor.attribute(Transcript(seq=seq, t=at + 3.0, start=float(at), end=at + 2.5, text=text))
+        found += extractor.extract(t)
+    items = [(getattr(i, "owner", None), getattr(i, "due", None)) for i in found if isinstance(i, ActionItem)]
+    assert items == [("Lena", None), ("Lena", 71.5)]
