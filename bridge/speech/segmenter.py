@@ -39,8 +39,11 @@ class SegmenterOptions:
     Whisper a clipped first word."""
     pad: float = 0.2
     """Seconds of audio kept after the speech; the transcriber can start only once they have passed."""
-    min_speech: float = 0.15
-    """Utterances with less speech than this are dropped as clicks."""
+    min_speech: float = 0.1
+    """Utterances with less speech than this are dropped as clicks. At 0.15 s the first "Hello?" of a real
+    phone call (pyannote's sample) was lost: before the call proves band-limited only Silero judges it, and it
+    gave the word 0.13 s. At 0.1 s that is the only utterance gained over every real recording, the sample
+    call and three rendered corpus calls, and it reads "Hello?"."""
     max_utterance: float = 15.0
     """Longer speech is cut at its last pause of at least `cut_pause`."""
     cut_pause: float = 0.1
