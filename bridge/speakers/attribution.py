@@ -96,14 +96,14 @@ class Speakers:
     ) -> None:
         self._names: dict[str, str] = {n.strip().lower(): n.strip() for n in roster if n.strip()}
         self._people: set[str] | None = set(self._names) if self._names else None
-        self._roster: set[str] | None = set(self._names) if self._names else None
-        """Lower-case names on the roster (and those the commander gave), when one was given: only these name a
-        voice or introduce someone. "Connor, Security." heard as an introduction of "Security", or "Loss from
-        Singapore is under one percent" as one of "Loss", is then nobody."""
         """Lower-case names of the people known to be on the call, when a roster was given: the roster, whoever
         introduced themselves or was named by the commander or a channel. A word that only looks like a name
         ("Blast radius?" heard as "Blast Radio.", the "Numbers." asked for) is then nobody to reply to; an owner
         the extractor learned is no such evidence."""
+        self._roster: set[str] | None = set(self._names) if self._names else None
+        """Lower-case names on the roster (and those the commander gave), when one was given: only these name a
+        voice or introduce someone. "Connor, Security." heard as an introduction of "Security", or "Loss from
+        Singapore is under one percent" as one of "Loss", is then nobody."""
         roles = {r.lower() for r in commander_roles}
         self.commander: str | None = next((n for key, n in self._names.items() if key in roles), None)
         """Who runs the call: a roster name that is the role itself (FLIGHT on a mission loop), or whoever says so."""

@@ -151,15 +151,18 @@ def placed(events: Iterable[LoggedEvent], names: dict[str, str], t: float) -> li
     bridge.speakers.attribution.Speakers.placement). A line the words named keeps its name, and so does one
     already corrected (by the commander, or moved to another voice by `after_call`)."""
     events = list(events)
-    touched = {e.ref for e in events if isinstance(e, Correction) and e.action == "attribute"}
-    by_hand = {e.ref for e in events if isinstance(e, Correction) and e.action == "rename" and not e.speaker}
+    kept = {  # moved already, or named by the commander
+        e.ref
+        for e in events
+        if isinstance(e, Correction) and (e.action == "attribute" or (e.action == "rename" and not e.speaker))
+    }
     return [
         Correction(t=round(t, 3), action="attribute", ref=e.seq, speaker=name, by="bridge")
         for e in corrections.apply(events).events
         if isinstance(e, Transcript)
         and e.voice is not None
         and e.speaker_source in MOVABLE
-        and e.seq not in touched | by_hand
+        and e.seq not in kept
         and (name := names.get(e.voice)) is not None
         and e.speaker != name
     ]
