@@ -139,12 +139,12 @@ class Extractor:
         self._last: _Turn | None = None
         self._called: tuple[str, str] | None = None
         self._asked: tuple[str, str, float] | None = None
+        """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
         self._put: tuple[str, str, float] | None = None
         """The last course a responder put to the commander (speaker, words, end): what his "might as well"
         or "we can do that" takes."""
         self._ready: tuple[str, str, float] | None = None
         """The last "you ready for the gimbal?" a responder asked (speaker, words, end)."""
-        """(who, what, when) a responder last asked the commander whether to do something, awaiting a "yes"."""
         self._aliases: dict[str, dict[str, int]] = {}
         self._roster = speakers.names
         """Votes, per other name ("jack", "guidance"), for whom on the call it names."""
